@@ -1,0 +1,43 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'test-results/', 'bench/out/', 'models/generated/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // The core runs in plain Node (CLI, tests, web mode): it must never import Electron.
+    files: ['main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'main/ is plain Node; Electron code belongs in electron/.' }] },
+      ],
+    },
+  },
+  {
+    // The renderer talks to the core only through the shared API types; no Node built-ins.
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'electron', 'fs', 'path', 'child_process'], message: 'The renderer has no Node access.' },
+            { group: ['**/main/**', '!**/main/api/types*'], message: 'Import only the shared API types from main/api/.' },
+          ],
+        },
+      ],
+    },
+  },
+);

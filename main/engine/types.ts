@@ -1,0 +1,72 @@
+// The CLIP engine's contract. Everything above the engine (library, search, tagging, fine-tuning, CLI,
+// server) depends only on this file, never on onnxruntime directly.
+
+/** The two public layouts of CLIP ONNX exports, detected from the folder's files. */
+export type ModelLayout = 'hf' | 'immich';
+
+/** What the user asked for (`--device`, settings). */
+export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+/** An onnxruntime execution provider that actually runs the sessions. */
+export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+/** Which device is in use, and why it is not the one asked for (shown to the user). */
+export interface DeviceInfo {
+  requested: DeviceRequest;
+  provider: ExecutionProvider;
+  /** Set when a GPU provider was wanted but the sessions run elsewhere: a sentence a person understands. */
+  fallbackReason?: string;
+}
+
+export interface PreprocessConfig {
+  size: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** 'shortest': resize the shortest side, then centre-crop (CLIP). 'squash': resize both sides to size. */
+  resizeMode: 'shortest' | 'squash';
+  interpolation: 'bicubic' | 'bilinear';
+}
+
+export interface ModelInfo {
+  /** Catalogue id ('demo', 'ViT-B-32__openai', …) or the folder's name for a model loaded by path. */
+  id: string;
+  name: string;
+  dir: string;
+  layout: ModelLayout;
+  embedDim: number;
+  contextLength: number;
+  preprocess: PreprocessConfig;
+  /** The generated colour-only demo model: the UI and CLI must say so plainly. */
+  isDemo: boolean;
+  /** CLIP's learned temperature (exp of logit_scale), used by zero-shot tagging; 100 when unknown. */
+  logitScale: number;
+}
+
+/** One image ready for the vision tower: float32 CHW, already normalized. */
+export type ImageTensor = Float32Array;
+
+export interface ClipEngine {
+  readonly model: ModelInfo;
+  readonly device: DeviceInfo;
+  /** The ids the text model receives, before padding (start and end tokens included). */
+  tokenize(text: string): number[];
+  /** L2-normalized text embeddings, one per text, in order. */
+  embedTexts(texts: string[]): Promise<Float32Array[]>;
+  /** Decode + preprocess one image file or buffer (EXIF orientation, resize, crop, normalize). */
+  preprocess(input: string | Buffer): Promise<ImageTensor>;
+  /** L2-normalized image embeddings for preprocessed tensors, batched for the model. */
+  embedImageTensors(tensors: ImageTensor[]): Promise<Float32Array[]>;
+  /** Convenience: preprocess + embed. */
+  embedImages(inputs: (string | Buffer)[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** A model folder, or a model id resolved against the data directory's installed models ('demo' included). */
+  model: string;
+  device?: DeviceRequest;
+  /** Intra-op threads for onnxruntime (indexing leaves room for the rest of the machine). */
+  threads?: number;
+  /** The data directory (where the demo model is generated and downloaded models live). */
+  dataDir?: string;
+}
