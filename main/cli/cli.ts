@@ -1,0 +1,47 @@
+// The `lookbook` command. Each area registers its sub-commands from main/cli/commands/; this file only
+// wires them together and turns errors into one clear line and a non-zero exit code.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isUserError, describeError } from '../errors.js';
+import { registerModelsCommands } from './commands/models-commands.js';
+import { registerEngineCommands } from './commands/engine-commands.js';
+
+// [Note: CLI command registration] Each command module exports `register…Commands(program)`;
+// import it above and list it here.
+const registrations: Array<(program: Command) => void> = [registerModelsCommands, registerEngineCommands];
+
+export function buildProgram(): Command {
+  const program = new Command('lookbook')
+    .description('Local photo search, tagging and fine-tuning with CLIP. Nothing leaves your machine.')
+    .option('--data-dir <dir>', 'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of registrations) register(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isUserError(e)) {
+      process.stderr.write(`lookbook: ${e.message}\n`);
+      return 1;
+    }
+    // Not a user error: a bug. Still no stack trace unless asked for, but enough to report it.
+    process.stderr.write(`lookbook: unexpected error: ${describeError(e)}\n`);
+    if (process.env.LOOKBOOK_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

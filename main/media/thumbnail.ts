@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { asMediaError, loadImage, toSharp } from './decode.js';
+import type { OpenOptions } from './decode.js';
+import { fsErrorToMediaError } from './errors.js';
+
+export interface Thumbnail {
+  path: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/**
+ * How big a thumbnail is, for an upright image of `width`×`height`. The short side becomes `size` (never
+ * enlarged), so the grid can show it square-cropped (CSS object-fit: cover) or in justified rows without
+ * upscaling either way; cropping here instead would lose what a justified layout shows. Panoramas are
+ * capped at 3×size on the long side to keep files small.
+ */
+export function thumbnailSize(
+  width: number,
+  height: number,
+  size: number,
+): { width: number; height: number } {
+  let scale = Math.min(1, size / Math.min(width, height));
+  const longCap = 3 * size;
+  if (Math.max(width, height) * scale > longCap) scale = longCap / Math.max(width, height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/**
+ * Writes a WebP thumbnail of any supported photo, upright, without metadata (no GPS leaks into caches).
+ * Written to a temporary name in the same folder and renamed, so readers never see half a file and a
+ * failure leaves any earlier thumbnail in place.
+ */
+export async function makeThumbnail(
+  path: string,
+  outFile: string,
+  size = 256,
+  opts: OpenOptions = {},
+): Promise<Thumbnail> {
+  const image = await loadImage(path, opts);
+  const target = thumbnailSize(image.width, image.height, size);
+  const dir = dirname(outFile);
+  const tmp = join(dir, `.${basename(outFile)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw fsErrorToMediaError(e, outFile);
+  }
+  try {
+    const info = await toSharp(image, opts)
+      .resize(target.width, target.height, { fit: 'fill' })
+      .webp({ quality: 80, effort: 4 })
+      .toFile(tmp);
+    await rename(tmp, outFile);
+    const { size: bytes } = await stat(outFile);
+    return { path: outFile, width: info.width, height: info.height, bytes };
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw (e as NodeJS.ErrnoException).code ? fsErrorToMediaError(e, outFile) : asMediaError(e, path);
+  }
+}
