@@ -1,0 +1,110 @@
+// `lookbook embed | tokenize | preprocess`: the CLIP engine from the command line, for scripting and
+// for checking a model against another implementation.
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { createClipEngine } from '../../engine/clip-engine.js';
+import { readModelFolder } from '../../engine/model-folder.js';
+import { preprocessImage } from '../../engine/preprocess.js';
+import { loadClipTokenizer } from '../../engine/tokenizer.js';
+import type { DeviceRequest } from '../../engine/types.js';
+import { resolveModelDir } from '../../models/resolve-model.js';
+
+const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseDevice(value: string): DeviceRequest {
+  if (!(DEVICES as readonly string[]).includes(value)) {
+    throw new UserError(`unknown device ${value} (choose one of ${DEVICES.join(', ')})`, 'bad-argument');
+  }
+  return value as DeviceRequest;
+}
+
+function dataDirOf(cmd: Command): string | undefined {
+  return cmd.optsWithGlobals<{ dataDir?: string }>().dataDir;
+}
+
+async function openFolder(model: string, cmd: Command) {
+  const resolved = await resolveModelDir(model, dataDirOf(cmd));
+  return readModelFolder(resolved.dir, resolved.id);
+}
+
+function line(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export function registerEngineCommands(program: Command): void {
+  program
+    .command('embed')
+    .description('print L2-normalized CLIP embeddings, one JSON line per --text and --image')
+    .option('--model <folder|id>', 'a model folder, an installed model id, or demo', 'demo')
+    .option('--text <text>', 'a text to embed (repeatable)', collect, [])
+    .option('--image <path>', 'an image file to embed (repeatable)', collect, [])
+    .option('--device <device>', `where to run: ${DEVICES.join(', ')}`, 'auto')
+    .action(
+      async (opts: { model: string; text: string[]; image: string[]; device: string }, cmd: Command) => {
+        const device = parseDevice(opts.device);
+        if (opts.text.length === 0 && opts.image.length === 0) {
+          throw new UserError('nothing to embed: give at least one --text or --image', 'bad-argument');
+        }
+        const dataDir = dataDirOf(cmd);
+        const engine = await createClipEngine({ model: opts.model, device, ...(dataDir ? { dataDir } : {}) });
+        try {
+          if (engine.device.fallbackReason)
+            process.stderr.write(`lookbook: ${engine.device.fallbackReason}\n`);
+          if (engine.model.isDemo) {
+            process.stderr.write(
+              'lookbook: using the demo model, which only knows colours; install a real model with `lookbook models pull`\n',
+            );
+          }
+          // Every image is decoded before anything is printed, so a bad file fails the command cleanly.
+          const tensors = await Promise.all(opts.image.map((p) => engine.preprocess(p)));
+          const texts = await engine.embedTexts(opts.text);
+          texts.forEach((e, i) => line({ kind: 'text', input: opts.text[i], embedding: Array.from(e) }));
+          const images = await engine.embedImageTensors(tensors);
+          images.forEach((e, i) => line({ kind: 'image', input: opts.image[i], embedding: Array.from(e) }));
+        } finally {
+          await engine.close();
+        }
+      },
+    );
+
+  program
+    .command('tokenize')
+    .description("print the token ids the model's text tower receives, before padding")
+    .argument('<text>', 'the text to tokenize')
+    .option('--model <folder|id>', 'a model folder, an installed model id, or demo', 'demo')
+    .action(async (text: string, opts: { model: string }, cmd: Command) => {
+      const folder = await openFolder(opts.model, cmd);
+      const tokenizer = await loadClipTokenizer(folder.tokenizerPath, {
+        contextLength: folder.info.contextLength,
+        padId: folder.padId,
+      });
+      line({ ids: tokenizer.encode(text) });
+    });
+
+  program
+    .command('preprocess')
+    .description("write an image as the model's input tensor: float32 little-endian, shape 1×3×size×size")
+    .argument('<image>', 'the image file')
+    .requiredOption('--out <file>', 'where to write the tensor')
+    .option('--model <folder|id>', 'a model folder, an installed model id, or demo', 'demo')
+    .action(async (image: string, opts: { model: string; out: string }, cmd: Command) => {
+      const folder = await openFolder(opts.model, cmd);
+      const tensor = await preprocessImage(image, folder.info.preprocess);
+      const bytes = Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength);
+      // Float32Array is platform-endian; every platform Lookbook ships on is little-endian, which the format requires.
+      try {
+        await writeFile(opts.out, bytes);
+      } catch (e) {
+        throw new UserError(`cannot write ${opts.out}: ${(e as Error).message}`, 'write-failed', {
+          cause: e,
+        });
+      }
+      const { size } = folder.info.preprocess;
+      line({ out: opts.out, shape: [1, 3, size, size] });
+    });
+}

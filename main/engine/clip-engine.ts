@@ -1,0 +1,91 @@
+// createClipEngine: a model folder (or id) → a ClipEngine whose inference runs in a worker thread.
+// Tokenizing and image decoding stay on the calling thread (both are quick or already asynchronous
+// through sharp's own thread pool); the ONNX sessions live in the worker.
+import { resolveModelDir } from '../models/resolve-model.js';
+import { startInferenceWorker } from './inference-client.js';
+import { readModelFolder } from './model-folder.js';
+import { preprocessImage } from './preprocess.js';
+import type { PreprocessOptions } from './preprocess.js';
+import { loadClipTokenizer } from './tokenizer.js';
+import type { ClipEngine, EngineOptions, ExecutionProvider } from './types.js';
+
+/** Batches sent to the worker: large enough to amortize the call, small enough to keep memory flat. */
+const TEXT_BATCH = 64;
+const IMAGE_BATCH = 16;
+
+export interface EngineInternals {
+  /** Tests only: try this provider regardless of the platform plan, to exercise the fallback. */
+  forceProvider?: ExecutionProvider;
+  preprocess?: PreprocessOptions;
+}
+
+export async function createClipEngine(
+  options: EngineOptions,
+  internals: EngineInternals = {},
+): Promise<ClipEngine> {
+  const resolved = await resolveModelDir(options.model, options.dataDir);
+  const folder = await readModelFolder(resolved.dir, resolved.id);
+  const model = { ...folder.info, isDemo: folder.info.isDemo || resolved.isDemo };
+  const tokenizer = await loadClipTokenizer(folder.tokenizerPath, {
+    contextLength: model.contextLength,
+    padId: folder.padId,
+  });
+  const client = await startInferenceWorker({
+    textModelPath: folder.textModelPath,
+    visionModelPath: folder.visionModelPath,
+    device: options.device ?? 'auto',
+    padId: folder.padId,
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(internals.forceProvider ? { forceProvider: internals.forceProvider } : {}),
+  });
+  const { size } = model.preprocess;
+  const per = 3 * size * size;
+
+  const split = (flat: Float32Array, n: number): Float32Array[] => {
+    const dim = flat.length / n;
+    return Array.from({ length: n }, (_, i) => flat.slice(i * dim, (i + 1) * dim));
+  };
+
+  const engine: ClipEngine = {
+    model,
+    device: client.device,
+    tokenize: (text) => tokenizer.encode(text),
+    async embedTexts(texts) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += TEXT_BATCH) {
+        const rows = texts.slice(i, i + TEXT_BATCH).map((t) => tokenizer.encode(t));
+        out.push(...split(await client.embedTokenRows(rows), rows.length));
+      }
+      return out;
+    },
+    preprocess: (input) => preprocessImage(input, model.preprocess, internals.preprocess),
+    async embedImageTensors(tensors) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < tensors.length; i += IMAGE_BATCH) {
+        const batch = tensors.slice(i, i + IMAGE_BATCH);
+        // Packed into a fresh buffer that is transferred, so the caller's tensors stay usable.
+        const data = new Float32Array(batch.length * per);
+        batch.forEach((t, j) => {
+          if (t.length !== per) {
+            throw new Error(
+              `image tensor ${i + j} has ${t.length} values; this model takes 3×${size}×${size}`,
+            );
+          }
+          data.set(t, j * per);
+        });
+        out.push(...split(await client.embedPixels(data, batch.length, size), batch.length));
+      }
+      return out;
+    },
+    async embedImages(inputs) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < inputs.length; i += IMAGE_BATCH) {
+        const tensors = await Promise.all(inputs.slice(i, i + IMAGE_BATCH).map((x) => engine.preprocess(x)));
+        out.push(...(await engine.embedImageTensors(tensors)));
+      }
+      return out;
+    },
+    close: () => client.close(),
+  };
+  return engine;
+}

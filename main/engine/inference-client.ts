@@ -1,0 +1,121 @@
+// The engine's side of the inference worker: starts it, sends batches, matches replies to requests,
+// and fails every pending request clearly if the worker dies.
+// [Note: inference worker protocol]
+import { Worker } from 'node:worker_threads';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+import type { DeviceInfo } from './types.js';
+import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
+
+export interface InferenceClient {
+  readonly device: DeviceInfo;
+  /** Set when the text graph has a fixed sequence length (rows are padded to it). */
+  readonly fixedTextLength?: number;
+  /** Embeds token rows; returns n*dim L2-normalized values. */
+  embedTokenRows(rows: number[][]): Promise<Float32Array>;
+  /** Embeds n CHW tensors of side `size` packed in `data`, whose buffer is transferred to the worker. */
+  embedPixels(data: Float32Array, n: number, size: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * The worker file sits next to this module with the same extension: `.ts` when run from source through
+ * tsx (the CLI, the tests), `.js` once compiled (the Electron build). A `.ts` worker needs tsx, but on
+ * Node 20 neither an inherited `--import tsx` nor a registered hook reaches a worker's entry module;
+ * tsx's tsImport (its own scoped loader) does, so a one-line bootstrap loads the worker through it.
+ */
+function createWorker(init: WorkerInit): Worker {
+  const ext = extname(fileURLToPath(import.meta.url));
+  const url = new URL(`./inference-worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(url, { workerData: init });
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const bootstrap = `import(${api}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}
+
+type RequestBody = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+function toError(e: WorkerError): Error {
+  return e.userCode ? new UserError(e.message, e.userCode) : new Error(e.message);
+}
+
+export async function startInferenceWorker(init: WorkerInit): Promise<InferenceClient> {
+  const worker = createWorker(init);
+  const pending = new Map<
+    number,
+    { resolve: (v: Float32Array | undefined) => void; reject: (e: Error) => void }
+  >();
+  let nextId = 1;
+  let dead: Error | undefined;
+  let closeRequested = false;
+
+  const failAll = (e: Error) => {
+    dead ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+
+  const ready = new Promise<Extract<WorkerReply, { kind: 'ready' }>>((resolve, reject) => {
+    worker.on('message', (msg: WorkerReply) => {
+      if (msg.kind === 'ready') return resolve(msg);
+      if (msg.kind === 'init-failed') return reject(toError(msg.error));
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (msg.kind === 'result') p.resolve(msg.embeddings);
+      else if (msg.kind === 'closed') p.resolve(undefined);
+      else p.reject(toError(msg.error));
+    });
+    worker.on('error', (e) => {
+      const err = new Error(`the inference worker crashed: ${e.message}`, { cause: e });
+      reject(err);
+      failAll(err);
+    });
+    worker.on('exit', (code) => {
+      const err = new Error(
+        closeRequested ? 'the CLIP engine is closed' : `the inference worker stopped (exit code ${code})`,
+      );
+      reject(err);
+      failAll(err);
+    });
+  });
+
+  let hello: Extract<WorkerReply, { kind: 'ready' }>;
+  try {
+    hello = await ready;
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+
+  function send(req: RequestBody, transfer: ArrayBuffer[] = []): Promise<Float32Array | undefined> {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...req, id } as WorkerRequest, transfer);
+    });
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    device: hello.device,
+    ...(hello.textInput.fixedLength ? { fixedTextLength: hello.textInput.fixedLength } : {}),
+    async embedTokenRows(rows) {
+      return (await send({ kind: 'text', rows }))!;
+    },
+    async embedPixels(data, n, size) {
+      return (await send({ kind: 'vision', data, n, size }, [data.buffer as ArrayBuffer]))!;
+    },
+    close() {
+      closing ??= (async () => {
+        closeRequested = true;
+        if (!dead) await send({ kind: 'close' }).catch(() => undefined);
+        dead ??= new Error('the CLIP engine is closed');
+        await worker.terminate();
+      })();
+      return closing;
+    },
+  };
+}

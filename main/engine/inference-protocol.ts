@@ -1,0 +1,32 @@
+// [Note: inference worker protocol] The messages between the engine (inference-client.ts) and its
+// worker thread (inference-worker.ts). Change both sides together.
+import type { DeviceInfo, DeviceRequest, ExecutionProvider } from './types.js';
+
+export interface WorkerInit {
+  textModelPath: string;
+  visionModelPath: string;
+  device: DeviceRequest;
+  threads?: number;
+  padId: number;
+  forceProvider?: ExecutionProvider;
+}
+
+export type WorkerRequest =
+  | { id: number; kind: 'text'; rows: number[][] }
+  /** `data`: `n` CHW float32 tensors of side `size`, back to back (its buffer is transferred). */
+  | { id: number; kind: 'vision'; data: Float32Array; n: number; size: number }
+  | { id: number; kind: 'close' };
+
+export interface WorkerError {
+  message: string;
+  /** Set when the error is meant for the user (UserError) and should be rethrown as one. */
+  userCode?: string;
+}
+
+export type WorkerReply =
+  | { kind: 'ready'; device: DeviceInfo; textInput: { fixedLength?: number } }
+  | { kind: 'init-failed'; error: WorkerError }
+  /** `embeddings`: n rows of the embedding dimension, L2-normalized (its buffer is transferred). */
+  | { id: number; kind: 'result'; embeddings: Float32Array }
+  | { id: number; kind: 'failed'; error: WorkerError }
+  | { id: number; kind: 'closed' };

@@ -1,0 +1,107 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClipEngine } from '../../main/engine/clip-engine.js';
+import { padIds } from '../../main/engine/tokenizer.js';
+import type { ClipEngine, ModelLayout } from '../../main/engine/types.js';
+import { PHOTOS, TINY, cosine, readF32, readJson } from './fixtures.js';
+import type { TinyReference } from './fixtures.js';
+
+const ref = readJson<TinyReference>(join(TINY, 'reference.json'));
+const pixels = readF32(join(TINY, 'pixel_values.f32'));
+const [nImages, ...chw] = ref.pixel_values_shape;
+const per = chw.reduce((a, b) => a * b, 1);
+const images = Array.from({ length: nImages }, (_, i) => pixels.slice(i * per, (i + 1) * per));
+
+const expected: Record<ModelLayout, { text: number[][]; image: number[][] }> = {
+  hf: { text: ref.hf_text_embeds, image: ref.hf_image_embeds },
+  immich: { text: ref.immich_text_embedding, image: ref.immich_image_embedding },
+};
+
+function assertUnit(v: Float32Array) {
+  const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+}
+
+for (const layout of ['hf', 'immich'] as const) {
+  describe(`${layout} layout`, () => {
+    let engine: ClipEngine;
+    before(async () => {
+      engine = await createClipEngine({ model: join(TINY, layout), device: 'cpu', threads: 1 });
+    });
+    after(() => engine.close());
+
+    test(`${layout}: model info read from the folder`, () => {
+      assert.equal(engine.model.layout, layout);
+      assert.equal(engine.model.embedDim, 64);
+      assert.equal(engine.model.contextLength, 77);
+      assert.equal(engine.model.preprocess.size, 224);
+      assert.equal(engine.model.isDemo, false);
+      assert.deepEqual(engine.device, { requested: 'cpu', provider: 'cpu' });
+    });
+
+    test(`${layout}: token ids, padded, equal the reference input_ids`, () => {
+      ref.texts.forEach((text, i) => {
+        const ids = engine.tokenize(text);
+        assert.equal(ids.length, ref.attention_mask[i]!.filter((m) => m === 1).length, text);
+        assert.deepEqual(padIds(ids, 77, 49407), ref.input_ids[i], text);
+      });
+    });
+
+    test(`${layout}: text embeddings reproduce PyTorch (cosine ≥ 0.9999)`, async () => {
+      const got = await engine.embedTexts(ref.texts);
+      assert.equal(got.length, ref.texts.length);
+      got.forEach((v, i) => {
+        assertUnit(v);
+        const c = cosine(v, expected[layout].text[i]!);
+        assert.ok(c >= 0.9999, `${ref.texts[i]}: cosine ${c}`);
+      });
+      // One text alone (no batch padding) gives the same embedding as inside the batch.
+      const [single] = await engine.embedTexts([ref.texts[2]!]);
+      assert.ok(cosine(single!, got[2]!) > 0.99999);
+    });
+
+    test(`${layout}: image embeddings reproduce PyTorch (cosine ≥ 0.9999)`, async () => {
+      const got = await engine.embedImageTensors(images);
+      assert.equal(got.length, nImages);
+      got.forEach((v, i) => {
+        assertUnit(v);
+        const c = cosine(v, expected[layout].image[i]!);
+        assert.ok(c >= 0.9999, `image ${i}: cosine ${c}`);
+      });
+      assert.equal(images[0]!.length, per, "the caller's tensors are not detached by the transfer");
+    });
+  });
+}
+
+test('embedImages decodes files and bytes; a bad file rejects with a user error; close() ends it', async () => {
+  const engine = await createClipEngine({ model: join(TINY, 'hf'), device: 'cpu', threads: 1 });
+  try {
+    const [a, b] = await engine.embedImages([join(PHOTOS, 'cat.jpg'), join(PHOTOS, 'bee.jpg')]);
+    assertUnit(a!);
+    const [again] = await engine.embedImageTensors([await engine.preprocess(join(PHOTOS, 'cat.jpg'))]);
+    assert.ok(cosine(a!, again!) > 0.99999);
+    assert.ok(cosine(a!, b!) < 0.9999, 'different photos give different embeddings');
+    await assert.rejects(engine.embedImages([join(PHOTOS, 'not-an-image.txt')]), { name: 'UserError' });
+    await assert.rejects(engine.embedImageTensors([new Float32Array(10)]), /3×224×224/);
+    assert.deepEqual(await engine.embedTexts([]), []);
+  } finally {
+    await engine.close();
+  }
+  await assert.rejects(engine.embedTexts(['after close']), /closed/);
+});
+
+test('a corrupt ONNX file fails engine creation with a user error naming it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-corrupt-model-'));
+  try {
+    await cp(join(TINY, 'immich'), dir, { recursive: true });
+    await writeFile(join(dir, 'visual', 'model.onnx'), 'not a protobuf');
+    await assert.rejects(createClipEngine({ model: dir, device: 'cpu', threads: 1 }), (e: Error) => {
+      return e.name === 'UserError' && /cannot load .*visual[\\/]model\.onnx/.test(e.message);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
