@@ -1,0 +1,161 @@
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { adapterFromJson, adapterToJson } from './adapter.js';
+import type { Adapter, AdapterMetrics } from './adapter.js';
+
+export interface AdapterVersion {
+  version: number;
+  createdAt: string;
+  alpha: number;
+  metrics?: AdapterMetrics;
+  active: boolean;
+  /** Set when the file cannot be read; the other versions are still listed. */
+  error?: string;
+}
+
+export interface AdapterStore {
+  readonly modelId: string;
+  /** Saved versions, oldest first. */
+  list(): Promise<AdapterVersion[]>;
+  /** Saves as the next version (v1, v2, …) and returns its number; activates it when asked. */
+  save(adapter: Adapter, options?: { activate?: boolean }): Promise<number>;
+  load(version: number): Promise<Adapter>;
+  /** Makes a version the one in use; null = none (the zero-shot model). */
+  activate(version: number | null): Promise<void>;
+  /** Goes back to the version that was active before the current one; returns it (null = none). */
+  rollback(): Promise<number | null>;
+  /** The adapter in use, or null for the zero-shot model. */
+  active(): Promise<{ version: number; adapter: Adapter } | null>;
+}
+
+interface ActiveFile {
+  active: number | null;
+  /** Earlier active choices, most recent last: what rollback() returns to. */
+  previous: (number | null)[];
+}
+
+/**
+ * Versioned adapters of one model, as JSON files: `<dataDir>/adapters/<modelId>/v<N>.json`, and
+ * `active.json` beside them saying which one is in use. Files are written to a temporary name and
+ * renamed, so a crash never leaves half an adapter or a broken choice behind.
+ */
+export function createAdapterStore(dataDir: string, modelId: string): AdapterStore {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@+-]*$/.test(modelId) || modelId.includes('..')) {
+    throw new Error(`model id cannot name an adapters folder: ${JSON.stringify(modelId)}`);
+  }
+  const dir = join(dataDir, 'adapters', modelId);
+  const activePath = join(dir, 'active.json');
+  const fileOf = (v: number) => join(dir, `v${v}.json`);
+
+  const versions = async (): Promise<number[]> => {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return names
+      .map((n) => /^v([1-9][0-9]*)\.json$/.exec(n)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  };
+  const readActive = async (): Promise<ActiveFile> => {
+    try {
+      const j = JSON.parse(await readFile(activePath, 'utf8')) as Partial<ActiveFile>;
+      return { active: j.active ?? null, previous: Array.isArray(j.previous) ? j.previous : [] };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { active: null, previous: [] };
+      throw new Error(`cannot read ${activePath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const writeAtomic = async (path: string, text: string) => {
+    await mkdir(dir, { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  };
+  const load = async (version: number): Promise<Adapter> => {
+    let text: string;
+    try {
+      text = await readFile(fileOf(version), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`no adapter version ${version} for ${modelId}`);
+      throw e;
+    }
+    try {
+      return adapterFromJson(JSON.parse(text));
+    } catch (e) {
+      throw new Error(
+        `adapter v${version} of ${modelId} is unreadable: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  };
+  const activate = async (version: number | null) => {
+    if (version !== null && !(await versions()).includes(version)) {
+      throw new Error(`no adapter version ${version} for ${modelId}`);
+    }
+    const state = await readActive();
+    if (state.active === version) return;
+    await writeAtomic(
+      activePath,
+      JSON.stringify({ active: version, previous: [...state.previous, state.active] }),
+    );
+  };
+
+  return {
+    modelId,
+    async list() {
+      const { active } = await readActive();
+      const out: AdapterVersion[] = [];
+      for (const version of await versions()) {
+        try {
+          const a = await load(version);
+          out.push({
+            version,
+            createdAt: a.createdAt,
+            alpha: a.alpha,
+            ...(a.metrics ? { metrics: a.metrics } : {}),
+            active: version === active,
+          });
+        } catch (e) {
+          const error = e instanceof Error ? e.message : String(e);
+          out.push({ version, createdAt: '', alpha: Number.NaN, active: version === active, error });
+        }
+      }
+      return out;
+    },
+    async save(adapter, options = {}) {
+      if (adapter.modelId !== modelId) {
+        throw new Error(`adapter was trained for ${adapter.modelId}, not ${modelId}`);
+      }
+      const version = ((await versions()).at(-1) ?? 0) + 1;
+      await writeAtomic(fileOf(version), JSON.stringify(adapterToJson(adapter)));
+      if (options.activate) await activate(version);
+      return version;
+    },
+    load,
+    activate,
+    async rollback() {
+      const state = await readActive();
+      const existing = new Set(await versions());
+      const previous = [...state.previous];
+      // Skip choices whose file has since disappeared.
+      while (previous.length > 0) {
+        const target = previous.pop()!;
+        if (target === null || existing.has(target)) {
+          await writeAtomic(activePath, JSON.stringify({ active: target, previous }));
+          return target;
+        }
+      }
+      throw new Error(`nothing to roll back to for ${modelId}`);
+    },
+    async active() {
+      const { active } = await readActive();
+      if (active === null) return null;
+      return { version: active, adapter: await load(active) };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { imageProblem } from './tsv-dataset.js';
+
+export const DEFAULT_CLASS_TEMPLATE = 'a photo of a {class}.';
+
+const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+  '.heic',
+  '.heif',
+]);
+
+export type FolderRecord =
+  { ok: true; path: string; className: string; text: string } | { ok: false; path: string; reason: string };
+
+export interface ReadFolderOptions {
+  /** `{class}` is replaced by the class name. Default "a photo of a {class}.". */
+  template?: string;
+  /** Check that every image decodes (sharp reads its header). Default true. */
+  checkImages?: boolean;
+}
+
+/**
+ * The common image-classification layout as (photo, text) pairs: `dir/<class name>/*.jpg`, the text made
+ * from the prompt template. Underscores and dashes in a folder name become spaces
+ * ("burgundy_wrap_dress" → "a photo of a burgundy wrap dress."). Classes and files come in sorted
+ * order; hidden entries, loose files at the top level and deeper folders are ignored; a photo that does
+ * not decode is yielded as `{ ok: false, path, reason }`.
+ */
+export async function* readFolderDataset(
+  dir: string,
+  options: ReadFolderOptions = {},
+): AsyncGenerator<FolderRecord> {
+  const { template = DEFAULT_CLASS_TEMPLATE, checkImages = true } = options;
+  const classes = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  for (const folder of classes) {
+    const className = classNameOf(folder);
+    const text = classPrompt(template, className);
+    const files = (await readdir(join(dir, folder), { withFileTypes: true }))
+      .filter(
+        (e) => e.isFile() && !e.name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()),
+      )
+      .map((e) => e.name)
+      .sort();
+    for (const name of files) {
+      const path = join(dir, folder, name);
+      const problem = checkImages ? await imageProblem(path) : null;
+      if (problem) yield { ok: false, path, reason: problem };
+      else yield { ok: true, path, className, text };
+    }
+  }
+}
+
+export function classNameOf(folderName: string): string {
+  return folderName.replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export function classPrompt(template: string, className: string): string {
+  return template.includes('{class}')
+    ? template.replaceAll('{class}', className)
+    : `${template} ${className}`.trim();
+}

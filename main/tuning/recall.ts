@@ -1,0 +1,124 @@
+import { matmulABt } from './linalg.js';
+
+/** Recall@K as a fraction in [0, 1], keyed by K. */
+export type RecallAtK = Record<number, number>;
+
+export interface RecallReport {
+  /** Text i as the query; image i is the one right answer. */
+  textToImage: RecallAtK;
+  /** Image i as the query; text i is the one right answer. */
+  imageToText: RecallAtK;
+  /** The mean of all the values above (both directions, every K): the usual single retrieval score. */
+  mean: number;
+}
+
+export const DEFAULT_KS: readonly number[] = [1, 5, 10];
+
+/**
+ * Recall@K over a 1:1 paired set from its n×n similarity matrix (rows = texts, columns = images, row
+ * major): pair i's text should retrieve image i and image i should retrieve text i.
+ *
+ * Ties count pessimistically: a query's rank is the number of OTHER candidates scoring at least as high
+ * as the right answer, and it is a hit at K only if that number is below K. So a degenerate model that
+ * gives every candidate the same score gets recall 0, never a flattering 1. A NaN score is a miss.
+ */
+export function recallAtK(
+  similarity: Float32Array,
+  n: number,
+  ks: readonly number[] = DEFAULT_KS,
+): RecallReport {
+  if (similarity.length < n * n)
+    throw new Error(`recallAtK: expected ${n}×${n} similarities, got ${similarity.length}`);
+  const t2i = new Int32Array(n);
+  const i2t = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    t2i[i] = rankOf(similarity, i * n, 1, n, i);
+    i2t[i] = rankOf(similarity, i, n, n, i);
+  }
+  return summarize(t2i, i2t, ks);
+}
+
+/**
+ * The same report straight from paired embeddings (unit vectors, same length), without storing the n×n
+ * matrix: similarities are computed one block of texts at a time and both directions' ranks are counted
+ * from the same block, so memory stays O(block × n) and the products are computed once.
+ */
+export function recallFromEmbeddings(
+  texts: readonly Float32Array[],
+  images: readonly Float32Array[],
+  ks: readonly number[] = DEFAULT_KS,
+  blockSize = 256,
+): RecallReport {
+  const n = texts.length;
+  if (images.length !== n) throw new Error(`recall: ${n} texts but ${images.length} images`);
+  if (n === 0) return summarize(new Int32Array(0), new Int32Array(0), ks);
+  const d = texts[0]!.length;
+  const t = pack(texts, d);
+  const im = pack(images, d);
+  // The right answers' scores, summed in the same order as the kernel so ties compare exactly.
+  const diag = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let p = 0; p < d; p++) s += t[i * d + p]! * im[i * d + p]!;
+    diag[i] = s;
+  }
+  const t2i = new Int32Array(n);
+  const i2t = new Int32Array(n);
+  const nanDiag = new Uint8Array(n);
+  for (let i = 0; i < n; i++) nanDiag[i] = Number.isNaN(diag[i]!) ? 1 : 0;
+  const buf = new Float32Array(blockSize * n);
+  for (let r0 = 0; r0 < n; r0 += blockSize) {
+    const rows = Math.min(blockSize, n - r0);
+    const sim = matmulABt(t.subarray(r0 * d, (r0 + rows) * d), im, rows, n, d, buf);
+    for (let r = 0; r < rows; r++) {
+      const q = r0 + r;
+      const own = diag[q]!;
+      let above = 0;
+      for (let c = 0; c < n; c++) {
+        if (c === q) continue;
+        const v = sim[r * n + c]!;
+        if (v >= own) above++;
+        if (v >= diag[c]!) i2t[c]!++;
+      }
+      t2i[q] = nanDiag[q] ? n : above;
+    }
+  }
+  for (let i = 0; i < n; i++) if (nanDiag[i]) i2t[i] = n;
+  return summarize(t2i, i2t, ks);
+}
+
+function pack(vectors: readonly Float32Array[], d: number): Float32Array {
+  const out = new Float32Array(vectors.length * d);
+  vectors.forEach((v, i) => {
+    if (v.length !== d) throw new Error(`recall: vector ${i} has ${v.length} dimensions, expected ${d}`);
+    out.set(v, i * d);
+  });
+  return out;
+}
+
+/** Number of candidates other than `right` scoring >= the right one (n when the right score is NaN). */
+function rankOf(s: Float32Array, start: number, stride: number, n: number, right: number): number {
+  const target = s[start + right * stride]!;
+  if (Number.isNaN(target)) return n;
+  let above = 0;
+  for (let j = 0; j < n; j++) if (j !== right && s[start + j * stride]! >= target) above++;
+  return above;
+}
+
+function summarize(t2i: Int32Array, i2t: Int32Array, ks: readonly number[]): RecallReport {
+  const n = t2i.length;
+  const at = (ranks: Int32Array): RecallAtK => {
+    const out: RecallAtK = {};
+    for (const k of ks) {
+      let hits = 0;
+      for (let i = 0; i < n; i++) if (ranks[i]! < k) hits++;
+      out[k] = n === 0 ? 0 : hits / n;
+    }
+    return out;
+  };
+  const textToImage = at(t2i);
+  const imageToText = at(i2t);
+  const all = [...Object.values(textToImage), ...Object.values(imageToText)];
+  const mean = all.length === 0 ? 0 : all.reduce((a, b) => a + b, 0) / all.length;
+  return { textToImage, imageToText, mean };
+}
