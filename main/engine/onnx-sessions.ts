@@ -1,6 +1,7 @@
 // The two CLIP towers as onnxruntime sessions: created on the planned provider (falling back to the
 // CPU with a reason), inspected for their real input names, dtypes and shapes, and run in batches.
 // Runs inside the inference worker; nothing here knows about threads or messages.
+import './ort-privacy.js';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
 import { planProvider, readableOrtMessage, sessionFailureReason } from './execution-providers.js';

@@ -1,0 +1,359 @@
+// `lookbook models import PATH`: a model folder or archive (.zip, .tar, .tar.gz/.tgz) in either layout is
+// checked, loaded by the real engine and made to embed a text and an image before it is installed. A
+// model that cannot do that is refused with the reason and leaves nothing behind.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import sharp from 'sharp';
+import * as tar from 'tar';
+import yauzl from 'yauzl';
+import { createClipEngine } from '../engine/clip-engine.js';
+import { readModelFolder } from '../engine/model-folder.js';
+import type { ModelInfo, ModelLayout } from '../engine/types.js';
+import { describeError, isUserError, UserError } from '../errors.js';
+import { isValidModelId } from './catalogue.js';
+import {
+  checkLayoutFiles,
+  LAYOUT_REQUIRED_FILES,
+  modelsDir,
+  writeManifest,
+  type ModelManifest,
+} from './installed-models.js';
+
+export interface ProbeResult {
+  model: ModelInfo;
+  textDim: number;
+  imageDim: number;
+  /** Cosine similarity of the probe text and image: only proof that both towers produced numbers. */
+  probeSimilarity: number;
+}
+
+export interface ProbeOptions {
+  dataDir?: string;
+  threads?: number;
+}
+
+function checkEmbedding(what: string, v: Float32Array | undefined, dim: number): void {
+  if (!v) throw new Error(`the ${what} tower returned no embedding`);
+  if (v.length !== dim)
+    throw new Error(`the ${what} tower returned ${v.length} numbers, the model says ${dim}`);
+  let norm = 0;
+  for (const x of v) {
+    if (!Number.isFinite(x)) throw new Error(`the ${what} tower returned a non-finite value (${x})`);
+    norm += x * x;
+  }
+  if (!(norm > 0.5 && norm < 1.5))
+    throw new Error(`the ${what} embedding is not normalized (|v|² = ${norm})`);
+}
+
+/** A small synthetic photo-like image: a gradient with a disc, so no pixel row is constant. */
+async function probeImage(): Promise<Buffer> {
+  const w = 96;
+  const h = 72;
+  const raw = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      const inDisc = (x - 60) ** 2 + (y - 30) ** 2 < 18 ** 2;
+      raw[i] = inDisc ? 230 : Math.round((x / w) * 255);
+      raw[i + 1] = inDisc ? 40 : Math.round((y / h) * 255);
+      raw[i + 2] = inDisc ? 30 : 128;
+    }
+  }
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+/**
+ * Loads the folder with the engine on the CPU and embeds one text and one generated image, checking sizes
+ * and values. Throws a UserError ('model-invalid') saying what is wrong.
+ */
+export async function probeModelFolder(dir: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const { layout, missing } = await checkLayoutFiles(dir);
+  if (!layout) {
+    throw new UserError(
+      `${dir} is not a CLIP model folder: expected the Immich layout (${LAYOUT_REQUIRED_FILES.immich.join(', ')}) ` +
+        `or the Hugging Face layout (${LAYOUT_REQUIRED_FILES.hf.join(', ')})`,
+      'model-invalid',
+    );
+  }
+  if (missing.length > 0) {
+    throw new UserError(
+      `${dir} is an incomplete ${layoutName(layout)} model folder: missing ${missing.join(', ')}`,
+      'model-invalid',
+    );
+  }
+  // Configuration problems get the folder reader's own message, which names the file.
+  await readModelFolder(dir);
+  let engine;
+  try {
+    engine = await createClipEngine({
+      model: dir,
+      device: 'cpu',
+      threads: opts.threads ?? 1,
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    });
+  } catch (e) {
+    if (isUserError(e)) throw e;
+    throw new UserError(`${dir} could not be loaded as a CLIP model: ${describeError(e)}`, 'model-invalid', {
+      cause: e,
+    });
+  }
+  try {
+    const dim = engine.model.embedDim;
+    const [text] = await engine.embedTexts(['a photo of a red ball on a table']);
+    checkEmbedding('text', text, dim);
+    const [image] = await engine.embedImages([await probeImage()]);
+    checkEmbedding('image', image, dim);
+    let dot = 0;
+    for (let i = 0; i < dim; i++) dot += text![i]! * image![i]!;
+    return { model: engine.model, textDim: text!.length, imageDim: image!.length, probeSimilarity: dot };
+  } catch (e) {
+    if (isUserError(e)) throw e;
+    throw new UserError(`${dir} loaded but failed a test inference: ${describeError(e)}`, 'model-invalid', {
+      cause: e,
+    });
+  } finally {
+    await engine.close();
+  }
+}
+
+function layoutName(layout: ModelLayout): string {
+  return layout === 'immich' ? 'Immich-layout' : 'Hugging Face-layout';
+}
+
+export type ArchiveKind = 'zip' | 'tar' | 'tgz';
+
+export function archiveKind(path: string): ArchiveKind | undefined {
+  const p = path.toLowerCase();
+  if (p.endsWith('.zip')) return 'zip';
+  if (p.endsWith('.tar.gz') || p.endsWith('.tgz')) return 'tgz';
+  if (p.endsWith('.tar')) return 'tar';
+  return undefined;
+}
+
+/** A model id from a path: the folder or archive name with archive extensions removed. */
+export function modelIdFromPath(path: string): string {
+  const name = basename(resolve(path)).replace(/\.(zip|tar\.gz|tgz|tar)$/i, '');
+  const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
+  return id || 'imported-model';
+}
+
+function insideDir(root: string, target: string): boolean {
+  const r = resolve(root);
+  const t = resolve(target);
+  return t === r || t.startsWith(r + sep);
+}
+
+async function extractZip(file: string, dest: string): Promise<void> {
+  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? rej(err) : res(z))),
+  );
+  await new Promise<void>((res, rej) => {
+    const fail = (e: unknown): void => {
+      zip.close();
+      rej(e);
+    };
+    zip.on('error', fail);
+    zip.on('end', () => res());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const target = join(dest, entry.fileName);
+      // yauzl already rejects absolute and '..' names; this guards the join itself.
+      if (!insideDir(dest, target)) return fail(new Error(`unsafe path in archive: ${entry.fileName}`));
+      const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+      if (mode === 0o120000) return zip.readEntry(); // symbolic links: never followed, never created
+      if (entry.fileName.endsWith('/')) {
+        fsp.mkdir(target, { recursive: true }).then(() => zip.readEntry(), fail);
+        return;
+      }
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return fail(err);
+        fsp
+          .mkdir(dirname(target), { recursive: true })
+          .then(() => pipeline(stream, createWriteStream(target)))
+          .then(() => zip.readEntry(), fail);
+      });
+    });
+    zip.readEntry();
+  });
+}
+
+async function extractArchive(file: string, kind: ArchiveKind, dest: string): Promise<void> {
+  await fsp.mkdir(dest, { recursive: true });
+  try {
+    if (kind === 'zip') await extractZip(file, dest);
+    else {
+      await tar.x({
+        file,
+        cwd: dest,
+        strict: true,
+        // Only plain files and folders: links in an archive could point anywhere on the disk.
+        filter: (_path, entry) => {
+          const type = (entry as { type?: string }).type;
+          return type === undefined || type === 'File' || type === 'OldFile' || type === 'Directory';
+        },
+      });
+    }
+  } catch (e) {
+    throw new UserError(`could not extract ${file}: ${describeError(e)}`, 'invalid-archive', { cause: e });
+  }
+}
+
+/** The folder inside an extracted archive that holds the model (archives often wrap it in one folder). */
+async function findModelRoot(dir: string, depth = 0): Promise<string | undefined> {
+  if ((await checkLayoutFiles(dir)).layout) return dir;
+  if (depth >= 3) return undefined;
+  const entries = await fsp.readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name === '__MACOSX') continue;
+    const found = await findModelRoot(join(dir, e.name), depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export interface ImportOptions {
+  dataDir: string;
+  /** Installed id (folder name); defaults to the source's name. */
+  id?: string;
+  /** Replace an installed model of the same id. */
+  force?: boolean;
+  threads?: number;
+  onStatus?: (message: string) => void;
+}
+
+export interface ImportResult {
+  id: string;
+  dir: string;
+  layout: ModelLayout;
+  embedDim: number;
+  probe: ProbeResult;
+}
+
+/**
+ * Installs the model at `source` (folder or archive) as <dataDir>/models/<id>. The copy is made into a
+ * hidden temp folder next to the destination, probed there, and renamed into place only if it works.
+ */
+export async function importModel(source: string, opts: ImportOptions): Promise<ImportResult> {
+  const src = resolve(source);
+  let stat;
+  try {
+    stat = await fsp.stat(src);
+  } catch {
+    throw new UserError(`${src} does not exist`, 'not-found');
+  }
+  const kind = stat.isFile() ? archiveKind(src) : undefined;
+  if (stat.isFile() && !kind) {
+    throw new UserError(
+      `${src} is neither a folder nor a .zip, .tar or .tar.gz archive`,
+      'unsupported-format',
+    );
+  }
+  const id = opts.id ?? modelIdFromPath(src);
+  if (!isValidModelId(id)) {
+    throw new UserError(
+      `'${id}' is not a valid model id (letters, digits, '.', '_' and '-')`,
+      'invalid-model-id',
+    );
+  }
+  if (id === 'demo')
+    throw new UserError(`'demo' is reserved for the generated demo model; pick another --id`);
+  const root = modelsDir(opts.dataDir);
+  const target = join(root, id);
+  if (!opts.force && (await pathExists(target))) {
+    throw new UserError(
+      `a model '${id}' is already installed; use --force to replace it or --id to pick another`,
+    );
+  }
+  if (stat.isDirectory()) {
+    const { layout, missing } = await checkLayoutFiles(src);
+    // Refuse before copying gigabytes of something that cannot work.
+    if (layout && missing.length > 0) {
+      throw new UserError(
+        `${src} is an incomplete ${layoutName(layout)} model folder: missing ${missing.join(', ')}`,
+        'model-invalid',
+      );
+    }
+  }
+
+  await fsp.mkdir(root, { recursive: true });
+  const work = join(root, `.tmp-${id}-import-${randomBytes(4).toString('hex')}`);
+  try {
+    let modelDir: string;
+    if (kind) {
+      opts.onStatus?.(`extracting ${basename(src)}`);
+      await extractArchive(src, kind, join(work, 'x'));
+      const found = await findModelRoot(join(work, 'x'));
+      if (!found) {
+        throw new UserError(
+          `${src} holds no CLIP model folder: expected the Immich layout (${LAYOUT_REQUIRED_FILES.immich.join(', ')}) ` +
+            `or the Hugging Face layout (${LAYOUT_REQUIRED_FILES.hf.join(', ')})`,
+          'model-invalid',
+        );
+      }
+      modelDir = found;
+    } else {
+      opts.onStatus?.(`copying ${src}`);
+      modelDir = join(work, 'x');
+      await fsp.cp(src, modelDir, { recursive: true, dereference: true, errorOnExist: true });
+    }
+    opts.onStatus?.('checking the model (loading it and embedding a test text and image)');
+    let probe: ProbeResult;
+    try {
+      probe = await probeModelFolder(modelDir, {
+        ...(opts.threads ? { threads: opts.threads } : {}),
+        dataDir: opts.dataDir,
+      });
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      // Messages name files in the hidden work folder; name them as the person knows them.
+      const shown = kind ? `${src}:` : src;
+      const message = e.message.split(modelDir).join(shown);
+      throw new UserError(`cannot import ${src}: ${message}`, e.code, { cause: e });
+    }
+    const manifest: ModelManifest = {
+      id,
+      name: id,
+      installedAt: new Date().toISOString(),
+      layout: probe.model.layout,
+      embedDim: probe.model.embedDim,
+      source: { type: 'import', path: src },
+    };
+    await writeManifest(modelDir, manifest);
+    await installFolder(modelDir, target, !!opts.force);
+    return { id, dir: target, layout: probe.model.layout, embedDim: probe.model.embedDim, probe };
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves a validated folder to `target` with renames only (same file system), so the model appears whole
+ * or not at all. With `replace`, an existing target is moved aside first and deleted afterwards.
+ */
+export async function installFolder(ready: string, target: string, replace: boolean): Promise<void> {
+  let aside: string | undefined;
+  if (await pathExists(target)) {
+    if (!replace) throw new UserError(`${target} already exists`, 'model-exists');
+    aside = join(dirname(target), `.tmp-${basename(target)}-old-${randomBytes(4).toString('hex')}`);
+    await fsp.rename(target, aside);
+  }
+  try {
+    await fsp.rename(ready, target);
+  } catch (e) {
+    if (aside) await fsp.rename(aside, target).catch(() => undefined);
+    throw e;
+  }
+  if (aside) await fsp.rm(aside, { recursive: true, force: true });
+}
