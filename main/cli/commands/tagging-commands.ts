@@ -1,0 +1,418 @@
+// `lookbook tag`, `lookbook tags list|add|confirm|reject|remove`, `lookbook vocab list|show|import|remove`,
+// `lookbook classify-eval DIR`, `lookbook xmp export`.
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { createClipEngine } from '../../engine/clip-engine.js';
+import { resolveDataDir } from '../../library/data-dir.js';
+import { openLibrary } from '../../library/library.js';
+import { readSettings } from '../../library/settings.js';
+import { evaluateZeroShot, type ClassifyEvalReport } from '../../tagging/classify-eval.js';
+import { createTaggingService, type TaggingService } from '../../tagging/tagging-service.js';
+import { TAG_STATES, type TagState } from '../../tagging/tag-store.js';
+import { createVocabularyStore } from '../../tagging/vocabulary-store.js';
+import type { VocabularyFormat } from '../../tagging/vocabulary.js';
+import type { SidecarNaming } from '../../tagging/xmp-sidecar.js';
+import type { ScoringOptions } from '../../tagging/zero-shot-scorer.js';
+import { applyAdapter } from '../../tuning/adapter.js';
+import { createAdapterStore } from '../../tuning/adapter-store.js';
+
+interface GlobalOptions {
+  dataDir?: string;
+}
+
+/** Where the commands write; tests pass their own to run commands in-process. */
+export interface TaggingCliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processOutput: TaggingCliOutput = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function dataDirOf(cmd: Command): string {
+  return resolveDataDir(cmd.optsWithGlobals<GlobalOptions>().dataDir);
+}
+
+async function withTagging<T>(cmd: Command, fn: (tagging: TaggingService) => Promise<T>): Promise<T> {
+  const library = await openLibrary({ dataDir: dataDirOf(cmd) });
+  try {
+    return await fn(createTaggingService(library));
+  } finally {
+    await library.close();
+  }
+}
+
+function numberIn(name: string, min: number, max: number, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new UserError(
+        `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got '${value}'`,
+      );
+    }
+    return n;
+  };
+}
+
+function progressBar(label: string) {
+  if (!process.stderr.isTTY)
+    return { update: (_done: number, _total: number) => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: `${label} [{bar}] {value}/{total}`, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done: number, total: number) {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+function parseStates(value: string | undefined): TagState[] | undefined {
+  if (!value) return undefined;
+  const states = value.split(',').map((s) => s.trim()) as TagState[];
+  for (const s of states) {
+    if (!TAG_STATES.includes(s)) throw new UserError(`unknown state '${s}': use ${TAG_STATES.join(', ')}`);
+  }
+  return states;
+}
+
+const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function printEval(report: ClassifyEvalReport, out: (line: string) => void): void {
+  out(
+    `${report.images} images in ${report.classes} classes (${report.labels} labels, vocabulary ${report.vocabulary}), model ${report.modelId}`,
+  );
+  out(`top-1 ${percent(report.top1)}   top-5 ${percent(report.top5)}`);
+  if (report.confusedPairs.length) {
+    out('most confused (actual → predicted):');
+    for (const p of report.confusedPairs)
+      out(`  ${p.actual} → ${p.predicted}: ${p.count}  e.g. ${p.examples.join(', ')}`);
+  }
+  const weakest = [...report.perClass]
+    .sort((a, b) => a.top1 - b.top1)
+    .slice(0, 5)
+    .filter((c) => c.top1 < 1);
+  if (weakest.length) {
+    out('weakest classes:');
+    for (const c of weakest) out(`  ${c.label}: top-1 ${percent(c.top1)} of ${c.images}`);
+  }
+  for (const f of report.failures) out(`could not read ${f.path}: ${f.reason}`);
+}
+
+export function registerTaggingCommands(program: Command, io: TaggingCliOutput = processOutput): void {
+  const out = (line = '') => io.out(line);
+  program
+    .command('tag')
+    .description('suggest tags for a folder (or the whole library) by zero-shot classification')
+    .option('--folder <dir>', 'only photos under this library folder')
+    .option(
+      '--vocab <name>',
+      'vocabulary (default: the folder\'s auto-tag vocabulary, else "everyday"; "colours" with the demo model)',
+    )
+    .option('--top-k <n>', 'at most this many tags per photo', numberIn('--top-k', 1, 100, true))
+    .option(
+      '--min-probability <p>',
+      'minimum softmax probability of a tag',
+      numberIn('--min-probability', 0, 1),
+    )
+    .option(
+      '--margin <m>',
+      'how much more similar than the generic "a photo." a tag must be',
+      numberIn('--margin', -2, 2),
+    )
+    .option('--auto', 'also tag new photos in this folder as they are indexed (needs --folder)')
+    .option('--no-auto', 'stop auto-tagging this folder (needs --folder)')
+    .option('--json', 'the run summary as JSON')
+    .action(
+      async (
+        flags: {
+          folder?: string;
+          vocab?: string;
+          topK?: number;
+          minProbability?: number;
+          margin?: number;
+          auto?: boolean;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        if (flags.auto !== undefined && !flags.folder)
+          throw new UserError('--auto and --no-auto need --folder');
+        await withTagging(cmd, async (tagging) => {
+          if (flags.auto !== undefined) {
+            await tagging.setAutoTag(
+              flags.folder!,
+              flags.auto ? (flags.vocab ?? tagging.defaultVocabulary()) : null,
+            );
+          }
+          const scoring: Partial<ScoringOptions> = {
+            topK: flags.topK,
+            minProbability: flags.minProbability,
+            margin: flags.margin,
+          };
+          const bar = progressBar('tagging');
+          let summary;
+          try {
+            summary = await tagging.tagFolder(flags.folder, {
+              vocabulary: flags.vocab,
+              scoring,
+              onProgress: (p) => bar.update(p.done, p.total),
+            });
+          } finally {
+            bar.stop();
+          }
+          if (flags.json) {
+            out(JSON.stringify(summary, null, 2));
+            return;
+          }
+          out(
+            `${summary.tagged} of ${summary.photos} photos tagged with ${summary.vocabulary}: ${summary.suggested} suggestions` +
+              (summary.removed ? `, ${summary.removed} old suggestions replaced` : '') +
+              (summary.skippedReviewed ? `, ${summary.skippedReviewed} already reviewed left alone` : ''),
+          );
+          if (summary.missingVectors)
+            out(
+              `${summary.missingVectors} photos are not indexed with this model yet: run \`lookbook index\`.`,
+            );
+          if (flags.auto === true)
+            out(`New photos in ${resolve(flags.folder!)} will be tagged as they are indexed.`);
+          if (flags.auto === false) out(`Auto-tagging of ${resolve(flags.folder!)} is off.`);
+        });
+      },
+    );
+
+  const tags = program.command('tags').description('review tags: list, add, confirm, reject, remove');
+  tags
+    .command('list [photo]')
+    .description("a photo's tags, or tag counts for a folder or the library")
+    .option('--folder <dir>', 'counts for this folder only')
+    .option('--state <states>', 'comma-separated: suggested, confirmed, rejected')
+    .option('--json', 'as JSON')
+    .action(
+      async (
+        photo: string | undefined,
+        flags: { folder?: string; state?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const states = parseStates(flags.state);
+        await withTagging(cmd, async (tagging) => {
+          if (photo) {
+            const result = await tagging.photoTags(photo, states);
+            if (flags.json) return out(JSON.stringify(result, null, 2));
+            if (result.tags.length === 0)
+              return out(`${result.path}: no tags (\`lookbook tag\` suggests some)`);
+            out(result.path);
+            for (const t of result.tags) {
+              const score = t.score === null ? '' : `  ${t.score.toFixed(3)}`;
+              out(`  ${t.label}  ${t.state} (${t.source})${score}`);
+            }
+            return;
+          }
+          const facets = await tagging.facets(flags.folder, states);
+          if (flags.json) return out(JSON.stringify(facets, null, 2));
+          if (facets.length === 0) return out('No tags yet: `lookbook tag` suggests some.');
+          for (const f of facets)
+            out(
+              `${String(f.count).padStart(6)}  ${f.label}  (${f.confirmed} confirmed, ${f.suggested} suggested)`,
+            );
+        });
+      },
+    );
+  const review = (name: 'add' | 'confirm' | 'reject' | 'remove', description: string) =>
+    tags
+      .command(`${name} <photo> <tags...>`)
+      .description(description)
+      .option('--json', "the photo's tags afterwards, as JSON")
+      .action(async (photo: string, labels: string[], flags: { json?: boolean }, cmd: Command) => {
+        await withTagging(cmd, async (tagging) => {
+          const op = {
+            add: tagging.addTags,
+            confirm: tagging.confirmTags,
+            reject: tagging.rejectTags,
+            remove: tagging.removeTags,
+          }[name];
+          const changed = await op([photo], labels);
+          const after = await tagging.photoTags(photo);
+          if (flags.json) return out(JSON.stringify(after, null, 2));
+          out(`${changed} tag${changed === 1 ? '' : 's'} changed on ${after.path}`);
+        });
+      });
+  review('add', 'add tags by hand (confirmed)');
+  review('confirm', 'confirm suggested tags');
+  review('reject', 'reject tags: they are never suggested again for this photo');
+  review('remove', 'forget tags (auto-tagging may suggest them again; reject to prevent that)');
+
+  const vocab = program.command('vocab').description('tagging vocabularies: list, show, import, remove');
+  vocab
+    .command('list')
+    .option('--json', 'as JSON')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const list = await createVocabularyStore(dataDirOf(cmd)).list();
+      if (flags.json) return out(JSON.stringify(list, null, 2));
+      for (const v of list)
+        out(
+          `${v.name}  ${v.labelCount} labels${v.builtin ? ', built in' : ''}${v.description ? `  ${v.description}` : ''}`,
+        );
+    });
+  vocab
+    .command('show <name>')
+    .option('--json', 'as JSON (the format `vocab import` reads)')
+    .action(async (name: string, flags: { json?: boolean }, cmd: Command) => {
+      const v = await createVocabularyStore(dataDirOf(cmd)).get(name);
+      if (flags.json) return out(JSON.stringify(v, null, 2));
+      if (v.description) out(`# ${v.description}`);
+      for (const l of v.labels) {
+        out(
+          [l.label, ...(l.synonyms ?? [])].join(' | ') +
+            (l.prompts?.length ? `   prompts: ${l.prompts.join(' | ')}` : ''),
+        );
+      }
+    });
+  vocab
+    .command('import <file>')
+    .description(
+      'import a vocabulary: .txt (one label per line, "label | synonym"), .csv (label,synonyms,prompt) or .json',
+    )
+    .option('--name <name>', 'vocabulary name (default: the file name)')
+    .option('--format <format>', 'txt, csv or json (default: from the extension)')
+    .option('--replace', 'replace a vocabulary of the same name')
+    .option('--json', 'the imported vocabulary as JSON')
+    .action(
+      async (
+        file: string,
+        flags: { name?: string; format?: string; replace?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        if (flags.format && !['txt', 'csv', 'json'].includes(flags.format))
+          throw new UserError('--format must be txt, csv or json');
+        const result = await createVocabularyStore(dataDirOf(cmd)).importFile(resolve(file), {
+          name: flags.name,
+          format: flags.format as VocabularyFormat | undefined,
+          replace: flags.replace,
+        });
+        if (flags.json) return out(JSON.stringify(result, null, 2));
+        for (const w of result.warnings) io.err(`note: ${w}`);
+        out(
+          `${result.replaced ? 'Replaced' : 'Imported'} vocabulary ${result.vocabulary.name}: ${result.vocabulary.labels.length} labels.`,
+        );
+      },
+    );
+  vocab.command('remove <name>').action(async (name: string, _flags: unknown, cmd: Command) => {
+    await createVocabularyStore(dataDirOf(cmd)).remove(name);
+    out(`Removed vocabulary ${name}.`);
+  });
+
+  program
+    .command('classify-eval <dir>')
+    .description(
+      'zero-shot accuracy on a folder whose sub-folders are class names (top-1, top-5, confusions)',
+    )
+    .option(
+      '--vocab <name>',
+      'score against this vocabulary (it must contain every class); default: the class names',
+    )
+    .option('--model <model>', 'model id or folder (default: the active model)')
+    .option('--adapter', "apply the model's active fine-tuned adapter")
+    .option('--json', 'the full report as JSON')
+    .action(
+      async (
+        dir: string,
+        flags: { vocab?: string; model?: string; adapter?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const dataDir = dataDirOf(cmd);
+        const vocabulary = flags.vocab ? await createVocabularyStore(dataDir).get(flags.vocab) : undefined;
+        const engine = await createClipEngine({
+          model: flags.model ?? readSettings(dataDir).activeModel ?? 'demo',
+          dataDir,
+        });
+        try {
+          if (engine.model.isDemo && !flags.json) io.err('note: the demo model only knows colours');
+          let transforms = {};
+          if (flags.adapter) {
+            const active = await createAdapterStore(dataDir, engine.model.id).active();
+            if (!active) throw new UserError(`no active adapter for ${engine.model.id}`);
+            const a = active.adapter;
+            transforms = {
+              transform: {
+                version: `v${active.version}@${a.alpha}`,
+                apply: a.text ? (v: Float32Array) => applyAdapter(a, [v], 'text')[0]! : undefined,
+              },
+              imageTransform: a.image ? (vs: Float32Array[]) => applyAdapter(a, vs, 'image') : undefined,
+            };
+          }
+          const bar = progressBar('classifying');
+          let report: ClassifyEvalReport;
+          try {
+            report = await evaluateZeroShot(engine, resolve(dir), {
+              vocabulary,
+              ...transforms,
+              onProgress: (p) => bar.update(p.done, p.total),
+            });
+          } finally {
+            bar.stop();
+          }
+          if (flags.json) out(JSON.stringify(report, null, 2));
+          else printEval(report, out);
+        } finally {
+          await engine.close();
+        }
+      },
+    );
+
+  const xmp = program.command('xmp').description('XMP sidecars');
+  xmp
+    .command('export')
+    .description(
+      'write confirmed tags as keywords (dc:subject) into XMP sidecars, merging with what is there; photos are never modified',
+    )
+    .option('--folder <dir>', 'only photos under this folder')
+    .option('--include-suggested', 'also write suggested tags')
+    .option(
+      '--naming <style>',
+      'darktable: photo.jpg.xmp (default; also digiKam); lightroom: photo.xmp',
+      'darktable',
+    )
+    .option('--dry-run', 'say what would be written, write nothing')
+    .option('--json', 'the summary as JSON')
+    .action(
+      async (
+        flags: {
+          folder?: string;
+          includeSuggested?: boolean;
+          naming: string;
+          dryRun?: boolean;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        if (flags.naming !== 'darktable' && flags.naming !== 'lightroom') {
+          throw new UserError("--naming must be 'darktable' (photo.jpg.xmp) or 'lightroom' (photo.xmp)");
+        }
+        await withTagging(cmd, async (tagging) => {
+          const summary = await tagging.exportXmp({
+            folder: flags.folder,
+            includeSuggested: flags.includeSuggested,
+            naming: flags.naming as SidecarNaming,
+            dryRun: flags.dryRun,
+          });
+          if (flags.json) return out(JSON.stringify(summary, null, 2));
+          const verb = flags.dryRun ? 'would be ' : '';
+          out(
+            `${summary.created} sidecars ${verb}created, ${summary.updated} ${verb}updated, ${summary.unchanged} unchanged, ${summary.failed} failed.`,
+          );
+          for (const f of summary.files) if (f.status === 'failed') out(`  ${f.reason}`);
+        });
+      },
+    );
+}

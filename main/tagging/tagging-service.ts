@@ -1,0 +1,445 @@
+import { resolve, sep } from 'node:path';
+import type { ClipEngine } from '../engine/types.js';
+import { UserError, describeError } from '../errors.js';
+import type { Library } from '../library/library.js';
+import { readSettings, updateSettings } from '../library/settings.js';
+import type { Photo } from '../library/types.js';
+import { applyAdapter, type Adapter } from '../tuning/adapter.js';
+import { createAdapterStore } from '../tuning/adapter-store.js';
+import { createLabelEmbeddingCache, NO_ADAPTER, type TextEmbeddingTransform } from './label-embeddings.js';
+import {
+  createTagStore,
+  type AutoSuggestion,
+  type TagCount,
+  type TagRecord,
+  type TagState,
+  type TagStore,
+} from './tag-store.js';
+import { createVocabularyStore, type VocabularyStore } from './vocabulary-store.js';
+import { vocabularyContentHash, type Vocabulary } from './vocabulary.js';
+import { exportXmpSidecars, type XmpExportSummary } from './xmp-export.js';
+import type { SidecarNaming } from './xmp-sidecar.js';
+import { resolveScoringOptions, scoreImage, type ScoringOptions } from './zero-shot-scorer.js';
+
+/** The adapter in use, as tagging needs it; `version` goes into cache keys and onto each auto tag. */
+export interface ActiveAdapter {
+  version: string;
+  adapter: Adapter;
+}
+
+export interface TaggingProgressEvent {
+  phase: 'running' | 'done';
+  vocabulary: string;
+  total: number;
+  done: number;
+  /** Suggestions written so far. */
+  tagsAdded: number;
+}
+
+export interface TagRunSummary {
+  vocabulary: string;
+  modelId: string;
+  adapterVersion: string;
+  /** Photos (contents) considered. */
+  photos: number;
+  /** Photos that got at least one suggestion. */
+  tagged: number;
+  suggested: number;
+  /** Suggestions held back because a person confirmed or rejected that tag already. */
+  skippedReviewed: number;
+  /** Earlier auto suggestions this run replaced. */
+  removed: number;
+  /** Photos without a vector for the current model yet (still being indexed). */
+  missingVectors: number;
+  seconds: number;
+}
+
+export interface TagOptions {
+  /** Vocabulary name; default: the folder's auto-tag vocabulary, else 'colours' with the demo model, else 'everyday'. */
+  vocabulary?: string;
+  scoring?: Partial<ScoringOptions>;
+  onProgress?: (p: TaggingProgressEvent) => void;
+}
+
+export interface AutoTagFolder {
+  path: string;
+  vocabulary: string;
+}
+
+export interface PhotoTags {
+  contentId: string;
+  path: string;
+  tags: TagRecord[];
+}
+
+export interface XmpExportRequest {
+  folder?: string;
+  /** Also write suggested (not yet reviewed) tags; default: confirmed only. */
+  includeSuggested?: boolean;
+  naming?: SidecarNaming;
+  dryRun?: boolean;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface TaggingService {
+  readonly tags: TagStore;
+  readonly vocabularies: VocabularyStore;
+  /** The vocabulary used when none is named (and for a folder set to auto-tag without one). */
+  defaultVocabulary(): string;
+  /** Auto-tags these photos (content ids or paths). */
+  tagPhotos(photos: string[], options?: TagOptions): Promise<TagRunSummary>;
+  /** Auto-tags a folder, or the whole library when `folder` is undefined. */
+  tagFolder(folder: string | undefined, options?: TagOptions): Promise<TagRunSummary>;
+  /** Redoes auto tags made with another model, adapter or vocabulary content (replacing suggestions only). */
+  retagStale(options?: Omit<TagOptions, 'vocabulary'>): Promise<TagRunSummary[]>;
+  autoTagFolders(): AutoTagFolder[];
+  /** Sets (vocabulary name) or clears (null) auto-tagging of new photos in a library folder. */
+  setAutoTag(folder: string, vocabulary: string | null): Promise<AutoTagFolder[]>;
+  /**
+   * Hooks tagging into the library: search's tag filter, auto-tagging of newly indexed photos in auto-tag
+   * folders, and a stale re-run. Returns a function that unhooks.
+   */
+  attach(options?: { onError?: (e: unknown) => void; retagOnStart?: boolean }): () => void;
+  /** Waits until auto-tagging triggered by indexing has caught up. */
+  whenIdle(): Promise<void>;
+  photoTags(photo: string, states?: readonly TagState[]): Promise<PhotoTags>;
+  addTags(photos: string[], labels: string[]): Promise<number>;
+  confirmTags(photos: string[], labels: string[]): Promise<number>;
+  rejectTags(photos: string[], labels: string[]): Promise<number>;
+  removeTags(photos: string[], labels: string[]): Promise<number>;
+  /** Search filter hook: contents carrying all these tags (confirmed or suggested by default). */
+  contentIdsWithTags(labels: string[], states?: readonly TagState[]): Promise<string[]>;
+  /** Tag counts in a folder, or the whole library. */
+  facets(folder?: string, states?: readonly TagState[]): Promise<TagCount[]>;
+  exportXmp(request?: XmpExportRequest): Promise<XmpExportSummary>;
+}
+
+export interface TaggingServiceOptions {
+  /** Where vocabularies, the label cache and settings live; default: the library's. */
+  dataDir?: string;
+  /** The adapter in use; default: the adapter store's active version for the library's model. */
+  activeAdapter?: () => Promise<ActiveAdapter | undefined>;
+  /** Defaults for every run (each run may override). */
+  scoring?: Partial<ScoringOptions>;
+}
+
+const VECTOR_CHUNK = 256;
+
+/** The part of the library tagging uses (kept narrow so it is clear what tagging depends on). */
+export type TaggingLibrary = Pick<
+  Library,
+  'dataDir' | 'engine' | 'getPhoto' | 'getImageVectors' | 'onPhotosIndexed' | 'setTagFilter' | 'store'
+>;
+
+function isUnder(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+function readAutoTagFolders(dataDir: string, fallbackVocabulary: string): AutoTagFolder[] {
+  const raw = readSettings(dataDir).autoTagFolders;
+  if (!Array.isArray(raw)) return [];
+  const out: AutoTagFolder[] = [];
+  for (const entry of raw) {
+    // A plain path is accepted too (hand-edited settings): it uses the default vocabulary.
+    if (typeof entry === 'string') out.push({ path: resolve(entry), vocabulary: fallbackVocabulary });
+    else if (entry && typeof entry === 'object' && typeof (entry as AutoTagFolder).path === 'string') {
+      const v = (entry as AutoTagFolder).vocabulary;
+      out.push({
+        path: resolve((entry as AutoTagFolder).path),
+        vocabulary: typeof v === 'string' ? v : fallbackVocabulary,
+      });
+    }
+  }
+  return out;
+}
+
+async function defaultActiveAdapter(dataDir: string, engine: ClipEngine): Promise<ActiveAdapter | undefined> {
+  let active;
+  try {
+    active = await createAdapterStore(dataDir, engine.model.id).active();
+  } catch {
+    // A model id that cannot name an adapters folder has no adapters.
+    return undefined;
+  }
+  if (!active) return undefined;
+  return { version: `v${active.version}@${active.adapter.alpha}`, adapter: active.adapter };
+}
+
+/**
+ * Zero-shot tagging on top of a library: vocabularies, cached prompt-ensemble label embeddings, scoring
+ * of the stored image vectors (no photo is decoded again), review states, auto-tagging and XMP export.
+ */
+export function createTaggingService(
+  library: TaggingLibrary,
+  options: TaggingServiceOptions = {},
+): TaggingService {
+  const dataDir = options.dataDir ?? library.dataDir;
+  const engine = library.engine;
+  const tags = createTagStore(library.store.db);
+  const vocabularies = createVocabularyStore(dataDir);
+  const cache = createLabelEmbeddingCache(dataDir);
+  const getAdapter = options.activeAdapter ?? (() => defaultActiveAdapter(dataDir, engine));
+  const defaultVocabulary = () => (engine.model.isDemo ? 'colours' : 'everyday');
+
+  async function resolveContentIds(photos: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const p of photos) {
+      const photo = await library.getPhoto(/^[0-9a-f]{64}$/i.test(p) ? p : resolve(p));
+      if (!photo)
+        throw new UserError(
+          `${p} is not a photo in the library (index its folder first).`,
+          'photo-not-found',
+        );
+      ids.push(photo.contentId);
+    }
+    return [...new Set(ids)];
+  }
+
+  async function indexedContentIds(folder?: string): Promise<string[]> {
+    if (folder !== undefined) return [...(await library.store.contentIdsUnder(resolve(folder)))].sort();
+    const files = await library.store.allFiles();
+    return [
+      ...new Set(files.filter((f) => f.status === 'indexed' && f.contentId).map((f) => f.contentId!)),
+    ].sort();
+  }
+
+  async function transforms() {
+    const active = await getAdapter();
+    // An adapter trained on another model's embeddings means nothing here.
+    const usable =
+      active && active.adapter.modelId === engine.model.id && active.adapter.dim === engine.model.embedDim;
+    if (!usable) return { text: NO_ADAPTER, image: undefined, logitScale: engine.model.logitScale };
+    const adapter = active.adapter;
+    const text: TextEmbeddingTransform = {
+      version: active.version,
+      apply: adapter.text ? (v) => applyAdapter(adapter, [v], 'text')[0]! : undefined,
+    };
+    const image = adapter.image ? (vs: Float32Array[]) => applyAdapter(adapter, vs, 'image') : undefined;
+    return { text, image, logitScale: adapter.logitScale || engine.model.logitScale };
+  }
+
+  async function runTagging(
+    contentIds: string[],
+    vocabulary: Vocabulary,
+    opts: TagOptions,
+  ): Promise<TagRunSummary> {
+    const started = Date.now();
+    const scoring = resolveScoringOptions({ ...options.scoring, ...opts.scoring });
+    const t = await transforms();
+    const embeddings = await cache.get(engine, vocabulary, t.text);
+    const run = {
+      vocabulary: vocabulary.name,
+      vocabularyHash: vocabularyContentHash(vocabulary),
+      modelId: engine.model.id,
+      adapterVersion: t.text.version,
+    };
+    const summary: TagRunSummary = {
+      vocabulary: vocabulary.name,
+      modelId: run.modelId,
+      adapterVersion: run.adapterVersion,
+      photos: contentIds.length,
+      tagged: 0,
+      suggested: 0,
+      skippedReviewed: 0,
+      removed: 0,
+      missingVectors: 0,
+      seconds: 0,
+    };
+    const progress = (phase: 'running' | 'done', done: number) =>
+      opts.onProgress?.({
+        phase,
+        vocabulary: vocabulary.name,
+        total: contentIds.length,
+        done,
+        tagsAdded: summary.suggested,
+      });
+    progress('running', 0);
+    for (let i = 0; i < contentIds.length; i += VECTOR_CHUNK) {
+      const chunk = contentIds.slice(i, i + VECTOR_CHUNK);
+      const found = await library.getImageVectors(chunk);
+      const ids = chunk.filter((id) => found.has(id));
+      summary.missingVectors += chunk.length - ids.length;
+      let vectors = ids.map((id) => found.get(id)!);
+      if (t.image && vectors.length) vectors = t.image(vectors);
+      const suggestions = new Map<string, AutoSuggestion[]>();
+      ids.forEach((id, j) => {
+        const { selected } = scoreImage(vectors[j]!, embeddings, scoring, t.logitScale);
+        suggestions.set(
+          id,
+          selected.map((s) => ({ label: s.label, score: s.probability })),
+        );
+        if (selected.length) summary.tagged++;
+      });
+      const r = await tags.applyAutoSuggestions(suggestions, run);
+      summary.suggested += r.suggested;
+      summary.skippedReviewed += r.skippedReviewed;
+      summary.removed += r.removed;
+      progress('running', Math.min(contentIds.length, i + chunk.length));
+    }
+    summary.seconds = (Date.now() - started) / 1000;
+    progress('done', contentIds.length);
+    return summary;
+  }
+
+  function folderVocabulary(folder: string | undefined): string | undefined {
+    if (folder === undefined) return undefined;
+    const abs = resolve(folder);
+    return readAutoTagFolders(dataDir, defaultVocabulary()).find((f) => f.path === abs)?.vocabulary;
+  }
+
+  // Auto-tagging work triggered by indexing runs one batch at a time, in order.
+  let pending: Promise<void> = Promise.resolve();
+
+  async function autoTagNew(contentIds: string[]): Promise<void> {
+    const folders = readAutoTagFolders(dataDir, defaultVocabulary());
+    if (folders.length === 0 || contentIds.length === 0) return;
+    const byVocabulary = new Map<string, Set<string>>();
+    const files = await library.store.filesForContents(contentIds);
+    for (const f of files) {
+      if (f.status !== 'indexed' || !f.contentId) continue;
+      for (const folder of folders) {
+        if (!isUnder(f.path, folder.path)) continue;
+        const set = byVocabulary.get(folder.vocabulary) ?? new Set<string>();
+        set.add(f.contentId);
+        byVocabulary.set(folder.vocabulary, set);
+      }
+    }
+    for (const [name, ids] of byVocabulary) {
+      await runTagging([...ids].sort(), await vocabularies.get(name), {});
+    }
+  }
+
+  const service: TaggingService = {
+    tags,
+    vocabularies,
+    defaultVocabulary,
+
+    async tagPhotos(photos, opts = {}) {
+      const ids = await resolveContentIds(photos);
+      return runTagging(ids, await vocabularies.get(opts.vocabulary ?? defaultVocabulary()), opts);
+    },
+
+    async tagFolder(folder, opts = {}) {
+      const name = opts.vocabulary ?? folderVocabulary(folder) ?? defaultVocabulary();
+      const vocabulary = await vocabularies.get(name);
+      const ids = await indexedContentIds(folder);
+      if (folder !== undefined && ids.length === 0) {
+        throw new UserError(
+          `No indexed photos under ${resolve(folder)} (is it a library folder, and indexed?).`,
+          'folder-empty',
+        );
+      }
+      return runTagging(ids, vocabulary, opts);
+    },
+
+    async retagStale(opts = {}) {
+      const t = await transforms();
+      const summaries: TagRunSummary[] = [];
+      for (const name of await tags.runVocabularies()) {
+        let vocabulary: Vocabulary;
+        try {
+          vocabulary = await vocabularies.get(name);
+        } catch {
+          continue; // The vocabulary was removed: its tags stay as they are.
+        }
+        const stale = await tags.staleContentIds({
+          vocabulary: vocabulary.name,
+          vocabularyHash: vocabularyContentHash(vocabulary),
+          modelId: engine.model.id,
+          adapterVersion: t.text.version,
+        });
+        if (stale.length) summaries.push(await runTagging(stale, vocabulary, opts));
+      }
+      return summaries;
+    },
+
+    autoTagFolders: () => readAutoTagFolders(dataDir, defaultVocabulary()),
+
+    async setAutoTag(folder, vocabulary) {
+      const abs = resolve(folder);
+      if (vocabulary !== null) await vocabularies.get(vocabulary); // a clear error for an unknown name
+      updateSettings(dataDir, (s) => {
+        const list = readAutoTagFolders(dataDir, defaultVocabulary()).filter((f) => f.path !== abs);
+        if (vocabulary !== null) list.push({ path: abs, vocabulary });
+        s.autoTagFolders = list;
+      });
+      return readAutoTagFolders(dataDir, defaultVocabulary());
+    },
+
+    attach(attachOptions = {}) {
+      const onError =
+        attachOptions.onError ??
+        ((e: unknown) => process.stderr.write(`lookbook: auto-tagging: ${describeError(e)}\n`));
+      library.setTagFilter(async (labels) => new Set(await tags.contentIdsWithTags(labels)));
+      const off = library.onPhotosIndexed((ids) => {
+        pending = pending.then(() => autoTagNew(ids)).catch(onError);
+      });
+      if (attachOptions.retagOnStart ?? true) {
+        pending = pending.then(async () => void (await service.retagStale())).catch(onError);
+      }
+      return () => {
+        off();
+        library.setTagFilter(undefined);
+      };
+    },
+
+    async whenIdle() {
+      let seen: Promise<void>;
+      do {
+        seen = pending;
+        await seen;
+      } while (seen !== pending);
+    },
+
+    async photoTags(photo, states) {
+      const found: Photo | undefined = await library.getPhoto(
+        /^[0-9a-f]{64}$/i.test(photo) ? photo : resolve(photo),
+      );
+      if (!found) throw new UserError(`${photo} is not a photo in the library.`, 'photo-not-found');
+      const map = await tags.tagsFor([found.contentId], states);
+      return { contentId: found.contentId, path: found.path, tags: map.get(found.contentId) ?? [] };
+    },
+
+    async addTags(photos, labels) {
+      return tags.addUserTags(await resolveContentIds(photos), labels);
+    },
+    async confirmTags(photos, labels) {
+      return tags.setState(await resolveContentIds(photos), labels, 'confirmed');
+    },
+    async rejectTags(photos, labels) {
+      return tags.setState(await resolveContentIds(photos), labels, 'rejected');
+    },
+    async removeTags(photos, labels) {
+      return tags.removeTags(await resolveContentIds(photos), labels);
+    },
+
+    contentIdsWithTags: (labels, states) => tags.contentIdsWithTags(labels, states),
+
+    async facets(folder, states) {
+      // Counted over photos still in the library: tags of contents that left it are not shown.
+      return tags.counts({ contentIds: await indexedContentIds(folder), states });
+    },
+
+    async exportXmp(request = {}) {
+      const states: TagState[] = request.includeSuggested ? ['confirmed', 'suggested'] : ['confirmed'];
+      const ids = await indexedContentIds(request.folder);
+      const byContent = await tags.tagsFor(ids, states);
+      const folder = request.folder === undefined ? undefined : resolve(request.folder);
+      const files = await library.store.filesForContents([...byContent.keys()]);
+      const items = files
+        .filter((f) => f.status === 'indexed' && f.contentId && (!folder || isUnder(f.path, folder)))
+        .sort((a, b) => a.path.localeCompare(b.path))
+        .map((f) => ({
+          photoPath: f.path,
+          keywords: (byContent.get(f.contentId!) ?? []).map((t) => t.label),
+        }))
+        .filter((i) => i.keywords.length > 0);
+      return exportXmpSidecars(items, {
+        naming: request.naming,
+        dryRun: request.dryRun,
+        onProgress: request.onProgress,
+      });
+    },
+  };
+  return service;
+}
