@@ -1,0 +1,285 @@
+// `lookbook folders add|remove|list`, `lookbook index [--watch]`, `lookbook search`, `lookbook similar`,
+// `lookbook status`.
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { resolveDataDir } from '../../library/data-dir.js';
+import { openLibrary, type Library } from '../../library/library.js';
+import { createTagStore } from '../../tagging/tag-store.js';
+import type {
+  FolderInfo,
+  SearchOptions,
+  SearchResponse,
+  SearchResult,
+  SortOrder,
+} from '../../library/types.js';
+
+interface GlobalOptions {
+  dataDir?: string;
+}
+
+function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function withLibrary<T>(
+  cmd: Command,
+  fn: (library: Library) => Promise<T>,
+  extra: { threads?: number } = {},
+) {
+  const dataDir = resolveDataDir(cmd.optsWithGlobals<GlobalOptions>().dataDir);
+  const library = await openLibrary({ dataDir, threads: extra.threads });
+  try {
+    return await fn(library);
+  } finally {
+    await library.close();
+  }
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a whole number, got '${value}'`);
+    return n;
+  };
+}
+
+function printFolders(folders: FolderInfo[]): void {
+  if (folders.length === 0) {
+    out('No folders yet: `lookbook folders add PATH`.');
+    return;
+  }
+  for (const f of folders) {
+    const notes = [
+      `${f.photoCount} photo${f.photoCount === 1 ? '' : 's'}`,
+      ...(f.exists ? [] : ['MISSING']),
+      ...f.excluded.map((e) => `excluding ${e}`),
+      ...f.patterns.map((p) => `excluding '${p}'`),
+    ];
+    out(`${f.path}  (${notes.join(', ')})`);
+  }
+}
+
+function printResults(response: SearchResponse, asJson: boolean): void {
+  if (asJson) {
+    for (const item of response.items) out(JSON.stringify(item));
+    return;
+  }
+  if (response.items.length === 0) {
+    out('No matching photos.');
+    return;
+  }
+  for (const r of response.items as SearchResult[]) {
+    const score = r.score === null ? '' : `${r.score.toFixed(3)}  `;
+    const date = r.takenAt ? r.takenAt.slice(0, 10) : '';
+    out(`${score}${r.path}  ${date}`);
+  }
+  const shown = response.offset + response.items.length;
+  if (shown < response.total) out(`… ${response.total - shown} more (--offset ${shown})`);
+}
+
+interface SearchFlags {
+  limit: number;
+  offset: number;
+  json?: boolean;
+  folder?: string;
+  after?: string;
+  before?: string;
+  sort?: string;
+  all?: boolean;
+  format?: string[];
+  tag?: string[];
+}
+
+function searchOptions(flags: SearchFlags): SearchOptions {
+  const sorts: Record<string, SortOrder> = {
+    relevance: 'relevance',
+    date: 'date-desc',
+    'date-desc': 'date-desc',
+    'date-asc': 'date-asc',
+  };
+  const sort = flags.sort ? sorts[flags.sort] : undefined;
+  if (flags.sort && !sort)
+    throw new UserError(`--sort must be relevance, date or date-asc, got '${flags.sort}'`);
+  return {
+    limit: flags.limit,
+    offset: flags.offset,
+    folder: flags.folder ? resolve(flags.folder) : undefined,
+    after: flags.after,
+    before: flags.before,
+    sort,
+    all: flags.all,
+    formats: flags.format,
+    tags: flags.tag,
+  };
+}
+
+/** `--tag` reads tagging's tags table (the app wires the tagging service instead). */
+function useTags(library: Library, flags: SearchFlags): void {
+  if (!flags.tag?.length) return;
+  const tags = createTagStore(library.store.db);
+  library.setTagFilter(async (labels) => new Set(await tags.contentIdsWithTags(labels)));
+}
+
+function addSearchFlags(cmd: Command): Command {
+  return cmd
+    .option('--limit <n>', 'results per page', positiveInt('--limit'), 20)
+    .option('--offset <n>', 'skip this many results', positiveInt('--offset'), 0)
+    .option('--json', 'one JSON object per result (path, score, metadata)')
+    .option('--folder <folder>', 'only photos under this folder')
+    .option('--after <date>', 'only photos taken on or after this date (YYYY-MM-DD)')
+    .option('--before <date>', 'only photos taken before this date (YYYY-MM-DD)')
+    .option('--sort <order>', 'relevance (default), date (newest first) or date-asc')
+    .option('--format <format...>', 'only these formats (jpeg, png, heic, …)')
+    .option('--tag <tag...>', 'only photos with these tags')
+    .option('--all', 'no relevance cut-off: every photo, ranked');
+}
+
+async function runIndex(library: Library, watch: boolean): Promise<void> {
+  if ((await library.listFolders()).length === 0) {
+    throw new UserError('the library has no folders yet: `lookbook folders add PATH` first', 'no-folders');
+  }
+  const interactive = process.stderr.isTTY === true;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{bar} {value}/{total} photos | {ips} img/s | ETA {eta_formatted} | {failed} failed',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const unsubscribe = library.onProgress((p) => {
+    if (!interactive || p.phase === 'scanning') return;
+    if (!started && p.total > 0) {
+      bar.start(p.total, 0, { ips: '0', failed: 0 });
+      started = true;
+    }
+    if (started) {
+      bar.setTotal(p.total);
+      bar.update(p.done, { ips: p.imagesPerSecond.toFixed(1), failed: p.failed });
+      if (p.phase === 'done') {
+        bar.stop();
+        started = false;
+      }
+    }
+  });
+  const stats = watch ? await library.startWatching() : await library.index();
+  if (started) bar.stop();
+  out(
+    `Indexed: ${stats.encoded} new, ${stats.reused} already known, ${stats.failed} failed, ${stats.removed} removed ` +
+      `(${stats.seconds.toFixed(1)} s, ${stats.imagesPerSecond.toFixed(1)} files/s, model ${stats.modelImagesPerSecond.toFixed(1)} img/s).`,
+  );
+  if (stats.failed > 0) out('See `lookbook status` for the reasons.');
+  if (!watch) {
+    unsubscribe();
+    return;
+  }
+  out('Watching for changes; Ctrl+C to stop.');
+  const quiet = library.onProgress((p) => {
+    if (p.phase === 'done' && p.total > 0)
+      out(`${new Date().toISOString()}  ${p.done} file(s) updated, ${p.failed} failed`);
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  quiet();
+  unsubscribe();
+  await library.stopWatching();
+}
+
+export function registerLibraryCommands(program: Command): void {
+  const folders = program.command('folders').description('the folders the library watches');
+  folders
+    .command('add <path>')
+    .description('add a folder (with its subfolders) to the library')
+    .option('--exclude <pattern...>', "glob-like patterns or sub-paths to leave out ('*.tmp', 'Private')")
+    .action(async (path: string, flags: { exclude?: string[] }, cmd: Command) => {
+      await withLibrary(cmd, async (library) => {
+        printFolders(await library.addFolder(path, { patterns: flags.exclude ?? [] }));
+        out('Run `lookbook index` to index it.');
+      });
+    });
+  folders
+    .command('remove <path>')
+    .description('remove a folder from the library (the files stay on disk)')
+    .action(async (path: string, _flags: unknown, cmd: Command) => {
+      await withLibrary(cmd, async (library) => printFolders(await library.removeFolder(path)));
+    });
+  folders
+    .command('list')
+    .description('list the library folders')
+    .option('--json', 'as JSON')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      await withLibrary(cmd, async (library) => {
+        const list = await library.listFolders();
+        if (flags.json) out(JSON.stringify(list, null, 2));
+        else printFolders(list);
+      });
+    });
+
+  program
+    .command('index')
+    .description('index new and changed photos in the library folders')
+    .option('--watch', 'keep watching the folders for changes')
+    .option('--threads <n>', 'model threads', positiveInt('--threads'))
+    .action(async (flags: { watch?: boolean; threads?: number }, cmd: Command) => {
+      await withLibrary(cmd, (library) => runIndex(library, flags.watch === true), {
+        threads: flags.threads,
+      });
+    });
+
+  addSearchFlags(
+    program.command('search <query...>').description('search photos by text ("beach +sunset -people")'),
+  ).action(async (words: string[], flags: SearchFlags, cmd: Command) => {
+    await withLibrary(cmd, async (library) => {
+      printResults(await library.search(words.join(' '), searchOptions(flags)), flags.json === true);
+    });
+  });
+
+  addSearchFlags(
+    program
+      .command('similar <photo>')
+      .description('photos similar to a library photo (path or id) or an image file'),
+  ).action(async (photo: string, flags: SearchFlags, cmd: Command) => {
+    await withLibrary(cmd, async (library) => {
+      useTags(library, flags);
+      printResults(await library.similar(photo, searchOptions(flags)), flags.json === true);
+    });
+  });
+
+  program
+    .command('status')
+    .description('photos, failures with reasons, the model and device in use')
+    .option('--json', 'as JSON')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      await withLibrary(cmd, async (library) => {
+        const s = await library.status();
+        if (flags.json) {
+          out(JSON.stringify(s, null, 2));
+          return;
+        }
+        out(`Library: ${s.dataDir}`);
+        out(`Model: ${s.model.name} (${s.model.id}, ${s.model.embedDim} dims) on ${s.device.provider}`);
+        if (s.device.fallbackReason) out(`  ${s.device.fallbackReason}`);
+        if (s.notice) out(s.notice);
+        if (s.searchModel !== s.model.id)
+          out(`Search uses ${s.searchModel} until ${s.model.id} has indexed everything.`);
+        out(
+          `Photos: ${s.photoCount} (${s.files.indexed} files indexed, ${s.files.failed} failed, ` +
+            `${s.files.unsupported} unsupported, ${s.files.skipped} not photos)`,
+        );
+        out(`Vectors: ${s.vectors.indexed}/${s.vectors.total}${s.annIndex ? ' (ANN index)' : ''}`);
+        out('Folders:');
+        printFolders(s.folders);
+        if (s.failures.length) {
+          out('Problems:');
+          for (const f of s.failures) out(`  [${f.code}] ${f.reason}`);
+        }
+      });
+    });
+}

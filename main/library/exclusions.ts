@@ -1,0 +1,78 @@
+import { relative, sep } from 'node:path';
+
+// Which paths under a watched folder the library ignores. Used by both the scanner and chokidar's
+// `ignored` function (chokidar 4 has no glob support), so the two can never disagree.
+
+/**
+ * Folders and files nobody wants in a photo library: hidden entries (.git, .Trash, ._resource forks),
+ * package folders, NAS and OS system folders. Matched against each path component's name.
+ */
+const DEFAULT_EXCLUDED_NAMES = new Set(
+  [
+    'node_modules',
+    '@eaDir',
+    '#recycle',
+    '$RECYCLE.BIN',
+    'System Volume Information',
+    '__MACOSX',
+    'Thumbs.db',
+    'desktop.ini',
+    'lost+found',
+  ].map((n) => n.toLowerCase()),
+);
+
+export function isDefaultExcludedName(name: string): boolean {
+  return name.startsWith('.') || DEFAULT_EXCLUDED_NAMES.has(name.toLowerCase());
+}
+
+/** A glob-like pattern as a RegExp: `*` within a name, `**` across folders, `?` one character. */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') {
+      if (pattern[i + 1] === '*') {
+        re += '.*';
+        i++;
+        if (pattern[i + 1] === '/') i++;
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 'i');
+}
+
+export interface ExclusionRules {
+  /** The watched folder (absolute). */
+  root: string;
+  /** Absolute sub-paths excluded with everything under them. */
+  excluded: string[];
+  /** Glob-like patterns: without '/', matched against every name; with '/', against the relative path. */
+  patterns: string[];
+}
+
+export function createExclusionMatcher(rules: ExclusionRules): (path: string) => boolean {
+  const nameRes = rules.patterns.filter((p) => !p.includes('/')).map(globToRegExp);
+  const pathRes = rules.patterns
+    .filter((p) => p.includes('/'))
+    .map((p) => globToRegExp(p.replace(/^\/+/, '')));
+  const excluded = rules.excluded.map((p) => p.replace(/[\\/]+$/, ''));
+  return (path: string) => {
+    const rel = relative(rules.root, path);
+    if (rel === '') return false;
+    if (rel.startsWith('..')) return true;
+    for (const ex of excluded) if (path === ex || path.startsWith(ex + sep)) return true;
+    const parts = rel.split(sep);
+    for (const name of parts) {
+      if (isDefaultExcludedName(name)) return true;
+      if (nameRes.some((re) => re.test(name))) return true;
+    }
+    const relPosix = parts.join('/');
+    // A path pattern excludes the matched folder and everything below it.
+    for (const re of pathRes) {
+      for (let i = 1; i <= parts.length; i++) if (re.test(parts.slice(0, i).join('/'))) return true;
+      if (re.test(relPosix)) return true;
+    }
+    return false;
+  };
+}

@@ -1,0 +1,373 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ClipEngine, ImageTensor } from '../engine/types.js';
+import { describeError } from '../errors.js';
+import { formatFromExtension } from '../media/formats.js';
+import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
+import { AsyncQueue, createSerializer, type Gate } from './async-queue.js';
+import type { MediaPort } from './media-port.js';
+import type { ScannedFile } from './scanner.js';
+import type { IndexingFailure, IndexingProgress, IndexStats } from './types.js';
+
+// The indexing pipeline. Decoders (hash, metadata, thumbnail, preprocess) run `decodeConcurrency` files
+// at a time and feed a bounded queue; one consumer takes batches from it to the model, so decoding the
+// next images overlaps inference of the current batch and the model never waits for a single file.
+// Writes go vectors → contents → files, one at a time: a crash between them leaves at worst a content
+// no file refers to (dropped later), never a file pointing at nothing; a file row is only written once
+// its photo is complete, so a killed run redoes exactly the files without a row. mergeInsert on the
+// keys makes a redo harmless (no duplicates).
+
+/** Failure codes worth retrying at the next run even if the file did not change (it may be fixed). */
+const TRANSIENT_CODES = new Set(['permission-denied', 'io-error', 'model-error', 'missing', 'internal']);
+
+export function isRetryable(row: FileRow): boolean {
+  return row.status === 'failed' && TRANSIENT_CODES.has(row.code ?? 'internal');
+}
+
+export function thumbnailFile(thumbnailsDir: string, contentId: string): string {
+  return join(thumbnailsDir, contentId.slice(0, 2), `${contentId}.webp`);
+}
+
+export interface IndexerContext {
+  store: LibraryStore;
+  engine: ClipEngine;
+  media: MediaPort;
+  /** The key of the vectors table written (the active model). */
+  modelKey: string;
+  thumbnailsDir: string;
+  decodeConcurrency: number;
+  batchSize: number;
+  gate: Gate;
+  /** Set to stop early (close): files not started are left for the next run. */
+  isAborted(): boolean;
+  emitProgress(p: IndexingProgress): void;
+  emitIndexed(contentIds: string[]): void;
+}
+
+interface WorkItem {
+  contentId: string;
+  tensor: ImageTensor;
+  /** null when the content row already exists (only the model's vector was missing). */
+  content: ContentRow | null;
+  /** Every file holding this content found in this run (identical copies wait on one encode). */
+  files: FileRow[];
+  /** Encoded and being written: a copy found now only needs its file row (queued after the write). */
+  encoded?: boolean;
+}
+
+export interface KnownSets {
+  contents: Set<string>;
+  vectors: Set<string>;
+}
+
+export async function loadKnownSets(store: LibraryStore, modelKey: string): Promise<KnownSets> {
+  return { contents: await store.allContentIds(), vectors: await store.vectorContentIds(modelKey) };
+}
+
+function fileRow(file: ScannedFile, patch: Partial<FileRow>): FileRow {
+  return {
+    path: file.path,
+    folder: file.folder,
+    contentId: null,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    status: 'indexed',
+    code: null,
+    reason: null,
+    updatedAt: Date.now(),
+    ...patch,
+  };
+}
+
+function failure(e: unknown): { code: string; reason: string; unsupported: boolean } {
+  const code =
+    typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'internal';
+  const known = [
+    'unsupported-format',
+    'corrupt',
+    'too-large',
+    'empty',
+    'permission-denied',
+    'missing',
+    'not-a-file',
+    'io-error',
+  ];
+  const c = known.includes(code)
+    ? code
+    : code === 'ENOENT'
+      ? 'missing'
+      : code === 'EACCES'
+        ? 'permission-denied'
+        : 'corrupt';
+  return { code: c, reason: describeError(e), unsupported: c === 'unsupported-format' };
+}
+
+/**
+ * Indexes the given files (each: new, changed, or missing this model's vector). `previous` holds the
+ * files' existing rows, so unchanged content is not hashed again.
+ */
+export async function indexFiles(
+  ctx: IndexerContext,
+  files: ScannedFile[],
+  previous: Map<string, FileRow>,
+  known: KnownSets,
+): Promise<IndexStats> {
+  const started = Date.now();
+  const stats: IndexStats = {
+    seen: files.length,
+    hashed: 0,
+    encoded: 0,
+    engineCalls: 0,
+    reused: 0,
+    failed: 0,
+    skipped: 0,
+    removed: 0,
+    orphansDropped: 0,
+    seconds: 0,
+    modelSeconds: 0,
+    imagesPerSecond: 0,
+    modelImagesPerSecond: 0,
+  };
+  const failures: IndexingFailure[] = [];
+  const serialize = createSerializer();
+  const queue = new AsyncQueue<WorkItem>(Math.max(2, ctx.batchSize * 2));
+  const inFlight = new Map<string, WorkItem>();
+  let pendingRows: FileRow[] = [];
+  let pendingRemovals: string[] = [];
+  let done = 0;
+  let currentPath: string | undefined;
+  const dim = ctx.engine.model.embedDim;
+
+  const progress = (phase: IndexingProgress['phase'] = 'indexing'): IndexingProgress => {
+    const seconds = (Date.now() - started) / 1000;
+    const ips = seconds > 0 ? done / seconds : 0;
+    const left = files.length - done;
+    return {
+      phase: ctx.gate.paused && phase === 'indexing' ? 'paused' : phase,
+      total: files.length,
+      done,
+      queued: left,
+      failed: stats.failed,
+      encoded: stats.encoded,
+      reused: stats.reused,
+      imagesPerSecond: Math.round(ips * 100) / 100,
+      etaSeconds: ips > 0 && done > 0 ? Math.round(left / ips) : null,
+      ...(currentPath !== undefined ? { currentPath } : {}),
+      failures: failures.slice(-20),
+    };
+  };
+  let lastEmit = 0;
+  const emit = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastEmit < 100) return;
+    lastEmit = now;
+    ctx.emitProgress(progress());
+  };
+
+  const flushRows = () =>
+    serialize(async () => {
+      const rows = pendingRows;
+      const removals = pendingRemovals;
+      pendingRows = [];
+      pendingRemovals = [];
+      if (rows.length) await ctx.store.upsertFiles(rows);
+      if (removals.length) await ctx.store.deleteFiles(removals);
+    });
+
+  const recordFailure = (file: ScannedFile, e: unknown) => {
+    const f = failure(e);
+    if (f.code === 'missing') {
+      // Deleted (or moved) while we were reading it: it simply leaves the library; a move shows up as an add.
+      pendingRemovals.push(file.path);
+      stats.removed++;
+      return;
+    }
+    stats.failed++;
+    failures.push({ path: file.path, code: f.code, reason: f.reason });
+    pendingRows.push(
+      fileRow(file, { status: f.unsupported ? 'unsupported' : 'failed', code: f.code, reason: f.reason }),
+    );
+  };
+
+  async function prepare(file: ScannedFile): Promise<void> {
+    currentPath = file.path;
+    if (formatFromExtension(file.path) === undefined) {
+      stats.skipped++;
+      pendingRows.push(
+        fileRow(file, { status: 'skipped', code: 'not-a-photo', reason: `${file.path}: not a photo file` }),
+      );
+      return;
+    }
+    const prev = previous.get(file.path);
+    let contentId: string;
+    if (prev?.contentId && prev.size === file.size && prev.mtimeMs === file.mtimeMs)
+      contentId = prev.contentId;
+    else {
+      contentId = await ctx.media.contentId(file.path);
+      stats.hashed++;
+    }
+    if (known.vectors.has(contentId) && known.contents.has(contentId)) {
+      stats.reused++;
+      pendingRows.push(fileRow(file, { contentId }));
+      return;
+    }
+    const waiting = inFlight.get(contentId);
+    if (waiting) {
+      stats.reused++;
+      if (waiting.encoded) pendingRows.push(fileRow(file, { contentId }));
+      else waiting.files.push(fileRow(file, { contentId }));
+      return;
+    }
+    const item: WorkItem = {
+      contentId,
+      tensor: new Float32Array(0),
+      content: null,
+      files: [fileRow(file, { contentId })],
+    };
+    inFlight.set(contentId, item);
+    try {
+      if (!known.contents.has(contentId)) {
+        const facts = await ctx.media.readMetadata(file.path);
+        let thumbnail = true;
+        try {
+          const out = thumbnailFile(ctx.thumbnailsDir, contentId);
+          await mkdir(dirname(out), { recursive: true });
+          await ctx.media.makeThumbnail(file.path, out);
+        } catch {
+          // A photo without a thumbnail is still searchable; the UI falls back to the full image.
+          thumbnail = false;
+        }
+        item.content = {
+          contentId,
+          ...facts,
+          takenAt: facts.takenAt ?? file.mtimeMs,
+          takenAtSource: facts.takenAt !== null ? 'exif' : 'file',
+          size: file.size,
+          thumbnail,
+          addedAt: Date.now(),
+        };
+      }
+      item.tensor = await ctx.engine.preprocess(await ctx.media.imageInput(file.path));
+    } catch (e) {
+      inFlight.delete(contentId);
+      // Copies waiting on this content fail the same way (same bytes).
+      for (const f of item.files)
+        recordFailure({ path: f.path, folder: f.folder, size: f.size, mtimeMs: f.mtimeMs }, e);
+      stats.reused -= item.files.length - 1;
+      return;
+    }
+    await queue.push(item);
+  }
+
+  async function producer(next: () => ScannedFile | undefined): Promise<void> {
+    for (let file = next(); file; file = next()) {
+      await ctx.gate.wait();
+      if (ctx.isAborted()) return;
+      try {
+        await prepare(file);
+      } catch (e) {
+        // The consumer failed (the database is unwritable): the run stops, the file stays unindexed.
+        if (consumerError !== undefined) return;
+        recordFailure(file, e);
+      }
+      done++;
+      if (pendingRows.length + pendingRemovals.length >= 200) await flushRows();
+      emit();
+    }
+  }
+
+  async function encode(batch: WorkItem[]): Promise<Array<Float32Array | Error>> {
+    const t0 = performance.now();
+    try {
+      stats.engineCalls++;
+      const vectors = await ctx.engine.embedImageTensors(batch.map((b) => b.tensor));
+      return vectors;
+    } catch (e) {
+      if (batch.length === 1) return [e instanceof Error ? e : new Error(String(e))];
+      // One bad tensor must not fail its neighbours: retry one by one.
+      const out: Array<Float32Array | Error> = [];
+      for (const item of batch) out.push(...(await encode([item])));
+      return out;
+    } finally {
+      stats.modelSeconds += (performance.now() - t0) / 1000;
+    }
+  }
+
+  async function consumer(): Promise<void> {
+    for (
+      let batch = await queue.takeBatch(ctx.batchSize);
+      batch;
+      batch = await queue.takeBatch(ctx.batchSize)
+    ) {
+      await ctx.gate.wait();
+      const vectors = await encode(batch);
+      const ok: { item: WorkItem; vector: Float32Array }[] = [];
+      batch.forEach((item, i) => {
+        const v = vectors[i]!;
+        if (v instanceof Error) {
+          inFlight.delete(item.contentId);
+          for (const f of item.files) {
+            const reason = `${f.path}: the model failed on this image (${v.message})`;
+            stats.failed++;
+            failures.push({ path: f.path, code: 'model-error', reason });
+            pendingRows.push({ ...f, contentId: null, status: 'failed', code: 'model-error', reason });
+          }
+        } else {
+          item.encoded = true;
+          ok.push({ item, vector: v });
+        }
+      });
+      stats.encoded += ok.length;
+      await serialize(async () => {
+        await ctx.store.upsertVectors(
+          ctx.modelKey,
+          dim,
+          ok.map((o) => ({ contentId: o.item.contentId, vector: o.vector })),
+        );
+        await ctx.store.upsertContents(ok.flatMap((o) => (o.item.content ? [o.item.content] : [])));
+        await ctx.store.upsertFiles(ok.flatMap((o) => o.item.files));
+      });
+      for (const o of ok) {
+        known.vectors.add(o.item.contentId);
+        known.contents.add(o.item.contentId);
+        inFlight.delete(o.item.contentId);
+      }
+      await flushRows();
+      if (ok.length) ctx.emitIndexed(ok.map((o) => o.item.contentId));
+      emit(true);
+    }
+  }
+
+  let cursor = 0;
+  let consumerError: unknown;
+  const next = () => (ctx.isAborted() || consumerError !== undefined ? undefined : files[cursor++]);
+  const consuming = consumer().catch((e: unknown) => {
+    consumerError = e ?? new Error('indexing failed');
+    queue.close();
+  });
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, ctx.decodeConcurrency) }, () => producer(next)));
+  } finally {
+    queue.close();
+  }
+  await consuming;
+  await flushRows();
+  if (consumerError !== undefined) throw consumerError;
+  stats.seconds = (Date.now() - started) / 1000;
+  stats.imagesPerSecond = stats.seconds > 0 ? done / stats.seconds : 0;
+  stats.modelImagesPerSecond = stats.modelSeconds > 0 ? stats.encoded / stats.modelSeconds : 0;
+  currentPath = undefined;
+  ctx.emitProgress(progress('done'));
+  return stats;
+}
+
+/** The file's current size and mtime, or undefined when it is gone. */
+export async function statScanned(path: string, folder: string): Promise<ScannedFile | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return undefined;
+    return { path, folder, size: info.size, mtimeMs: info.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}

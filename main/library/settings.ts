@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
+
+// `<dataDir>/settings.json` is shared by every area (library, models, tagging, tuning): each reads the
+// whole file, changes its own keys and writes it back, keeping keys it does not know.
+
+export interface FolderSettings {
+  path: string;
+  /** Absolute sub-paths the user excluded. */
+  excluded?: string[];
+  /** Glob-like patterns ('*.tmp', 'drafts/**', 'Private') matched against names and relative paths. */
+  patterns?: string[];
+}
+
+export interface LibrarySettings {
+  /** The model used for indexing and search; the demo model when absent. */
+  activeModel?: string;
+  /** onnxruntime intra-op threads while indexing. */
+  indexThreads?: number;
+  /** Files decoded and preprocessed at once while the model runs. */
+  decodeConcurrency?: number;
+  folders?: FolderSettings[];
+  device?: string;
+  [key: string]: unknown;
+}
+
+export function settingsPath(dataDir: string): string {
+  return join(dataDir, 'settings.json');
+}
+
+export function readSettings(dataDir: string): LibrarySettings {
+  const file = settingsPath(dataDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new UserError(`cannot read ${file}: ${(e as Error).message}`, 'settings-unreadable', { cause: e });
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as LibrarySettings;
+  } catch (e) {
+    throw new UserError(
+      `${file} is not valid JSON (${(e as Error).message}); fix or delete it`,
+      'settings-invalid',
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Read-modify-write of the settings file. The write goes to a temporary file renamed over the old one,
+ * so a crash never leaves half a file, and other areas' keys survive.
+ */
+export function updateSettings(dataDir: string, change: (s: LibrarySettings) => void): LibrarySettings {
+  const settings = readSettings(dataDir);
+  change(settings);
+  const file = settingsPath(dataDir);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
+  renameSync(tmp, file);
+  return settings;
+}

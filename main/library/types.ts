@@ -1,0 +1,170 @@
+// The library's public shapes. Everything here is plain JSON (no Dates, no typed arrays except in
+// getImageVectors), so events and results can cross IPC and HTTP unchanged.
+
+export type IndexingPhase = 'idle' | 'scanning' | 'indexing' | 'paused' | 'done' | 'error';
+
+export interface IndexingFailure {
+  path: string;
+  code: string;
+  reason: string;
+}
+
+/** A progress event. Compatible with main/api/types.ts' IndexingProgress (plus a few counters). */
+export interface IndexingProgress {
+  phase: IndexingPhase;
+  /** Files that need work in this run. */
+  total: number;
+  /** Files handled so far (indexed + reused + failed + skipped + removed). */
+  done: number;
+  /** Files waiting: found but not yet decoded or encoded. */
+  queued: number;
+  failed: number;
+  /** Images the model encoded in this run (a moved or copied photo is not re-encoded). */
+  encoded: number;
+  /** Files whose content was already in the library (moved, renamed, copied, or unchanged content). */
+  reused: number;
+  /** Files of this run per second, over the run so far. */
+  imagesPerSecond: number;
+  /** Seconds left at the current speed; null while unknown. */
+  etaSeconds: number | null;
+  currentPath?: string;
+  /** The most recent failures, newest last. */
+  failures: IndexingFailure[];
+  message?: string;
+}
+
+/** Counters of one indexing run, also for benchmarks. */
+export interface IndexStats {
+  /** Files seen by the scan (or the watcher) in this run. */
+  seen: number;
+  /** Files whose content was hashed (new or changed size/mtime). */
+  hashed: number;
+  /** Images encoded by the model. */
+  encoded: number;
+  /** Calls to engine.embedImageTensors. */
+  engineCalls: number;
+  reused: number;
+  failed: number;
+  /** Non-photo files recorded as skipped. */
+  skipped: number;
+  /** Files removed from the library (deleted or moved away on disk). */
+  removed: number;
+  /** Contents dropped because no file refers to them any more. */
+  orphansDropped: number;
+  /** Wall time of the run, seconds. */
+  seconds: number;
+  /** Seconds spent inside the model (encode only): encoded / modelSeconds is the model-only throughput. */
+  modelSeconds: number;
+  /** Files handled per second, whole run. */
+  imagesPerSecond: number;
+  /** Images encoded per second of model time. */
+  modelImagesPerSecond: number;
+}
+
+export interface FolderInfo {
+  path: string;
+  excluded: string[];
+  patterns: string[];
+  /** Photos (files indexed) under the folder. */
+  photoCount: number;
+  /** False when the folder is missing (an unplugged drive): its photos are kept, not dropped. */
+  exists: boolean;
+}
+
+export interface PhotoMetadata {
+  /** Pixel size after EXIF orientation. */
+  width: number | null;
+  height: number | null;
+  /** ISO 8601; from EXIF when present, else the file's modification time (see takenAtSource). */
+  takenAt: string | null;
+  takenAtSource: 'exif' | 'file' | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  format: string | null;
+  sizeBytes: number;
+}
+
+export interface Photo extends PhotoMetadata {
+  contentId: string;
+  /** The first path holding this content (inside the folder filter, when there is one). */
+  path: string;
+  /** Every path holding this content (identical copies). */
+  paths: string[];
+  /** Whether a thumbnail exists (see Library.thumbnailPath). */
+  thumbnail: boolean;
+}
+
+export interface SearchResult extends Photo {
+  /** Cosine similarity to the query (higher is closer); null when browsing without a query. */
+  score: number | null;
+}
+
+export type SortOrder = 'relevance' | 'date-desc' | 'date-asc' | 'date';
+
+export interface SearchOptions {
+  folder?: string;
+  /** Inclusive: photos taken at or after (ISO date or ms). */
+  after?: string | number;
+  /** Exclusive: photos taken before (ISO date or ms). */
+  before?: string | number;
+  /** Format names ('jpeg', 'png', 'heic', …). */
+  formats?: string[];
+  /** Photos carrying all of these tags (needs a tag filter, see Library.setTagFilter). */
+  tags?: string[];
+  /** 'relevance' (default), 'date-desc' / 'date' (newest first) or 'date-asc'. */
+  sort?: SortOrder;
+  offset?: number;
+  limit?: number;
+  /** No relevance cut-off: every photo, ranked. */
+  all?: boolean;
+}
+
+/** A query: text (with +term/-term arithmetic), an image, a library photo, or any mix (added up). */
+export interface SearchQuery {
+  text?: string;
+  /** A path or the bytes of an image outside (or inside) the library. */
+  image?: string | Buffer;
+  /** A library photo: content id or path. */
+  similarTo?: string;
+}
+
+export interface SearchResponse {
+  /** Every match after the cut-off (not just this page). */
+  total: number;
+  offset: number;
+  items: SearchResult[];
+  /** The model whose vectors were searched. */
+  model: string;
+  /** The score below which results were cut off (null with `all` or when browsing). */
+  cutoff: number | null;
+}
+
+export interface LibraryStatusInfo {
+  dataDir: string;
+  photoCount: number;
+  files: { indexed: number; failed: number; unsupported: number; skipped: number; pending: number };
+  failures: IndexingFailure[];
+  folders: FolderInfo[];
+  model: { id: string; name: string; embedDim: number; isDemo: boolean };
+  device: { requested: string; provider: string; fallbackReason?: string };
+  /** Contents with vectors of the active model / all contents. */
+  vectors: { indexed: number; total: number };
+  /** The model search uses now (the previous one while the active model's vectors are incomplete). */
+  searchModel: string;
+  annIndex: boolean;
+  indexing: IndexingProgress;
+  paused: boolean;
+  watching: boolean;
+  /** A plain statement for the demo model, shown by the CLI and the UI. */
+  notice?: string;
+}
+
+/** Vector transforms (H5's adapters): applied to query text vectors and to stored image vectors. */
+export interface VectorTransform {
+  query?(v: Float32Array): Float32Array;
+  image?(v: Float32Array): Float32Array;
+  /** Optional batch form of `image` (faster for many vectors). */
+  images?(vs: Float32Array[]): Float32Array[];
+}

@@ -1,0 +1,64 @@
+import { watch, type FSWatcher } from 'chokidar';
+
+// Watches the library's folders and reports changed paths in batches. A rename or move arrives as an
+// unlink and an add; batching them (a short quiet period) lets the indexer see both at once, so the
+// moved photo keeps its content (no re-encode). The indexer decides what each path now is: this file
+// only says "look at these paths again".
+
+export interface WatcherOptions {
+  folders: string[];
+  isExcluded(path: string): boolean;
+  /** Called with absolute paths (files or folders) that were added, changed or removed. */
+  onChanges(paths: string[]): void;
+  onError?(e: unknown): void;
+  /** Quiet period before a batch is delivered, ms. */
+  debounceMs?: number;
+  /** How long a file's size must stay the same before it is read (a copy in progress), ms. */
+  stabilityMs?: number;
+}
+
+export interface FolderWatcher {
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function watchFolders(options: WatcherOptions): FolderWatcher {
+  const debounceMs = options.debounceMs ?? 500;
+  const stabilityMs = options.stabilityMs ?? 1000;
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const paths = [...pending];
+    pending = new Set();
+    if (paths.length) options.onChanges(paths);
+  };
+  const touch = (path: string) => {
+    pending.add(path);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flush, debounceMs);
+  };
+  const watcher: FSWatcher = watch(options.folders, {
+    ignoreInitial: true,
+    persistent: true,
+    // chokidar 4 has no globs: one function decides, the same one the scanner uses.
+    ignored: (path: string) => options.isExcluded(path),
+    awaitWriteFinish: { stabilityThreshold: stabilityMs, pollInterval: Math.min(100, stabilityMs) },
+    // Links are indexed by the scan (with loop detection); following them here could watch a loop.
+    followSymlinks: false,
+  });
+  for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
+    watcher.on(event, (path: string) => touch(path));
+  }
+  watcher.on('error', (e) => options.onError?.(e));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return {
+    ready,
+    async close() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      pending.clear();
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { applyAdapter, type Adapter } from '../tuning/adapter.js';
+import { createAdapterStore } from '../tuning/adapter-store.js';
+import type { VectorTransform } from '../library/types.js';
+
+// The seam between search and fine-tuning: a trained adapter (main/tuning) as the transform search applies
+// to query text vectors and to stored image vectors. A side the adapter leaves untouched is omitted, so a
+// text-only adapter costs nothing on the image side.
+
+export function vectorTransformFromAdapter(adapter: Adapter): VectorTransform {
+  const t: VectorTransform = {};
+  if (adapter.text && adapter.alpha !== 0) t.query = (v) => applyAdapter(adapter, [v], 'text')[0]!;
+  if (adapter.image && adapter.alpha !== 0) {
+    t.image = (v) => applyAdapter(adapter, [v], 'image')[0]!;
+    t.images = (vs) => applyAdapter(adapter, vs, 'image');
+  }
+  return t;
+}
+
+/** The active adapter of a model as a transform; undefined when none is active or the model has none. */
+export async function activeAdapterTransform(
+  dataDir: string,
+  modelId: string,
+): Promise<VectorTransform | undefined> {
+  let store;
+  try {
+    store = createAdapterStore(dataDir, modelId);
+  } catch {
+    // A model id that cannot name an adapters folder has no adapters.
+    return undefined;
+  }
+  const active = await store.active();
+  if (!active || active.adapter.modelId !== modelId) return undefined;
+  return vectorTransformFromAdapter(active.adapter);
+}

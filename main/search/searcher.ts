@@ -1,0 +1,295 @@
+import { UserError } from '../errors.js';
+import type { ClipEngine } from '../engine/types.js';
+import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
+import type {
+  Photo,
+  SearchOptions,
+  SearchQuery,
+  SearchResponse,
+  SearchResult,
+  VectorTransform,
+} from '../library/types.js';
+import { GENERIC_PROMPT, isFlat, relevanceThreshold, scoreStats, type CutoffStats } from './cutoff.js';
+import { combine, dot, parseQuery } from './query-text.js';
+import { sep } from 'node:path';
+
+// Text, image and combined queries over one model's vectors, with filters, the adaptive cut-off, sorting
+// and paging. Works on content ids (identical copies are one result) and joins paths and metadata last.
+
+export interface SearcherDeps {
+  store: LibraryStore;
+  /** The model search uses (its vectors are complete) and its engine, for embedding queries. */
+  searchModel(): Promise<{ key: string; engine: ClipEngine }>;
+  /** H7's tag filter: content ids carrying all the tags. Undefined until tagging provides one. */
+  contentIdsWithTags(): ((tags: string[]) => Promise<Set<string>>) | undefined;
+  /** H5's adapter for this model's vectors: undefined when none is active. */
+  vectorTransform(modelKey: string): VectorTransform | undefined;
+  /** Bumped by every write to the vectors, so cached samples are refreshed. */
+  generation(): number;
+  /** Content id for a content id or a library path. */
+  resolveContentId(idOrPath: string): Promise<string | undefined>;
+}
+
+export const DEFAULT_LIMIT = 50;
+/** Candidates fetched from the vector index before the cut-off, joins and sorting. */
+export const MAX_CANDIDATES = 2000;
+/** Vectors sampled to measure a query's score distribution (all of them in libraries up to this size). */
+export const SAMPLE_SIZE = 5000;
+
+export function parseDate(value: string | number | undefined, what: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'number') return value;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new UserError(`${what}: '${value}' is not a date (try 2024-07-31)`, 'invalid-date');
+  return ms;
+}
+
+export function photoFromRows(content: ContentRow, files: FileRow[]): Photo {
+  const paths = files.map((f) => f.path).sort();
+  return {
+    contentId: content.contentId,
+    path: paths[0] ?? '',
+    paths,
+    width: content.width,
+    height: content.height,
+    takenAt: content.takenAt !== null ? new Date(content.takenAt).toISOString() : null,
+    takenAtSource: content.takenAtSource,
+    cameraMake: content.cameraMake,
+    cameraModel: content.cameraModel,
+    latitude: content.latitude,
+    longitude: content.longitude,
+    format: content.format,
+    sizeBytes: content.size,
+    thumbnail: content.thumbnail,
+  };
+}
+
+function underFolder(path: string, folder: string): boolean {
+  const f = folder.endsWith(sep) ? folder : folder + sep;
+  return path === folder || path.startsWith(f);
+}
+
+export interface Searcher {
+  search(
+    query: SearchQuery | string,
+    options?: SearchOptions & { exclude?: string[] },
+  ): Promise<SearchResponse>;
+  /** The query's embedding (for tests and tools): the same vector search() uses. */
+  queryVector(query: SearchQuery): Promise<{ key: string; vector: Float32Array }>;
+}
+
+export function createSearcher(deps: SearcherDeps): Searcher {
+  let sampleCache: { key: string; generation: number; vectors: Float32Array[] } | undefined;
+
+  function imageTransformed(key: string, vs: Float32Array[]): Float32Array[] {
+    const t = deps.vectorTransform(key);
+    if (t?.images) return vs.length ? t.images(vs) : [];
+    if (t?.image) return vs.map((v) => t.image!(v));
+    return vs;
+  }
+
+  async function sample(key: string): Promise<Float32Array[]> {
+    const generation = deps.generation();
+    if (sampleCache && sampleCache.key === key && sampleCache.generation === generation)
+      return sampleCache.vectors;
+    const rows = await deps.store.scanVectors(key, SAMPLE_SIZE);
+    const vectors = imageTransformed(
+      key,
+      rows.map((r) => r.vector),
+    );
+    sampleCache = { key, generation, vectors };
+    return vectors;
+  }
+
+  async function queryVector(query: SearchQuery): Promise<{ key: string; vector: Float32Array }> {
+    const { key, engine } = await deps.searchModel();
+    const transform = deps.vectorTransform(key);
+    const parts: { vector: Float32Array; weight: number }[] = [];
+    if (query.text && query.text.trim()) {
+      const parsed = parseQuery(query.text);
+      const texts = [...(parsed.base ? [parsed.base] : []), ...parsed.plus, ...parsed.minus];
+      const weights = [
+        ...(parsed.base ? [1] : []),
+        ...parsed.plus.map(() => 1),
+        ...parsed.minus.map(() => -1),
+      ];
+      if (texts.length === 0) throw new UserError(`the query '${query.text}' has no words`, 'empty-query');
+      const vectors = await engine.embedTexts(texts);
+      vectors.forEach((v, i) =>
+        parts.push({ vector: transform?.query ? transform.query(v) : v, weight: weights[i]! }),
+      );
+    }
+    if (query.image !== undefined) {
+      const [v] = await engine.embedImages([query.image]);
+      parts.push({ vector: imageTransformed(key, [v!])[0]!, weight: 1 });
+    }
+    if (query.similarTo) {
+      const id = await deps.resolveContentId(query.similarTo);
+      if (!id) throw new UserError(`'${query.similarTo}' is not a photo in the library`, 'photo-not-found');
+      const v = (await deps.store.getVectors(key, [id])).get(id);
+      if (!v)
+        throw new UserError(`'${query.similarTo}' is not indexed yet with this model`, 'photo-not-indexed');
+      parts.push({ vector: imageTransformed(key, [v])[0]!, weight: 1 });
+    }
+    if (parts.length === 0) throw new UserError('nothing to search for', 'empty-query');
+    return { key, vector: combine(parts) };
+  }
+
+  async function allowedContentIds(options: SearchOptions): Promise<Set<string> | undefined> {
+    const sets: Set<string>[] = [];
+    if (options.folder) sets.push(await deps.store.contentIdsUnder(options.folder));
+    const byMeta = await deps.store.contentIdsMatching({
+      after: parseDate(options.after, 'after'),
+      before: parseDate(options.before, 'before'),
+      formats: options.formats,
+    });
+    if (byMeta) sets.push(byMeta);
+    if (options.tags && options.tags.length > 0) {
+      const withTags = deps.contentIdsWithTags();
+      if (!withTags)
+        throw new UserError('filtering by tags needs tagging, which is not available', 'tags-unavailable');
+      sets.push(await withTags(options.tags));
+    }
+    if (sets.length === 0) return undefined;
+    sets.sort((a, b) => a.size - b.size);
+    const [first, ...rest] = sets;
+    return new Set([...first!].filter((id) => rest.every((s) => s.has(id))));
+  }
+
+  async function join(
+    scored: { contentId: string; score: number | null }[],
+    folder: string | undefined,
+  ): Promise<SearchResult[]> {
+    const ids = scored.map((s) => s.contentId);
+    const files = (await deps.store.filesForContents(ids)).filter(
+      (f) => f.status === 'indexed' && (!folder || underFolder(f.path, folder)),
+    );
+    const byContent = new Map<string, FileRow[]>();
+    for (const f of files) byContent.set(f.contentId!, [...(byContent.get(f.contentId!) ?? []), f]);
+    const contents = new Map((await deps.store.getContents(ids)).map((c) => [c.contentId, c]));
+    const out: SearchResult[] = [];
+    for (const s of scored) {
+      const c = contents.get(s.contentId);
+      const fs = byContent.get(s.contentId);
+      // A content no file refers to any more (moved away, deleted, not yet collected) is not a result.
+      if (!c || !fs || fs.length === 0) continue;
+      out.push({ ...photoFromRows(c, fs), score: s.score });
+    }
+    return out;
+  }
+
+  function sortResults(results: SearchResult[], sort: SearchOptions['sort']): void {
+    const date = (r: SearchResult) => (r.takenAt ? Date.parse(r.takenAt) : 0);
+    if (sort === 'date' || sort === 'date-desc')
+      results.sort((a, b) => date(b) - date(a) || a.path.localeCompare(b.path));
+    else if (sort === 'date-asc') results.sort((a, b) => date(a) - date(b) || a.path.localeCompare(b.path));
+    else results.sort((a, b) => (b.score ?? 0) - (a.score ?? 0) || a.path.localeCompare(b.path));
+  }
+
+  async function browse(options: SearchOptions): Promise<SearchResponse> {
+    const { key } = await deps.searchModel();
+    const offset = options.offset ?? 0;
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    const allowed = await allowedContentIds(options);
+    const files = options.folder ? await deps.store.filesUnder(options.folder) : await deps.store.allFiles();
+    const ids = [
+      ...new Set(files.filter((f) => f.status === 'indexed' && f.contentId).map((f) => f.contentId!)),
+    ].filter((id) => !allowed || allowed.has(id));
+    const results = await join(
+      ids.map((contentId) => ({ contentId, score: null })),
+      options.folder,
+    );
+    sortResults(results, options.sort === 'relevance' || !options.sort ? 'date-desc' : options.sort);
+    return {
+      total: results.length,
+      offset,
+      items: results.slice(offset, offset + limit),
+      model: key,
+      cutoff: null,
+    };
+  }
+
+  async function search(
+    queryOrText: SearchQuery | string,
+    options: SearchOptions & { exclude?: string[] } = {},
+  ): Promise<SearchResponse> {
+    const query = typeof queryOrText === 'string' ? { text: queryOrText } : queryOrText;
+    const offset = Math.max(0, options.offset ?? 0);
+    const limit = Math.max(0, options.limit ?? DEFAULT_LIMIT);
+    if (!query.text?.trim() && query.image === undefined && !query.similarTo)
+      return browse({ ...options, offset, limit });
+
+    const { key, vector } = await queryVector(query);
+    const allowed = await allowedContentIds(options);
+    const exclude = new Set<string>();
+    for (const e of options.exclude ?? []) {
+      const id = await deps.resolveContentId(e);
+      if (id) exclude.add(id);
+    }
+    const transform = deps.vectorTransform(key);
+    const sorted = options.sort && options.sort !== 'relevance';
+    const total = allowed ? allowed.size : await deps.store.countVectors(key);
+    const want =
+      options.all && !sorted
+        ? offset + limit + exclude.size
+        : Math.max(MAX_CANDIDATES, options.all ? total : 0);
+    let hits = await deps.store.nearestVectors(key, vector, { limit: want, contentIds: allowed });
+    if ((transform?.image || transform?.images) && hits.length > 0) {
+      // An adapter changes the stored vectors' geometry: re-score the candidates the raw index found.
+      const raw = await deps.store.getVectors(
+        key,
+        hits.map((h) => h.contentId),
+      );
+      const present = hits.filter((h) => raw.has(h.contentId));
+      const mapped = imageTransformed(
+        key,
+        present.map((h) => raw.get(h.contentId)!),
+      );
+      hits = present
+        .map((h, i) => ({ contentId: h.contentId, score: dot(vector, mapped[i]!) }))
+        .sort((a, b) => b.score - a.score);
+    }
+    hits = hits.filter((h) => !exclude.has(h.contentId));
+
+    let cutoff: number | null = null;
+    if (!options.all && hits.length > 0) {
+      const scores = (await sample(key)).map((v) => dot(vector, v));
+      const stats: CutoffStats = scoreStats(scores);
+      // The top score of the whole library, not of the filtered subset: a filter must not make a poor
+      // match look relevant just because it is the best of what remains.
+      let top = hits[0]!.score;
+      if (allowed) {
+        const best = (await deps.store.nearestVectors(key, vector, { limit: 1 + exclude.size })).filter(
+          (h) => !exclude.has(h.contentId),
+        );
+        if (best[0]) top = Math.max(top, best[0].score);
+      }
+      cutoff = relevanceThreshold(stats, top);
+      if (isFlat(stats, top)) {
+        const { engine } = await deps.searchModel();
+        const [generic] = await engine.embedTexts([GENERIC_PROMPT]);
+        const t = deps.vectorTransform(key)?.query;
+        const g = t ? t(generic!) : generic!;
+        const floor = Math.max(...(await sample(key)).map((v) => dot(g, v)));
+        // Everything or nothing: the flat set is either above what "a photo" reaches, or it is not.
+        if (top <= floor) cutoff = Number.POSITIVE_INFINITY;
+      }
+      const c = cutoff;
+      hits = hits.filter((h) => h.score >= c - 1e-6);
+      if (!Number.isFinite(cutoff)) cutoff = top;
+    }
+
+    const results = await join(hits, options.folder);
+    sortResults(results, options.sort);
+    return {
+      total: options.all && !sorted ? Math.max(total - exclude.size, results.length) : results.length,
+      offset,
+      items: results.slice(offset, offset + limit),
+      model: key,
+      cutoff,
+    };
+  }
+
+  return { search, queryVector };
+}

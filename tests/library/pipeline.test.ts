@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { AsyncQueue } from '../../main/library/async-queue.js';
+import { openLibrary } from '../../main/library/library.js';
+import type { IndexingProgress } from '../../main/library/types.js';
+import { tempDir, writePhoto, type Colour } from './photo-fixtures.js';
+
+test('the queue applies backpressure: a push waits while the queue is full', async () => {
+  const q = new AsyncQueue<number>(2);
+  await q.push(1);
+  await q.push(2);
+  let third = false;
+  const pushing = q.push(3).then(() => (third = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(third, false);
+  assert.deepEqual(await q.takeBatch(5), [1, 2]);
+  await pushing;
+  assert.equal(third, true);
+  q.close();
+  assert.deepEqual(await q.takeBatch(5), [3]);
+  assert.equal(await q.takeBatch(5), undefined);
+});
+
+test('indexing batches images, reports progress as plain JSON, and pauses and resumes', async () => {
+  const dir = await tempDir('pipeline');
+  const COLOURS: Colour[] = ['red', 'green', 'blue', 'yellow'];
+  const COUNT = 24;
+  try {
+    const root = join(dir.path, 'photos');
+    for (let i = 0; i < COUNT; i++)
+      await writePhoto({ path: join(root, `p${i}.jpg`), colour: COLOURS[i % 4]!, seed: i, size: 16 });
+    const library = await openLibrary({
+      dataDir: join(dir.path, 'data'),
+      batchSize: 4,
+      decodeConcurrency: 2,
+    });
+    try {
+      await library.addFolder(root);
+      const events: IndexingProgress[] = [];
+      let pausedAt = -1;
+      let doneWhilePaused = -1;
+      library.onProgress((p) => {
+        events.push(JSON.parse(JSON.stringify(p)));
+        if (pausedAt < 0 && p.phase === 'indexing' && p.done >= 4) {
+          library.pause();
+          pausedAt = p.done;
+          setTimeout(() => {
+            doneWhilePaused = events.at(-1)!.done;
+            library.resume();
+          }, 1500);
+        }
+      });
+      const stats = await library.index();
+      assert.equal(stats.encoded, COUNT);
+      assert.ok(stats.engineCalls < COUNT, `batched: ${stats.engineCalls} model calls for ${COUNT} images`);
+      assert.ok(stats.imagesPerSecond > 0 && stats.modelImagesPerSecond > 0);
+      assert.ok(pausedAt >= 4);
+      // Work already decoded may finish; nothing new starts while paused.
+      assert.ok(
+        doneWhilePaused <= pausedAt + 4,
+        `paused at ${pausedAt}, ${doneWhilePaused} done while paused`,
+      );
+      assert.ok(events.some((e) => e.phase === 'paused'));
+      assert.equal(events[0]!.phase, 'scanning');
+      const last = events.at(-1)!;
+      assert.equal(last.phase, 'done');
+      assert.equal(last.done, COUNT);
+      assert.equal(last.total, COUNT);
+      assert.ok(events.filter((e) => e.phase === 'indexing').every((e) => e.queued === e.total - e.done));
+      assert.ok(events.some((e) => e.etaSeconds !== null && e.etaSeconds > 0));
+    } finally {
+      await library.close();
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test('switching models: search keeps the complete model until the new one has indexed everything', async () => {
+  const dir = await tempDir('switch');
+  try {
+    const root = join(dir.path, 'photos');
+    for (let i = 0; i < 4; i++)
+      await writePhoto({
+        path: join(root, `p${i}.jpg`),
+        colour: (['red', 'blue'] as const)[i % 2]!,
+        seed: i,
+      });
+    const dataDir = join(dir.path, 'data');
+    const demo = await openLibrary({ dataDir });
+    await demo.addFolder(root);
+    await demo.index();
+    await demo.close();
+
+    const tiny = resolve('../shared/fixtures/clip-tiny-a/hf');
+    const other = await openLibrary({ dataDir, model: tiny });
+    try {
+      assert.notEqual(other.engine.model.id, 'demo');
+      const before = await other.status();
+      assert.equal(before.searchModel, 'demo');
+      const r = await other.search('red');
+      assert.equal(r.model, 'demo');
+      assert.equal(r.total, 2);
+      const stats = await other.index();
+      assert.equal(stats.encoded, 4, 'the new model encodes every photo');
+      assert.equal(stats.hashed, 0, 'unchanged files are not hashed again');
+      const after = await other.status();
+      assert.equal(after.searchModel, other.engine.model.id);
+      assert.deepEqual(after.vectors, { indexed: 4, total: 4 });
+    } finally {
+      await other.close();
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLibraryStore, vectorTableName, type FileRow } from '../../main/store/library-store.js';
+
+// The repository on a real LanceDB in a temp folder.
+
+function file(path: string, patch: Partial<FileRow> = {}): FileRow {
+  return {
+    path,
+    folder: '/lib',
+    contentId: 'c1',
+    size: 10,
+    mtimeMs: 1,
+    status: 'indexed',
+    code: null,
+    reason: null,
+    updatedAt: 1,
+    ...patch,
+  };
+}
+
+function unit(dim: number, seed: number): Float32Array {
+  const v = new Float32Array(dim).map((_, i) => Math.sin(seed * 7.1 + i * 1.3) + Math.cos(seed * i));
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+test('upserts never duplicate, quoting survives awkward paths, folder filters do not match siblings', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-store-'));
+  const store = await openLibraryStore(dir);
+  try {
+    const awkward = '/lib/it\'s a "test" 100%_done; DROP.jpg';
+    await store.upsertFiles([file('/lib/a.jpg'), file(awkward, { contentId: 'c2' })]);
+    await store.upsertFiles([
+      file('/lib/a.jpg', { size: 20 }),
+      file('/lib/a.jpg', { size: 30 }),
+      file('/lib2/b.jpg'),
+    ]);
+    const all = await store.allFiles();
+    assert.equal(all.length, 3);
+    assert.equal(all.find((f) => f.path === '/lib/a.jpg')?.size, 30, 'the last write wins');
+    assert.equal((await store.getFile(awkward))?.contentId, 'c2');
+    assert.deepEqual(
+      (await store.filesUnder('/lib')).map((f) => f.path).sort(),
+      ['/lib/a.jpg', awkward].sort(),
+    );
+    await store.deleteFiles([awkward]);
+    assert.equal(await store.getFile(awkward), undefined);
+    await store.deleteFilesUnder('/lib');
+    assert.deepEqual(
+      (await store.allFiles()).map((f) => f.path),
+      ['/lib2/b.jpg'],
+    );
+
+    await store.upsertContents([
+      {
+        contentId: 'c1',
+        width: 2,
+        height: 3,
+        takenAt: Date.UTC(2020, 0, 1),
+        takenAtSource: 'exif',
+        cameraMake: null,
+        cameraModel: null,
+        latitude: 1.5,
+        longitude: null,
+        format: 'jpeg',
+        size: 10,
+        thumbnail: true,
+        addedAt: 1,
+      },
+      {
+        contentId: 'c3',
+        width: null,
+        height: null,
+        takenAt: null,
+        takenAtSource: null,
+        cameraMake: 'X',
+        cameraModel: 'Y',
+        latitude: null,
+        longitude: null,
+        format: 'png',
+        size: 5,
+        thumbnail: false,
+        addedAt: 2,
+      },
+    ]);
+    assert.deepEqual([...((await store.contentIdsMatching({ formats: ['PNG'] })) ?? [])], ['c3']);
+    assert.deepEqual([...((await store.contentIdsMatching({ after: Date.UTC(2019, 0, 1) })) ?? [])], ['c1']);
+    assert.equal(await store.contentIdsMatching({}), undefined);
+    assert.deepEqual(await store.orphanContentIds(), ['c3']);
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('vectors per model: nearest neighbours, filters, and an ANN index past the threshold', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-store-'));
+  const store = await openLibraryStore(dir);
+  try {
+    const dim = 32;
+    const rows = Array.from({ length: 300 }, (_, i) => ({ contentId: `k${i}`, vector: unit(dim, i) }));
+    await store.upsertVectors('model/a:b', dim, rows.slice(0, 200));
+    await store.upsertVectors('model/a:b', dim, rows.slice(100));
+    assert.equal(await store.countVectors('model/a:b'), 300, 'no duplicates after overlapping upserts');
+    assert.equal(await store.countVectors('other'), 0);
+    assert.notEqual(vectorTableName('a/b'), vectorTableName('a_b'));
+
+    const exact = await store.nearestVectors('model/a:b', rows[42]!.vector, { limit: 3 });
+    assert.equal(exact[0]!.contentId, 'k42');
+    assert.ok(Math.abs(exact[0]!.score - 1) < 1e-5);
+    const filtered = await store.nearestVectors('model/a:b', rows[42]!.vector, {
+      limit: 3,
+      contentIds: new Set(['k1', 'k2']),
+    });
+    assert.deepEqual(filtered.map((h) => h.contentId).sort(), ['k1', 'k2']);
+    const back = await store.getVectors('model/a:b', ['k7']);
+    assert.deepEqual(Array.from(back.get('k7')!), Array.from(rows[7]!.vector));
+
+    assert.equal(await store.hasAnnIndex('model/a:b'), false);
+    await store.optimize({ annThreshold: 1000 });
+    assert.equal(await store.hasAnnIndex('model/a:b'), false, 'below the threshold: flat search');
+    const { indexed } = await store.optimize({ annThreshold: 256 });
+    assert.deepEqual(indexed, [vectorTableName('model/a:b')]);
+    assert.equal(await store.hasAnnIndex('model/a:b'), true);
+    const viaIndex = await store.nearestVectors('model/a:b', rows[42]!.vector, { limit: 1 });
+    assert.equal(viaIndex[0]!.contentId, 'k42', 'the refined ANN search finds the exact match');
+
+    await store.deleteVectorsEverywhere(['k42']);
+    assert.equal(await store.countVectors('model/a:b'), 299);
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
