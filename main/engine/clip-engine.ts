@@ -5,6 +5,8 @@ import { resolveModelDir } from '../models/resolve-model.js';
 import { startInferenceWorker } from './inference-client.js';
 import { readModelFolder } from './model-folder.js';
 import { preprocessImage } from './preprocess.js';
+import { DECODERS, formatFromExtension } from '../media/formats.js';
+import { openImageInput } from '../media/decode.js';
 import type { PreprocessOptions } from './preprocess.js';
 import { loadClipTokenizer } from './tokenizer.js';
 import type { ClipEngine, EngineOptions, ExecutionProvider } from './types.js';
@@ -58,7 +60,9 @@ export async function createClipEngine(
       }
       return out;
     },
-    preprocess: (input) => preprocessImage(input, model.preprocess, internals.preprocess),
+    async preprocess(input) {
+      return preprocessImage(await readableBySharp(input), model.preprocess, internals.preprocess);
+    },
     async embedImageTensors(tensors) {
       const out: Float32Array[] = [];
       for (let i = 0; i < tensors.length; i += IMAGE_BATCH) {
@@ -88,4 +92,16 @@ export async function createClipEngine(
     close: () => client.close(),
   };
   return engine;
+}
+
+/**
+ * sharp reads JPEG, PNG, WebP, AVIF, GIF and TIFF itself; HEIC, BMP, PNM and camera RAW go through the
+ * media module, which hands back an upright PNG (and applies its decompression-bomb limit). The
+ * extension is only a hint: the media module sniffs the content for anything not obviously sharp's.
+ */
+async function readableBySharp(input: string | Buffer): Promise<string | Buffer> {
+  if (typeof input !== 'string') return input;
+  const format = formatFromExtension(input);
+  if (format && format !== 'unsupported' && DECODERS[format] === 'sharp') return input;
+  return openImageInput(input);
 }

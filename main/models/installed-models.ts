@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import type { ModelLayout } from '../engine/types.js';
 import { detectLayout } from '../engine/model-folder.js';
 import { UserError } from '../errors.js';
+import { readSettings, updateSettings } from '../library/settings.js';
 import { findCatalogueEntry, isValidModelId, type CatalogueEntry } from './catalogue.js';
 
 /** Written into each installed model folder: where it came from, for `models info` and `models list`. */
 export const MANIFEST_FILE = 'lookbook-model.json';
-export const SETTINGS_FILE = 'settings.json';
 
 export interface ModelManifest {
   id: string;
@@ -184,49 +184,12 @@ export async function removeInstalledModel(dataDir: string, id: string): Promise
   await fsp.rename(dir, doomed);
   await fsp.rm(doomed, { recursive: true, force: true });
   const wasActive = (await getActiveModel(dataDir)) === id;
-  if (wasActive) await updateSettings(dataDir, (s) => void delete s.activeModel);
+  if (wasActive) updateSettings(dataDir, (s) => void delete s.activeModel);
   return { wasActive };
 }
 
-/** <dataDir>/settings.json as a plain object ({} when absent). Other areas own other keys: keep them. */
-export async function readSettings(dataDir: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await fsp.readFile(join(dataDir, SETTINGS_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // fall through: refuse rather than overwrite a file someone may have edited by hand
-  }
-  throw new UserError(
-    `${join(dataDir, SETTINGS_FILE)} is not a JSON object; fix or delete it`,
-    'invalid-settings',
-  );
-}
-
-/** Read-modify-write of settings.json, written to a temp file then renamed so a crash never truncates it. */
-export async function updateSettings(
-  dataDir: string,
-  change: (settings: Record<string, unknown>) => void,
-): Promise<Record<string, unknown>> {
-  const settings = await readSettings(dataDir);
-  change(settings);
-  await fsp.mkdir(dataDir, { recursive: true });
-  const file = join(dataDir, SETTINGS_FILE);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fsp.writeFile(tmp, `${JSON.stringify(settings, null, 2)}\n`);
-  await fsp.rename(tmp, file);
-  return settings;
-}
-
 export async function getActiveModel(dataDir: string): Promise<string | undefined> {
-  const v = (await readSettings(dataDir)).activeModel;
+  const v = readSettings(dataDir).activeModel;
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -250,7 +213,7 @@ export async function setActiveModel(dataDir: string, id: string): Promise<void>
     }
     id = installed.id;
   }
-  await updateSettings(dataDir, (s) => {
+  updateSettings(dataDir, (s) => {
     s.activeModel = id;
   });
 }

@@ -14,11 +14,10 @@ import {
   getActiveModel,
   getInstalledModel,
   listInstalledModels,
-  readSettings,
   removeInstalledModel,
   setActiveModel,
-  updateSettings,
 } from '../../main/models/installed-models.js';
+import { readSettings, updateSettings } from '../../main/library/settings.js';
 
 const FIXTURE = resolve('../shared/fixtures/clip-tiny-a');
 
@@ -221,12 +220,12 @@ describe('models import', () => {
     await importModel(src, { dataDir, force: true });
     assert.deepEqual(await modelsEntries(), ['twice']);
 
-    await updateSettings(dataDir, (s) => {
+    updateSettings(dataDir, (s) => {
       s.theme = 'dark';
     });
     await setActiveModel(dataDir, 'twice');
     assert.equal(await getActiveModel(dataDir), 'twice');
-    assert.equal((await readSettings(dataDir)).theme, 'dark');
+    assert.equal(readSettings(dataDir).theme, 'dark');
     await assert.rejects(
       setActiveModel(dataDir, 'ViT-B-32__openai'),
       /not installed; run: lookbook models pull/,
@@ -235,7 +234,7 @@ describe('models import', () => {
     const { wasActive } = await removeInstalledModel(dataDir, 'twice');
     assert.equal(wasActive, true);
     assert.equal(await getActiveModel(dataDir), undefined);
-    assert.equal((await readSettings(dataDir)).theme, 'dark');
+    assert.equal(readSettings(dataDir).theme, 'dark');
     assert.deepEqual(await listInstalledModels(dataDir), []);
     assert.deepEqual(await modelsEntries(), []);
   });
