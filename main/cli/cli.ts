@@ -6,15 +6,29 @@ import { Command, CommanderError } from 'commander';
 import { isUserError, describeError } from '../errors.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
+import { registerLibraryCommands } from './commands/library-commands.js';
+import { registerServeCommands } from './commands/serve-commands.js';
+import { registerTaggingCommands } from './commands/tagging-commands.js';
+import { registerTuningCommands } from './commands/tuning-commands.js';
 
 // [Note: CLI command registration] Each command module exports `register…Commands(program)`;
 // import it above and list it here.
-const registrations: Array<(program: Command) => void> = [registerModelsCommands, registerEngineCommands];
+const registrations: Array<(program: Command) => void> = [
+  registerServeCommands,
+  registerModelsCommands,
+  registerEngineCommands,
+  registerLibraryCommands,
+  registerTaggingCommands,
+  registerTuningCommands,
+];
 
 export function buildProgram(): Command {
   const program = new Command('lookbook')
     .description('Local photo search, tagging and fine-tuning with CLIP. Nothing leaves your machine.')
-    .option('--data-dir <dir>', 'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)')
+    .option(
+      '--data-dir <dir>',
+      'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)',
+    )
     .showHelpAfterError()
     .exitOverride();
   for (const register of registrations) register(program);
@@ -39,7 +53,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adapterFromJson, adapterToJson } from './adapter.js';
+import { adapterFromJson, adapterToJson, withAlpha } from './adapter.js';
 import type { Adapter, AdapterMetrics } from './adapter.js';
 
 export interface AdapterVersion {
@@ -9,6 +9,8 @@ export interface AdapterVersion {
   alpha: number;
   metrics?: AdapterMetrics;
   active: boolean;
+  /** On the active version: the WiSE-FT alpha it is applied with (chosen at activation, else `alpha`). */
+  alphaInUse?: number;
   /** Set when the file cannot be read; the other versions are still listed. */
   error?: string;
 }
@@ -20,18 +22,30 @@ export interface AdapterStore {
   /** Saves as the next version (v1, v2, …) and returns its number; activates it when asked. */
   save(adapter: Adapter, options?: { activate?: boolean }): Promise<number>;
   load(version: number): Promise<Adapter>;
-  /** Makes a version the one in use; null = none (the zero-shot model). */
-  activate(version: number | null): Promise<void>;
-  /** Goes back to the version that was active before the current one; returns it (null = none). */
+  /**
+   * Makes a version the one in use; null = none (the zero-shot model). `alpha` (0…1) is WiSE-FT's
+   * interpolation chosen at apply time; without it the version's own alpha is used.
+   */
+  activate(version: number | null, options?: { alpha?: number }): Promise<void>;
+  /** Goes back to the choice (version and alpha) in use before the current one; returns it (null = none). */
   rollback(): Promise<number | null>;
-  /** The adapter in use, or null for the zero-shot model. */
+  /** The adapter in use (with the alpha chosen at activation), or null for the zero-shot model. */
   active(): Promise<{ version: number; adapter: Adapter } | null>;
 }
 
-interface ActiveFile {
+/** One choice of adapter: a version (null = none) and the alpha it was activated with, if any. */
+interface Choice {
   active: number | null;
-  /** Earlier active choices, most recent last: what rollback() returns to. */
-  previous: (number | null)[];
+  alpha?: number;
+}
+
+interface ActiveFile extends Choice {
+  /** Earlier choices, most recent last: what rollback() returns to. Older files hold bare numbers. */
+  previous: (number | null | Choice)[];
+}
+
+function choiceOf(entry: number | null | Choice): Choice {
+  return entry !== null && typeof entry === 'object' ? entry : { active: entry };
 }
 
 /**
@@ -64,7 +78,11 @@ export function createAdapterStore(dataDir: string, modelId: string): AdapterSto
   const readActive = async (): Promise<ActiveFile> => {
     try {
       const j = JSON.parse(await readFile(activePath, 'utf8')) as Partial<ActiveFile>;
-      return { active: j.active ?? null, previous: Array.isArray(j.previous) ? j.previous : [] };
+      return {
+        active: j.active ?? null,
+        ...(typeof j.alpha === 'number' ? { alpha: j.alpha } : {}),
+        previous: Array.isArray(j.previous) ? j.previous : [],
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { active: null, previous: [] };
       throw new Error(`cannot read ${activePath}: ${e instanceof Error ? e.message : String(e)}`);
@@ -93,22 +111,27 @@ export function createAdapterStore(dataDir: string, modelId: string): AdapterSto
       );
     }
   };
-  const activate = async (version: number | null) => {
+  const activate = async (version: number | null, options: { alpha?: number } = {}) => {
+    const { alpha } = options;
+    if (alpha !== undefined && !(alpha >= 0 && alpha <= 1))
+      throw new RangeError(`alpha must be between 0 and 1, got ${alpha}`);
     if (version !== null && !(await versions()).includes(version)) {
       throw new Error(`no adapter version ${version} for ${modelId}`);
     }
     const state = await readActive();
-    if (state.active === version) return;
-    await writeAtomic(
-      activePath,
-      JSON.stringify({ active: version, previous: [...state.previous, state.active] }),
-    );
+    const next: Choice =
+      version !== null && alpha !== undefined ? { active: version, alpha } : { active: version };
+    if (state.active === next.active && state.alpha === next.alpha) return;
+    const current: Choice =
+      state.alpha !== undefined ? { active: state.active, alpha: state.alpha } : { active: state.active };
+    const previous = [...state.previous, current.alpha === undefined ? current.active : current];
+    await writeAtomic(activePath, JSON.stringify({ ...next, previous }));
   };
 
   return {
     modelId,
     async list() {
-      const { active } = await readActive();
+      const { active, alpha: chosenAlpha } = await readActive();
       const out: AdapterVersion[] = [];
       for (const version of await versions()) {
         try {
@@ -119,6 +142,7 @@ export function createAdapterStore(dataDir: string, modelId: string): AdapterSto
             alpha: a.alpha,
             ...(a.metrics ? { metrics: a.metrics } : {}),
             active: version === active,
+            ...(version === active ? { alphaInUse: chosenAlpha ?? a.alpha } : {}),
           });
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
@@ -144,18 +168,19 @@ export function createAdapterStore(dataDir: string, modelId: string): AdapterSto
       const previous = [...state.previous];
       // Skip choices whose file has since disappeared.
       while (previous.length > 0) {
-        const target = previous.pop()!;
-        if (target === null || existing.has(target)) {
-          await writeAtomic(activePath, JSON.stringify({ active: target, previous }));
-          return target;
+        const target = choiceOf(previous.pop()!);
+        if (target.active === null || existing.has(target.active)) {
+          await writeAtomic(activePath, JSON.stringify({ ...target, previous }));
+          return target.active;
         }
       }
       throw new Error(`nothing to roll back to for ${modelId}`);
     },
     async active() {
-      const { active } = await readActive();
+      const { active, alpha } = await readActive();
       if (active === null) return null;
-      return { version: active, adapter: await load(active) };
+      const adapter = await load(active);
+      return { version: active, adapter: alpha === undefined ? adapter : withAlpha(adapter, alpha) };
     },
   };
 }

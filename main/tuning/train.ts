@@ -244,9 +244,19 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
       best = current;
       bestEpoch = epoch;
       sinceBest = 0;
-    } else if (patience > 0 && ++sinceBest >= patience) {
-      stoppedEarly = epoch < epochs;
-      break;
+    } else {
+      // A tie with a trained epoch goes to the one that fits the training pairs better: a small held-out
+      // set often reaches its best recall epochs before the adapter has learned enough to generalize,
+      // and keeping the first such epoch would keep an under-trained adapter. A tie with the zero-shot
+      // model (epoch 0) keeps the zero-shot model. A tie is not an improvement for patience.
+      if (recall.mean === bestScore && bestEpoch > 0 && record.loss < history[bestEpoch - 1]!.loss) {
+        best = current;
+        bestEpoch = epoch;
+      }
+      if (patience > 0 && ++sinceBest >= patience) {
+        stoppedEarly = epoch < epochs;
+        break;
+      }
     }
     await yieldToLoop();
     signal?.throwIfAborted();

@@ -237,6 +237,7 @@ export function registerLibraryCommands(program: Command): void {
     program.command('search <query...>').description('search photos by text ("beach +sunset -people")'),
   ).action(async (words: string[], flags: SearchFlags, cmd: Command) => {
     await withLibrary(cmd, async (library) => {
+      useTags(library, flags);
       printResults(await library.search(words.join(' '), searchOptions(flags)), flags.json === true);
     });
   });
