@@ -1,0 +1,439 @@
+// `lookbook pairs add|import|from-tags|list|remove`, `lookbook tune`, `lookbook eval`,
+// `lookbook adapters list|use|rollback`, `lookbook export-features`.
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { resolveDataDir } from '../../library/data-dir.js';
+import { openLibrary } from '../../library/library.js';
+import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
+import type { RecallReport } from '../../tuning/recall.js';
+import {
+  createTuningService,
+  type AdapterChoice,
+  type FeatureSource,
+  type SkippedItem,
+  type TuningService,
+} from '../../tuning/tuning-service.js';
+
+interface GlobalOptions {
+  dataDir?: string;
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function withTuning<T>(cmd: Command, fn: (tuning: TuningService) => Promise<T>): Promise<T> {
+  const library = await openLibrary({
+    dataDir: resolveDataDir(cmd.optsWithGlobals<GlobalOptions>().dataDir),
+  });
+  try {
+    return await fn(await createTuningService(library));
+  } finally {
+    await library.close();
+  }
+}
+
+function numberIn(name: string, min: number, max: number, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new UserError(
+        `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got '${value}'`,
+      );
+    }
+    return n;
+  };
+}
+
+/** 'v3', '3' → 3; 'none' → 'none'. */
+function parseAdapter(value: string): AdapterChoice {
+  if (value === 'none') return 'none';
+  if (value === 'active') return 'active';
+  const m = /^v?([1-9][0-9]*)$/.exec(value);
+  if (!m) throw new UserError(`--adapter must be a version (v3 or 3), 'active' or 'none', got '${value}'`);
+  return Number(m[1]);
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '   -  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
+
+function recallTable(rows: [string, RecallReport][]): string[] {
+  const lines = ['                 R@1     R@5    R@10  (text→image | image→text)   mean'];
+  for (const [name, r] of rows) {
+    const t = r.textToImage;
+    const i = r.imageToText;
+    lines.push(
+      `${name.padEnd(10)} ${pct(t[1])} ${pct(t[5])} ${pct(t[10])} | ${pct(i[1])} ${pct(i[5])} ${pct(i[10])}   ${pct(r.mean)}`,
+    );
+  }
+  return lines;
+}
+
+function reportSkipped(source: string, skipped: SkippedItem[]): void {
+  for (const s of skipped) {
+    const where = s.line !== undefined ? `${source}:${s.line}` : (s.path ?? source);
+    err(`lookbook: ${where}: ${s.reason}`);
+  }
+}
+
+export function registerTuningCommands(program: Command): void {
+  const pairs = program.command('pairs').description('labelled (photo, text) pairs for fine-tuning');
+
+  pairs
+    .command('add')
+    .description('caption a library photo (path or content id)')
+    .argument('<photo>')
+    .argument('<text>')
+    .action(async (photo: string, text: string, _o: unknown, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const p = await tuning.addCaption(photo, text);
+        out(`Added pair ${p.id.slice(0, 12)} (${p.split}): ${photo} — ${p.text}`);
+      }),
+    );
+
+  pairs
+    .command('import')
+    .description(
+      'import a dataset: a TSV file (text<TAB>base64 image) or a folder-per-class directory; its images join the library',
+    )
+    .argument('<path>')
+    .option('--name <name>', 'dataset name (its folder under <data-dir>/imported); default: the file name')
+    .option(
+      '--template <text>',
+      "folder datasets: the text for a class, '{class}' replaced",
+      'a photo of a {class}.',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (path: string, o: { name?: string; template: string; json?: boolean }, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const r = await tuning.importPath(path, { name: o.name, template: o.template });
+        if (o.json) out(JSON.stringify(r));
+        else {
+          out(
+            `Imported ${r.imported} pairs from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
+          );
+          out(`Images are in ${r.folder} (a library folder).`);
+        }
+        reportSkipped(path, r.skipped);
+        // Every good line is in; still a non-zero exit so scripts notice the bad ones.
+        if (r.skipped.length > 0) {
+          throw new UserError(
+            `${r.skipped.length} ${r.skipped.length === 1 ? 'entry was' : 'entries were'} skipped (see above); the others were imported`,
+          );
+        }
+      }),
+    );
+
+  pairs
+    .command('from-tags')
+    .description('turn confirmed tags into pairs (text from a template)')
+    .option('--template <text>', "'{}' is replaced by the tag", 'a photo of a {}.')
+    .option('--label <label...>', 'only these tags')
+    .action(async (o: { template: string; label?: string[] }, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const r = await tuning.addPairsFromTags({ template: o.template, labels: o.label });
+        out(
+          `Added ${r.imported} pairs from confirmed tags${r.existing ? ` (${r.existing} already stored)` : ''}.`,
+        );
+      }),
+    );
+
+  pairs
+    .command('list')
+    .description('list the stored pairs')
+    .option('--split <split>', 'train or val')
+    .option('--source <source>', 'caption, tag, tsv or folder')
+    .option('--limit <n>', 'at most this many', numberIn('--limit', 1, 1e9, true))
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { split?: string; source?: string; limit?: number; json?: boolean }, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        if (o.split && o.split !== 'train' && o.split !== 'val')
+          throw new UserError(`--split must be train or val, got '${o.split}'`);
+        const list = await tuning.listPairs({
+          ...(o.split ? { split: o.split as PairSplit } : {}),
+          ...(o.source ? { source: o.source as PairSource } : {}),
+        });
+        const shown = o.limit !== undefined ? list.slice(0, o.limit) : list;
+        if (o.json) {
+          for (const p of shown) out(JSON.stringify(p));
+          return;
+        }
+        if (shown.length === 0) {
+          out('No pairs yet: `lookbook pairs add PHOTO TEXT` or `lookbook pairs import FILE.tsv`.');
+          return;
+        }
+        for (const p of shown)
+          out(
+            `${p.id.slice(0, 12)}  ${p.split.padEnd(5)}  ${p.source.padEnd(7)}  ${p.contentId.slice(0, 12)}  ${p.text}`,
+          );
+        const c = await tuning.counts();
+        out(`${c.total} pairs on ${c.photos} photos (${c.train} train, ${c.val} held out)`);
+      }),
+    );
+
+  pairs
+    .command('remove')
+    .description('remove pairs by id (the first 8+ characters are enough)')
+    .argument('<ids...>')
+    .action(async (ids: string[], _o: unknown, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const all = await tuning.listPairs();
+        const full: string[] = [];
+        for (const id of ids) {
+          const matches = id.length >= 8 ? all.filter((p) => p.id.startsWith(id.toLowerCase())) : [];
+          if (matches.length !== 1)
+            throw new UserError(
+              matches.length ? `'${id}' matches several pairs; give more of it` : `no pair '${id}'`,
+            );
+          full.push(matches[0]!.id);
+        }
+        out(`Removed ${await tuning.removePairs(full)} pairs.`);
+      }),
+    );
+
+  program
+    .command('tune')
+    .description('train a new adapter on the stored pairs, print before/after recall, and use it')
+    .option('--epochs <n>', 'passes over the pairs', numberIn('--epochs', 1, 10000, true), 20)
+    .option('--lr <x>', 'learning rate', numberIn('--lr', 1e-7, 1), 1e-3)
+    .option(
+      '--batch <n>',
+      'pairs per step (default: by data size, at most 256)',
+      numberIn('--batch', 2, 65536, true),
+    )
+    .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1), 1)
+    .option('--text-only', 'adapt only the text side (search keeps the raw image index exactly)')
+    .option('--no-activate', 'save the new version without using it')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        o: {
+          epochs: number;
+          lr: number;
+          batch?: number;
+          alpha: number;
+          textOnly?: boolean;
+          activate: boolean;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) =>
+        withTuning(cmd, async (tuning) => {
+          const interactive = process.stderr.isTTY === true;
+          const bar = new cliProgress.SingleBar(
+            {
+              format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | held-out R@1 {r1}',
+              stream: process.stderr,
+              hideCursor: true,
+              clearOnComplete: true,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          let started = false;
+          let lastR1 = '-';
+          const abort = new AbortController();
+          const onSigint = () => abort.abort(new UserError('training cancelled; nothing was saved'));
+          process.once('SIGINT', onSigint);
+          try {
+            const result = await tuning.train({
+              epochs: o.epochs,
+              lr: o.lr,
+              alpha: o.alpha,
+              activate: o.activate,
+              signal: abort.signal,
+              ...(o.batch !== undefined ? { batchSize: o.batch } : {}),
+              ...(o.textOnly ? { trainImage: false } : {}),
+              onProgress: (p) => {
+                if (p.phase !== 'training') return;
+                if (p.recall) lastR1 = pct(p.recall.textToImage[1]).trim();
+                const payload = {
+                  epoch: p.epoch,
+                  epochs: p.epochs,
+                  loss: p.loss?.toFixed(4) ?? '-',
+                  r1: lastR1,
+                };
+                if (!interactive) {
+                  if (p.recall)
+                    err(`epoch ${p.epoch}/${p.epochs}  loss ${payload.loss}  held-out R@1 ${lastR1}`);
+                  return;
+                }
+                const total = p.epochs * p.stepsPerEpoch;
+                const done = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+                if (!started) {
+                  bar.start(total, done, payload);
+                  started = true;
+                } else bar.update(done, payload);
+              },
+            });
+            if (started) bar.stop();
+            if (o.json) {
+              out(JSON.stringify({ ...result, history: undefined }));
+              return;
+            }
+            out(
+              `Trained on ${result.trainPairs} pairs, ${result.history.length} epochs (best: ${result.bestEpoch}) in ${result.seconds.toFixed(1)} s.`,
+            );
+            out(
+              result.evaluatedOn === 'val'
+                ? `Recall on ${result.valPairs} held-out pairs:`
+                : 'Recall on the training pairs (too few held-out pairs to measure on):',
+            );
+            for (const line of recallTable([
+              ['before', result.before],
+              ['after', result.after],
+            ]))
+              out(line);
+            if (result.notIndexed > 0)
+              out(`${result.notIndexed} pairs were left out: their photos are not indexed yet.`);
+            out(
+              result.activated
+                ? `Saved adapter v${result.version}; search, similar and tagging use it now (\`lookbook adapters rollback\` to undo).`
+                : `Saved adapter v${result.version} (not in use: \`lookbook adapters use ${result.version}\`).`,
+            );
+          } finally {
+            if (started) bar.stop();
+            process.off('SIGINT', onSigint);
+          }
+        }),
+    );
+
+  program
+    .command('eval')
+    .description('Recall@1/5/10 in both directions for a TSV dataset (text<TAB>base64 image)')
+    .argument('<dataset>')
+    .option('--adapter <v>', "adapter version, 'none' (zero-shot) or 'active'", parseAdapter)
+    .option('--json', 'print JSON')
+    .action(async (dataset: string, o: { adapter?: AdapterChoice; json?: boolean }, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const r = await tuning.evaluateTsv(dataset, o.adapter !== undefined ? { adapter: o.adapter } : {});
+        if (o.json) out(JSON.stringify(r));
+        else {
+          out(
+            `${r.pairs} pairs, model ${r.model}, adapter ${r.adapter}${r.alpha !== null && r.alpha !== 1 ? ` (alpha ${r.alpha})` : ''}`,
+          );
+          for (const line of recallTable([['recall', r]])) out(line);
+          if (r.duplicateTexts > 0)
+            out(
+              `note: ${r.duplicateTexts} texts occur more than once; each counts only its own image as right.`,
+            );
+        }
+        reportSkipped(dataset, r.skipped);
+      }),
+    );
+
+  const adapters = program.command('adapters').description('fine-tuned adapter versions of the active model');
+  adapters
+    .command('list')
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { json?: boolean }, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const list = await tuning.listAdapters();
+        if (o.json) {
+          for (const v of list) out(JSON.stringify(v));
+          return;
+        }
+        if (list.length === 0) {
+          out('No adapters yet: `lookbook tune`.');
+          return;
+        }
+        for (const v of list) {
+          if (v.error) {
+            out(`  v${v.version}  unreadable: ${v.error}`);
+            continue;
+          }
+          const m = v.metrics;
+          const recall = m
+            ? `R@1 ${pct(m.before.textToImage[1]).trim()} → ${pct(m.after.textToImage[1]).trim()} on ${m.evaluatedOn === 'val' ? `${m.valPairs} held-out` : 'training'} pairs, ${m.trainPairs} trained`
+            : '';
+          const alpha = v.active ? `alpha ${v.alphaInUse ?? v.alpha}` : `alpha ${v.alpha}`;
+          out(
+            `${v.active ? '*' : ' '} v${v.version}  ${v.createdAt.slice(0, 19).replace('T', ' ')}  ${alpha}  ${recall}`,
+          );
+        }
+        if (!list.some((v) => v.active)) out('(none in use: zero-shot)');
+      }),
+    );
+  adapters
+    .command('use')
+    .description("use a version (v3 or 3), or 'none' for the zero-shot model")
+    .argument('<version>')
+    .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1))
+    .action(async (version: string, o: { alpha?: number }, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const v = parseAdapter(version);
+        if (v === 'active') throw new UserError("give a version or 'none'");
+        await tuning.activate(v === 'none' ? null : v, o.alpha !== undefined ? { alpha: o.alpha } : {});
+        out(
+          v === 'none'
+            ? 'Using no adapter (zero-shot).'
+            : `Using adapter v${v}${o.alpha !== undefined ? ` at alpha ${o.alpha}` : ''}.`,
+        );
+      }),
+    );
+  adapters
+    .command('rollback')
+    .description('go back to the adapter (or none) in use before')
+    .action(async (_o: unknown, cmd: Command) =>
+      withTuning(cmd, async (tuning) => {
+        const v = await tuning.rollback();
+        out(v === null ? 'Using no adapter (zero-shot).' : `Using adapter v${v}.`);
+      }),
+    );
+
+  program
+    .command('export-features')
+    .description(
+      'write embeddings to .tsv or .arrow: of a TSV dataset, a folder-per-class dataset, or the library',
+    )
+    .argument('[path]', 'the TSV file or dataset folder')
+    .requiredOption('--from <source>', 'tsv, folder or library')
+    .requiredOption('--out <file>', 'output file, .tsv or .arrow')
+    .option('--kind <kind>', 'text, image or both', 'image')
+    .option('--adapted', 'through the adapter in use (or --adapter)')
+    .option('--adapter <v>', 'with --adapted: this version instead of the one in use', parseAdapter)
+    .option(
+      '--template <text>',
+      "folder datasets: the text for a class, '{class}' replaced",
+      'a photo of a {class}.',
+    )
+    .action(
+      async (
+        path: string | undefined,
+        o: {
+          from: string;
+          out: string;
+          kind: string;
+          adapted?: boolean;
+          adapter?: AdapterChoice;
+          template: string;
+        },
+        cmd: Command,
+      ) => {
+        const kind = o.kind;
+        if (kind !== 'text' && kind !== 'image' && kind !== 'both')
+          throw new UserError(`--kind must be text, image or both, got '${kind}'`);
+        let source: FeatureSource;
+        if (o.from === 'library') source = { from: 'library' };
+        else if (o.from === 'tsv' || o.from === 'folder') {
+          if (!path) throw new UserError(`--from ${o.from} needs a ${o.from === 'tsv' ? 'file' : 'folder'}`);
+          source = { from: o.from, path };
+        } else throw new UserError(`--from must be tsv, folder or library, got '${o.from}'`);
+        // Checked before the model loads: a typo costs nothing.
+        if (!/\.(tsv|arrow|feather|ipc)$/i.test(o.out))
+          throw new UserError(`--out must end in .tsv or .arrow, got ${o.out}`);
+        await withTuning(cmd, async (tuning) => {
+          const r = await tuning.exportFeatures({
+            source,
+            kind,
+            out: o.out,
+            template: o.template,
+            ...(o.adapted ? { adapted: true } : {}),
+            ...(o.adapter !== undefined ? { adapter: o.adapter } : {}),
+          });
+          out(
+            `Wrote ${r.rows} ${r.dim}-dimensional vectors to ${r.path} (${r.format}, adapter ${r.adapter}).`,
+          );
+          reportSkipped(path ?? 'library', r.skipped);
+        });
+      },
+    );
+}
