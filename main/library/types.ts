@@ -167,4 +167,9 @@ export interface VectorTransform {
   image?(v: Float32Array): Float32Array;
   /** Optional batch form of `image` (faster for many vectors). */
   images?(vs: Float32Array[]): Float32Array[];
+  /**
+   * For a linear image side x -> A x: the query q folded into Aᵀq, so that the raw index ranks stored
+   * vectors by q·(A x) (up to each photo's norm |A x|), and only the best candidates need re-scoring.
+   */
+  foldQuery?(q: Float32Array): Float32Array;
 }
