@@ -1,0 +1,204 @@
+// [Note: one API, two transports] The API's implementation over the core. One factory, given the data
+// directory (and the model/device the user asked for): the web server, the Electron utility process and
+// the tests all build it the same way. Each area's requests live in its own handlers file.
+//
+// A "session" is the library opened with one model, plus the areas built on it (tagging, tuning).
+// Switching the active model closes the session and opens a new one; the event hub, the model area
+// and the handlers object the transports hold survive, so connected UIs keep working.
+import { join } from 'node:path';
+import { describeError, UserError } from '../errors.js';
+import { openLibrary } from '../library/library.js';
+import type { Library } from '../library/library.js';
+import type { DeviceRequest } from '../engine/types.js';
+import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
+import { createEventHub } from './dispatch.js';
+import { createLibraryHandlers, progressView } from './library-handlers.js';
+import type { MediaSource } from './media-access.js';
+import { createModelArea } from './model-handlers.js';
+import { createPhotoHandlers } from './photo-handlers.js';
+import { createTaggingArea } from './tagging-handlers.js';
+import { createTuningArea } from './tuning-handlers.js';
+import type { ApiHandlers, MethodName } from './types.js';
+import { METHOD_NAMES } from './types.js';
+
+export interface CoreApiOptions {
+  dataDir: string;
+  /** A model for this run only (CLI --model); by default the active model in settings, else the demo. */
+  model?: string;
+  device?: DeviceRequest;
+  threads?: number;
+  /** Watch the folders for changes after the first scan (default true). */
+  watch?: boolean;
+  log?: ErrorLogger;
+}
+
+interface Session {
+  library: Library;
+  handlers: Omit<ApiHandlers, 'models.catalogue' | 'models.download' | 'models.activate'>;
+  close(): Promise<void>;
+}
+
+async function openSession(
+  options: CoreApiOptions,
+  model: string | undefined,
+  hub: EventHub,
+  log: ErrorLogger,
+): Promise<Session> {
+  const library = await openLibrary({
+    dataDir: options.dataDir,
+    ...(model ? { model } : {}),
+    ...(options.device ? { device: options.device } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
+  const cleanups: Array<() => unknown> = [];
+  let closed = false;
+
+  cleanups.push(library.onProgress((p) => hub.emit('indexingProgress', progressView(p))));
+
+  // Photos indexed: views refresh, at most once a second while a run goes on.
+  let changeTimer: NodeJS.Timeout | undefined;
+  const libraryChanged = () => {
+    if (changeTimer || closed) return;
+    changeTimer = setTimeout(() => {
+      changeTimer = undefined;
+      if (closed) return;
+      library
+        .status()
+        .then((s) => hub.emit('libraryChanged', { photoCount: s.photoCount }))
+        .catch((e) => log('status after indexing failed', e));
+    }, 1000);
+  };
+  cleanups.push(library.onPhotosIndexed(libraryChanged));
+  cleanups.push(library.onProgress((p) => p.phase === 'done' && libraryChanged()));
+
+  const watch = options.watch ?? true;
+  let watching: Promise<unknown> | undefined;
+  let indexRun: Promise<unknown> | undefined;
+  let again = false;
+  // One run at a time is the library's rule; here we only avoid piling up requests for runs.
+  const startIndexing = () => {
+    if (closed) return;
+    if (watch && !watching) {
+      watching = library.startWatching().catch((e) => log('indexing failed', e));
+      return;
+    }
+    if (indexRun) {
+      again = true;
+      return;
+    }
+    indexRun = library
+      .index()
+      .catch((e) => log('indexing failed', e))
+      .finally(() => {
+        indexRun = undefined;
+        if (again && !closed) {
+          again = false;
+          startIndexing();
+        }
+      });
+  };
+
+  const ctx = { library, hub, dataDir: options.dataDir, log };
+  const tagging = await createTaggingArea(ctx);
+  const tuning = await createTuningArea(ctx);
+  const libraryHandlers = createLibraryHandlers(library, hub, startIndexing, tagging.tagCounts);
+  // Catch up with changes made while Lookbook was closed, then keep watching.
+  startIndexing();
+
+  return {
+    library,
+    handlers: {
+      ...libraryHandlers,
+      ...createPhotoHandlers({ library, tags: tagging.tagsOf, captions: tuning.captionsOf }),
+      ...tagging.handlers,
+      ...tuning.handlers,
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (changeTimer) clearTimeout(changeTimer);
+      for (const c of cleanups) c();
+      await tuning.close();
+      await tagging.close();
+      await library.close();
+      // Not `await watching`: after close() the library's startWatching() promise may never settle
+      // (a watcher replaced before it was ready); close() has already stopped the work.
+      await indexRun;
+    },
+  };
+}
+
+export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
+  const log: ErrorLogger =
+    options.log ??
+    ((m, e) => process.stderr.write(`lookbook: ${m}: ${(e as Error)?.stack ?? describeError(e)}\n`));
+  const hub = createEventHub(log);
+  let session: Session | undefined = await openSession(options, options.model, hub, log);
+  let switching: Promise<void> | undefined;
+  let closed = false;
+
+  const models = createModelArea({
+    dataDir: options.dataDir,
+    hub,
+    log,
+    currentModelId: () => session?.library.engine.model.id ?? 'demo',
+    async reopen() {
+      const old = session;
+      session = undefined;
+      switching = (async () => {
+        await old?.close();
+        // The model just chosen (settings), not the one given for the first run.
+        session = await openSession(options, undefined, hub, log);
+      })();
+      try {
+        await switching;
+      } finally {
+        switching = undefined;
+      }
+      const opened = await current();
+      hub.emit('libraryChanged', { photoCount: (await opened.library.status()).photoCount });
+    },
+  });
+
+  const current = async (): Promise<Session> => {
+    if (switching) await switching.catch(() => undefined);
+    if (!session)
+      throw new UserError('Lookbook is closing or could not open the library; restart it.', 'unavailable');
+    return session;
+  };
+
+  // Handlers that always reach the session of the moment (see the note at the top).
+  const handlers = {} as Record<MethodName, (r: unknown) => Promise<unknown>>;
+  for (const m of METHOD_NAMES) {
+    if (m in models.handlers) handlers[m] = models.handlers[m as keyof typeof models.handlers] as never;
+    else
+      handlers[m] = async (r) =>
+        ((await current()).handlers[m as keyof Session['handlers']] as (x: unknown) => Promise<unknown>)(r);
+  }
+
+  const thumbnailsDir = join(options.dataDir, 'thumbnails');
+  const media: MediaSource = {
+    async photoPath(id) {
+      return (await (await current()).library.getPhoto(id))?.path ?? null;
+    },
+    thumbnailPath: (contentId) => session?.library.thumbnailPath(contentId),
+    thumbnailsDir: () => thumbnailsDir,
+    async libraryFolders() {
+      return (await (await current()).library.listFolders()).map((f) => f.path);
+    },
+  };
+
+  return {
+    handlers: handlers as unknown as ApiHandlers,
+    media,
+    subscribe: (event, listener) => hub.subscribe(event, listener),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await models.close();
+      await switching?.catch(() => undefined);
+      await session?.close();
+      session = undefined;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// The API's library, search and photo requests, over main/library/ (H3's Library).
+import { basename, dirname } from 'node:path';
+import { UserError } from '../errors.js';
+import type { Library } from '../library/library.js';
+import type {
+  FolderInfo,
+  IndexingProgress as LibraryProgress,
+  Photo,
+  SearchOptions,
+  SearchQuery,
+} from '../library/types.js';
+import { DECODERS } from '../media/formats.js';
+import type { EventHub } from './dispatch.js';
+import type {
+  ApiHandlers,
+  DeviceRequest,
+  ExecutionProvider,
+  FolderView,
+  IndexingProgress,
+  LibraryStatus,
+  PhotoSummary,
+  SearchFilters,
+  SearchRequest,
+  SearchResponse,
+} from './types.js';
+
+type LibraryMethods =
+  | 'library.status'
+  | 'folders.add'
+  | 'folders.remove'
+  | 'folders.exclude'
+  | 'indexing.start'
+  | 'indexing.pause'
+  | 'indexing.resume'
+  | 'search.query'
+  | 'search.facets';
+
+export function folderView(f: FolderInfo): FolderView {
+  return { path: f.path, photoCount: f.photoCount, excluded: f.excluded, exists: f.exists };
+}
+
+export function progressView(p: LibraryProgress): IndexingProgress {
+  return {
+    phase: p.phase,
+    total: p.total,
+    done: p.done,
+    failed: p.failed,
+    imagesPerSecond: p.imagesPerSecond,
+    etaSeconds: p.etaSeconds,
+    ...(p.currentPath === undefined ? {} : { currentPath: p.currentPath }),
+    failures: p.failures.slice(-50).map((f) => ({ path: f.path, reason: f.reason })),
+    ...(p.message === undefined ? {} : { message: p.message }),
+  };
+}
+
+export function photoSummary(p: Photo & { score?: number | null }): PhotoSummary {
+  return {
+    id: p.contentId,
+    contentId: p.contentId,
+    path: p.path,
+    name: basename(p.path),
+    folder: dirname(p.path),
+    format: p.format ?? '',
+    width: p.width,
+    height: p.height,
+    takenAt: p.takenAt,
+    ...(p.score === null || p.score === undefined ? {} : { score: p.score }),
+  };
+}
+
+/** The day after an inclusive 'to' date: the library's `before` bound is exclusive. */
+function dayAfter(iso: string): string {
+  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  if (iso.length === 10) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}
+
+export function searchOptions(filters: SearchFilters | undefined, req: SearchRequest): SearchOptions {
+  const o: SearchOptions = { offset: req.offset ?? 0, limit: req.limit ?? 100 };
+  if (req.sort) o.sort = req.sort;
+  if (filters?.folder) o.folder = filters.folder;
+  if (filters?.from) o.after = filters.from;
+  if (filters?.to) o.before = dayAfter(filters.to);
+  if (filters?.formats?.length) o.formats = filters.formats;
+  if (filters?.tags?.length) o.tags = filters.tags;
+  return o;
+}
+
+export function createLibraryHandlers(
+  library: Library,
+  hub: EventHub,
+  startIndexing: () => void,
+  tagCounts: () => Promise<Array<{ tag: string; count: number }>> = async () => [],
+): Pick<ApiHandlers, LibraryMethods> {
+  const status = async (): Promise<LibraryStatus> => {
+    const s = await library.status();
+    return {
+      photoCount: s.photoCount,
+      folders: s.folders.map(folderView),
+      model: { id: s.model.id, name: s.model.name, embedDim: s.model.embedDim, isDemo: s.model.isDemo },
+      device: {
+        // The engine's own DeviceRequest / ExecutionProvider unions, widened to string by the library.
+        requested: s.device.requested as DeviceRequest,
+        provider: s.device.provider as ExecutionProvider,
+        ...(s.device.fallbackReason ? { fallbackReason: s.device.fallbackReason } : {}),
+      },
+      indexing: progressView(s.indexing),
+      failures: s.failures.slice(0, 200).map((f) => ({ path: f.path, reason: f.reason })),
+      paused: s.paused,
+      dataDir: s.dataDir,
+    };
+  };
+
+  return {
+    'library.status': status,
+    'folders.add': async ({ path }) => {
+      const folders = await library.addFolder(path);
+      startIndexing();
+      return folders.map(folderView);
+    },
+    'folders.remove': async ({ path }) => {
+      const folders = await library.removeFolder(path);
+      hub.emit('libraryChanged', { photoCount: (await library.status()).photoCount });
+      return folders.map(folderView);
+    },
+    'folders.exclude': async ({ folder, path }) => {
+      const folders = await library.excludePath(folder, path);
+      startIndexing();
+      return folders.map(folderView);
+    },
+    'indexing.start': async () => {
+      startIndexing();
+      return (await status()).indexing;
+    },
+    'indexing.pause': async () => {
+      library.pause();
+      return (await status()).indexing;
+    },
+    'indexing.resume': async () => {
+      library.resume();
+      return (await status()).indexing;
+    },
+    'search.query': async (req): Promise<SearchResponse> => {
+      const options = searchOptions(req.filters, req);
+      const query: SearchQuery = {};
+      if (req.query) query.text = req.query;
+      if (req.imageBase64) {
+        const bytes = Buffer.from(req.imageBase64, 'base64');
+        if (bytes.length === 0) throw new UserError('The dropped image is empty.', 'invalid-request');
+        query.image = bytes;
+      }
+      let res;
+      if (req.similarTo && !query.text && !query.image) {
+        res = await library.similar(req.similarTo, options);
+      } else {
+        if (req.similarTo) query.similarTo = req.similarTo;
+        const any = query.text !== undefined || query.image !== undefined || query.similarTo !== undefined;
+        // Browsing (no query): newest first unless the user chose an order.
+        if (!any && !req.sort) options.sort = 'date-desc';
+        res = await library.search(any ? query : '', options);
+      }
+      return { total: res.total, offset: res.offset, items: res.items.map(photoSummary) };
+    },
+    'search.facets': async () => {
+      const folders = await library.listFolders();
+      return {
+        folders: folders.map((f) => f.path),
+        formats: Object.keys(DECODERS).sort(),
+        tags: await tagCounts(),
+      };
+    },
+  };
+}

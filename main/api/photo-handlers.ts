@@ -1,0 +1,35 @@
+// The API's photo view: a photo's metadata, tags (H7) and captions (H5) in one answer.
+import { UserError } from '../errors.js';
+import type { Library } from '../library/library.js';
+import { photoSummary } from './library-handlers.js';
+import type { ApiHandlers, PhotoDetails, PhotoTag } from './types.js';
+
+export function createPhotoHandlers(ctx: {
+  library: Library;
+  tags(contentId: string): Promise<PhotoTag[]>;
+  captions(contentId: string): Promise<string[]>;
+}): Pick<ApiHandlers, 'photos.get'> {
+  return {
+    'photos.get': async ({ id }): Promise<PhotoDetails> => {
+      const photo = await ctx.library.getPhoto(id);
+      if (!photo) throw new UserError('That photo is no longer in the library.', 'photo-not-found');
+      const [tags, captions] = await Promise.all([ctx.tags(photo.contentId), ctx.captions(photo.contentId)]);
+      const camera = [photo.cameraMake, photo.cameraModel].filter(Boolean).join(' ') || null;
+      const metadata: PhotoDetails['metadata'] = {};
+      if (photo.takenAtSource === 'file') metadata['Date from'] = 'file modification time (no EXIF date)';
+      if (photo.latitude !== null && photo.longitude !== null) {
+        metadata.Location = `${photo.latitude.toFixed(5)}, ${photo.longitude.toFixed(5)}`;
+      }
+      if (photo.paths.length > 1) metadata.Copies = photo.paths.length;
+      return {
+        ...photoSummary(photo),
+        sizeBytes: photo.sizeBytes,
+        modifiedAt: null,
+        camera,
+        metadata,
+        tags,
+        captions,
+      };
+    },
+  };
+}

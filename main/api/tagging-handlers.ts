@@ -1,0 +1,181 @@
+// The API's tagging requests, over main/tagging/ (H7's TaggingService).
+import { randomUUID } from 'node:crypto';
+import { UserError, describeError } from '../errors.js';
+import type { Library } from '../library/library.js';
+import { createTaggingService } from '../tagging/tagging-service.js';
+import type { TagRecord } from '../tagging/tag-store.js';
+import { vocabularyNameFrom } from '../tagging/vocabulary.js';
+import type { Vocabulary, VocabularyFormat } from '../tagging/vocabulary.js';
+import type { ErrorLogger, EventHub } from './dispatch.js';
+import type { ApiHandlers, PhotoTag, VocabularyView } from './types.js';
+
+type TaggingMethods =
+  | 'tags.add'
+  | 'tags.confirm'
+  | 'tags.reject'
+  | 'tags.facets'
+  | 'vocabularies.list'
+  | 'vocabularies.save'
+  | 'vocabularies.import'
+  | 'tagging.autoTag';
+
+export interface AreaContext {
+  library: Library;
+  hub: EventHub;
+  dataDir: string;
+  log: ErrorLogger;
+}
+
+export interface TaggingArea {
+  handlers: Pick<ApiHandlers, TaggingMethods>;
+  tagsOf(contentId: string): Promise<PhotoTag[]>;
+  /** Tag counts for the search filters. */
+  tagCounts(): Promise<Array<{ tag: string; count: number }>>;
+  close(): Promise<void>;
+}
+
+function tagView(t: TagRecord): PhotoTag {
+  const status = t.state === 'confirmed' && t.source === 'user' && t.score === null ? 'manual' : t.state;
+  return { tag: t.label, score: t.score, status };
+}
+
+// Confirmed first, then suggestions by score, rejected last: the order a person reviews them in.
+const ORDER: Record<PhotoTag['status'], number> = { confirmed: 0, manual: 0, suggested: 1, rejected: 2 };
+
+function vocabularyView(v: Vocabulary, builtIn: boolean): VocabularyView {
+  return {
+    id: v.name,
+    name: v.description ? `${v.name} — ${v.description}` : v.name,
+    labels: v.labels.map((l) => l.label),
+    builtIn,
+  };
+}
+
+function guessFormat(text: string): VocabularyFormat {
+  const t = text.trimStart();
+  if (t.startsWith('{') || t.startsWith('[')) return 'json';
+  const firstLine = t.split('\n', 1)[0] ?? '';
+  return firstLine.includes(',') ? 'csv' : 'txt';
+}
+
+export async function createTaggingArea({ library, hub, log }: AreaContext): Promise<TaggingArea> {
+  const service = createTaggingService(library);
+  const detach = service.attach({ onError: (e) => log('auto-tagging failed', e) });
+  const runs = new Set<Promise<unknown>>();
+
+  const tagsOf = async (contentId: string): Promise<PhotoTag[]> => {
+    const { tags } = await service.photoTags(contentId);
+    return tags
+      .map(tagView)
+      .sort(
+        (a, b) =>
+          ORDER[a.status] - ORDER[b.status] || (b.score ?? 2) - (a.score ?? 2) || a.tag.localeCompare(b.tag),
+      );
+  };
+
+  const list = async (): Promise<VocabularyView[]> => {
+    const summaries = await service.vocabularies.list();
+    const out: VocabularyView[] = [];
+    for (const s of summaries) out.push(vocabularyView(await service.vocabularies.get(s.name), s.builtin));
+    return out;
+  };
+
+  return {
+    tagsOf,
+    async tagCounts() {
+      const counts = await service.facets(undefined, ['confirmed', 'suggested']);
+      return counts.map((c) => ({ tag: c.label, count: c.count }));
+    },
+    handlers: {
+      'tags.add': async ({ photoId, tag }) => {
+        await service.addTags([photoId], [tag]);
+        return tagsOf(photoId);
+      },
+      'tags.confirm': async ({ photoId, tag }) => {
+        await service.confirmTags([photoId], [tag]);
+        return tagsOf(photoId);
+      },
+      'tags.reject': async ({ photoId, tag }) => {
+        await service.rejectTags([photoId], [tag]);
+        return tagsOf(photoId);
+      },
+      'tags.facets': async () => {
+        const counts = await service.facets(undefined, ['confirmed', 'suggested']);
+        return counts.map((c) => ({
+          tag: c.label,
+          count: c.count,
+          confirmed: c.confirmed,
+          rejected: c.rejected,
+        }));
+      },
+      'vocabularies.list': list,
+      'vocabularies.save': async ({ id, name, labels }) => {
+        const slug = id ?? vocabularyNameFrom(name);
+        const builtIn = (await service.vocabularies.list()).some((s) => s.builtin && s.name === slug);
+        if (builtIn) {
+          throw new UserError(
+            `“${slug}” is a built-in vocabulary; save your version under another name.`,
+            'vocabulary-reserved',
+          );
+        }
+        const saved = await service.vocabularies.save({
+          name: slug,
+          labels: labels.map((label) => ({ label })),
+        });
+        return vocabularyView(saved, false);
+      },
+      'vocabularies.import': async ({ name, text }) => {
+        const result = await service.vocabularies.importText(
+          text,
+          guessFormat(text),
+          vocabularyNameFrom(name),
+          {
+            replace: true,
+          },
+        );
+        return vocabularyView(result.vocabulary, false);
+      },
+      'tagging.autoTag': async ({ folder, vocabularyId, threshold }) => {
+        await service.vocabularies.get(vocabularyId); // a clear error now rather than in the background
+        const runId = randomUUID();
+        let last = { total: 0, done: 0, tagsAdded: 0 };
+        hub.emit('taggingProgress', { runId, phase: 'running', ...last });
+        const run = service
+          .tagFolder(folder, {
+            vocabulary: vocabularyId,
+            ...(threshold === undefined ? {} : { scoring: { minProbability: threshold } }),
+            onProgress: (p) => {
+              last = { total: p.total, done: p.done, tagsAdded: p.tagsAdded };
+              hub.emit('taggingProgress', { runId, phase: 'running', ...last });
+            },
+          })
+          .then((summary) => {
+            hub.emit('taggingProgress', {
+              runId,
+              phase: 'done',
+              total: summary.photos,
+              done: summary.photos,
+              tagsAdded: summary.suggested,
+              ...(summary.missingVectors > 0
+                ? {
+                    message: `${summary.missingVectors} photos are still being indexed and were not tagged yet.`,
+                  }
+                : {}),
+            });
+          })
+          .catch((e) => {
+            log('auto-tagging failed', e);
+            hub.emit('taggingProgress', { runId, phase: 'error', ...last, message: describeError(e) });
+          })
+          .finally(() => runs.delete(run));
+        runs.add(run);
+        return { runId };
+      },
+    },
+    async close() {
+      detach();
+      await Promise.allSettled([...runs]);
+      await service.whenIdle().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,210 @@
+// The API's fine-tuning requests, over main/tuning/ (H5's TuningService): captions become pairs,
+// training runs in a worker thread with progress events, and adapters are listed, applied and rolled
+// back (the service makes the open library re-read the adapter in use, so search follows at once).
+import { randomUUID } from 'node:crypto';
+import { UserError, describeError } from '../errors.js';
+import type { RecallReport } from '../tuning/recall.js';
+import { createTuningService } from '../tuning/tuning-service.js';
+import type { TuneProgress } from '../tuning/tuning-service.js';
+import type { AreaContext } from './tagging-handlers.js';
+import type { AdapterView, ApiHandlers, PairsOverview, RecallAtK, TrainingProgress } from './types.js';
+
+type TuningMethods =
+  | 'pairs.overview'
+  | 'pairs.add'
+  | 'pairs.remove'
+  | 'training.start'
+  | 'training.cancel'
+  | 'adapters.list'
+  | 'adapters.activate'
+  | 'adapters.rollback';
+
+export interface TuningArea {
+  handlers: Pick<ApiHandlers, TuningMethods>;
+  captionsOf(contentId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Fewer captions than this teach nothing measurable; the UI says how many are missing. */
+export const MINIMUM_PAIRS = 4;
+
+function recallView(r: RecallReport | undefined): RecallAtK | null {
+  if (!r) return null;
+  const t = r.textToImage;
+  return { r1: t[1] ?? 0, r5: t[5] ?? 0, r10: t[10] ?? 0 };
+}
+
+const PHASES: Record<TuneProgress['phase'], TrainingProgress['phase']> = {
+  preparing: 'preparing',
+  training: 'training',
+  saving: 'evaluating',
+};
+
+export async function createTuningArea({ library, hub, log }: AreaContext): Promise<TuningArea> {
+  const service = await createTuningService(library);
+
+  const overview = async (): Promise<PairsOverview> => {
+    const all = await service.listPairs();
+    const recent = [...all].sort((a, b) => b.createdAt - a.createdAt).slice(0, 50);
+    return {
+      total: all.length,
+      photos: new Set(all.map((p) => p.contentId)).size,
+      recent: recent.map((p) => ({
+        id: p.id,
+        photoId: p.contentId,
+        contentId: p.contentId,
+        text: p.text,
+        createdAt: new Date(p.createdAt).toISOString(),
+      })),
+      minimumForTraining: MINIMUM_PAIRS,
+    };
+  };
+
+  const listAdapters = async (): Promise<AdapterView[]> => {
+    if (!service.adapters) return [];
+    const versions = await service.listAdapters();
+    return versions
+      .map((v) => ({
+        id: `v${v.version}`,
+        createdAt: v.createdAt,
+        pairs: v.metrics ? v.metrics.trainPairs + v.metrics.valPairs : 0,
+        epochs: v.metrics?.epochs ?? 0,
+        before: recallView(v.metrics?.before),
+        after: recallView(v.metrics?.after),
+        active: v.active,
+      }))
+      .reverse();
+  };
+
+  const parseVersion = (id: string): number => {
+    const m = /^v([1-9][0-9]*)$/.exec(id);
+    if (!m) throw new UserError(`There is no adapter “${id}”.`, 'adapter-not-found');
+    return Number(m[1]);
+  };
+
+  const searchChanged = async () =>
+    hub.emit('libraryChanged', { photoCount: (await library.status()).photoCount });
+
+  let current: { runId: string; abort: AbortController; done: Promise<unknown> } | undefined;
+
+  async function train(runId: string, epochs: number, signal: AbortSignal): Promise<void> {
+    let last: TrainingProgress = { runId, phase: 'preparing', epoch: 0, epochs, loss: null, valRecall: null };
+    hub.emit('trainingProgress', last);
+    const result = await service.train({
+      epochs,
+      signal,
+      onProgress: (p) => {
+        last = {
+          runId,
+          phase: PHASES[p.phase],
+          epoch: p.epoch,
+          epochs: p.epochs,
+          loss: p.loss ?? last.loss,
+          valRecall: p.recall ? (p.recall.textToImage[1] ?? null) : last.valRecall,
+          ...(p.recall ? { epochEnd: true } : {}),
+        };
+        hub.emit('trainingProgress', last);
+      },
+    });
+    const notes = [
+      result.stoppedEarly
+        ? `Stopped after epoch ${result.history.length}: validation recall stopped improving (best: epoch ${result.bestEpoch}).`
+        : '',
+      result.evaluatedOn === 'train'
+        ? 'Too few captions were held out, so recall is measured on the training captions.'
+        : '',
+      result.notIndexed > 0
+        ? `${result.notIndexed} captions were left out: their photos are still being indexed.`
+        : '',
+    ].filter(Boolean);
+    hub.emit('trainingProgress', {
+      ...last,
+      phase: 'done',
+      epoch: Math.max(last.epoch, result.history.length),
+      before: recallView(result.before)!,
+      after: recallView(result.after)!,
+      adapterId: `v${result.version}`,
+      ...(notes.length ? { message: notes.join(' ') } : {}),
+    });
+  }
+
+  return {
+    async captionsOf(contentId) {
+      const list = await service.listPairs({ contentId, source: 'caption' });
+      return list.sort((a, b) => a.createdAt - b.createdAt).map((p) => p.text);
+    },
+    handlers: {
+      'pairs.overview': overview,
+      'pairs.add': async ({ photoId, text }) => {
+        await service.addCaption(photoId, text);
+        return overview();
+      },
+      'pairs.remove': async ({ id }) => {
+        await service.removePairs([id]);
+        return overview();
+      },
+      'training.start': async ({ epochs }) => {
+        if (current || service.training)
+          throw new UserError('Training is already running.', 'training-running');
+        if (!service.adapters) {
+          throw new UserError(
+            `Fine-tuning is not available for the model “${library.engine.model.id}”.`,
+            'tuning-unavailable',
+          );
+        }
+        const { total } = await service.counts();
+        if (total < MINIMUM_PAIRS) {
+          throw new UserError(
+            `Fine-tuning needs at least ${MINIMUM_PAIRS} captioned photos; you have ${total}. Caption a few more in the photo view.`,
+            'not-enough-pairs',
+          );
+        }
+        const runId = randomUUID();
+        const abort = new AbortController();
+        const n = epochs ?? 20;
+        const done = train(runId, n, abort.signal)
+          .catch((e) => {
+            const cancelled = abort.signal.aborted;
+            if (!cancelled) log('training failed', e);
+            hub.emit('trainingProgress', {
+              runId,
+              phase: cancelled ? 'cancelled' : 'error',
+              epoch: 0,
+              epochs: n,
+              loss: null,
+              valRecall: null,
+              message: cancelled
+                ? 'Training cancelled; nothing changed.'
+                : `Training failed: ${describeError(e)}`,
+            });
+          })
+          .finally(() => {
+            current = undefined;
+          });
+        current = { runId, abort, done };
+        return { runId };
+      },
+      'training.cancel': async ({ runId }) => {
+        if (!current || current.runId !== runId) return { cancelled: false };
+        current.abort.abort(new Error('cancelled'));
+        await current.done;
+        return { cancelled: true };
+      },
+      'adapters.list': listAdapters,
+      'adapters.activate': async ({ id }) => {
+        await service.activate(parseVersion(id));
+        await searchChanged();
+        return listAdapters();
+      },
+      'adapters.rollback': async () => {
+        await service.rollback();
+        await searchChanged();
+        return listAdapters();
+      },
+    },
+    async close() {
+      current?.abort.abort(new Error('closing'));
+      await current?.done;
+    },
+  };
+}

@@ -1,0 +1,399 @@
+// [Note: one API, two transports] The one typed API between Lookbook's core and its UI. Requests,
+// responses and events are defined here, ONCE; everything else is derived from these two maps:
+//   - `LookbookClient` (what the renderer calls), whichever transport carries it,
+//   - `ApiHandlers` (what main/api/core-api.ts implements),
+//   - the validators in main/api/validate.ts (a mapped type forces one per method),
+//   - the HTTP routes (main/server/) and the Electron IPC bridge (electron/preload.cts, electron/ipc.ts).
+// Adding a method here without implementing and validating it is a type error, so they cannot drift.
+//
+// This file is imported by the renderer (DOM, no Node): types only, plus a few plain constants.
+
+// ---------------------------------------------------------------- shared shapes
+
+export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface DeviceView {
+  requested: DeviceRequest;
+  provider: ExecutionProvider;
+  /** Why the sessions do not run on the device asked for, in words a person understands. */
+  fallbackReason?: string;
+}
+
+export interface ModelView {
+  id: string;
+  name: string;
+  embedDim: number;
+  /** The generated colour-only demo model: the UI says so plainly. */
+  isDemo: boolean;
+}
+
+export interface FolderView {
+  path: string;
+  photoCount: number;
+  /** Sub-paths (absolute) the user excluded from this folder. */
+  excluded: string[];
+  /** False when the folder is gone (unplugged drive, renamed): shown, not silently dropped. */
+  exists: boolean;
+}
+
+export interface IndexingFailure {
+  path: string;
+  reason: string;
+}
+
+export type IndexingPhase = 'idle' | 'scanning' | 'indexing' | 'paused' | 'done' | 'error';
+
+export interface IndexingProgress {
+  phase: IndexingPhase;
+  /** Files found that need work in this run. */
+  total: number;
+  /** Files handled so far in this run (indexed + skipped + failed). */
+  done: number;
+  failed: number;
+  imagesPerSecond: number;
+  /** Seconds left at the current speed; null while unknown. */
+  etaSeconds: number | null;
+  currentPath?: string;
+  /** The most recent failures, newest last, with reasons. */
+  failures: IndexingFailure[];
+  message?: string;
+}
+
+export interface LibraryStatus {
+  photoCount: number;
+  folders: FolderView[];
+  model: ModelView | null;
+  device: DeviceView | null;
+  indexing: IndexingProgress;
+  /** Files that could not be read (from any run, still failing), with reasons. */
+  failures: IndexingFailure[];
+  paused: boolean;
+  dataDir: string;
+}
+
+export interface PhotoSummary {
+  id: string;
+  contentId: string;
+  path: string;
+  name: string;
+  folder: string;
+  format: string;
+  width: number | null;
+  height: number | null;
+  /** ISO date the photo was taken (EXIF) or else the file's modification time. */
+  takenAt: string | null;
+  /** Similarity to the query, when the list is a search result. */
+  score?: number;
+}
+
+export type TagStatus = 'suggested' | 'confirmed' | 'rejected' | 'manual';
+
+export interface PhotoTag {
+  tag: string;
+  score: number | null;
+  status: TagStatus;
+}
+
+export interface PhotoDetails extends PhotoSummary {
+  sizeBytes: number | null;
+  modifiedAt: string | null;
+  camera: string | null;
+  /** Other metadata worth showing (lens, exposure, GPS…), already formatted. */
+  metadata: Record<string, string | number | null>;
+  tags: PhotoTag[];
+  captions: string[];
+}
+
+export type SortOrder = 'relevance' | 'date-desc' | 'date-asc';
+
+export interface SearchFilters {
+  folder?: string;
+  /** Inclusive ISO dates (YYYY-MM-DD or full ISO). */
+  from?: string;
+  to?: string;
+  /** Photos carrying all of these (confirmed or suggested above threshold) tags. */
+  tags?: string[];
+  /** Lower-case extensions or format names: 'jpeg', 'png', 'heic'… */
+  formats?: string[];
+}
+
+export interface SearchRequest {
+  /** Natural-language query. Empty with no image: browse the library (filters and sort still apply). */
+  query?: string;
+  /** Search by an indexed photo ("similar"). */
+  similarTo?: string;
+  /** Search by an image that is not in the library: base64 of its bytes (drag and drop). */
+  imageBase64?: string;
+  filters?: SearchFilters;
+  sort?: SortOrder;
+  offset?: number;
+  limit?: number;
+}
+
+export interface SearchResponse {
+  /** All matches (relevance cut-off applied), not just this page. */
+  total: number;
+  offset: number;
+  items: PhotoSummary[];
+}
+
+export interface SearchFacets {
+  folders: string[];
+  formats: string[];
+  tags: Array<{ tag: string; count: number }>;
+}
+
+// ---------------------------------------------------------------- tagging
+
+export interface VocabularyView {
+  id: string;
+  name: string;
+  labels: string[];
+  builtIn: boolean;
+}
+
+export interface TagFacet {
+  tag: string;
+  count: number;
+  confirmed: number;
+  rejected: number;
+}
+
+export interface TaggingProgress {
+  runId: string;
+  phase: 'running' | 'done' | 'error' | 'cancelled';
+  total: number;
+  done: number;
+  tagsAdded: number;
+  message?: string;
+}
+
+// ---------------------------------------------------------------- tuning
+
+export interface PairView {
+  id: string;
+  photoId: string;
+  contentId: string;
+  text: string;
+  createdAt: string;
+}
+
+export interface PairsOverview {
+  total: number;
+  photos: number;
+  recent: PairView[];
+  /** How many pairs training needs at least; the UI says how many are missing. */
+  minimumForTraining: number;
+}
+
+export interface RecallAtK {
+  r1: number;
+  r5: number;
+  r10: number;
+}
+
+export interface TrainingProgress {
+  runId: string;
+  phase: 'preparing' | 'training' | 'evaluating' | 'done' | 'error' | 'cancelled';
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  /** Validation Recall@1 after this epoch (text → image), 0..1. */
+  valRecall: number | null;
+  /** Set on the report that ends an epoch: the loss chart's points. */
+  epochEnd?: boolean;
+  before?: RecallAtK;
+  after?: RecallAtK;
+  adapterId?: string;
+  message?: string;
+}
+
+export interface AdapterView {
+  id: string;
+  createdAt: string;
+  pairs: number;
+  epochs: number;
+  before: RecallAtK | null;
+  after: RecallAtK | null;
+  active: boolean;
+}
+
+// ---------------------------------------------------------------- models
+
+export interface CatalogueModel {
+  id: string;
+  name: string;
+  description: string;
+  sizeBytes: number | null;
+  embedDim: number | null;
+  installed: boolean;
+  active: boolean;
+  isDemo: boolean;
+}
+
+export interface DownloadProgress {
+  modelId: string;
+  phase: 'downloading' | 'verifying' | 'done' | 'error' | 'cancelled';
+  receivedBytes: number;
+  totalBytes: number | null;
+  message?: string;
+}
+
+// ---------------------------------------------------------------- the API
+
+/**
+ * Every request the core answers: method name → request and response. Requests are plain JSON
+ * objects (validated at the boundary by main/api/validate.ts); responses are plain JSON.
+ */
+export interface ApiMethods {
+  'library.status': { request: Record<string, never>; response: LibraryStatus };
+  'folders.add': { request: { path: string }; response: FolderView[] };
+  'folders.remove': { request: { path: string }; response: FolderView[] };
+  'folders.exclude': { request: { folder: string; path: string }; response: FolderView[] };
+  'indexing.start': { request: Record<string, never>; response: IndexingProgress };
+  'indexing.pause': { request: Record<string, never>; response: IndexingProgress };
+  'indexing.resume': { request: Record<string, never>; response: IndexingProgress };
+  'search.query': { request: SearchRequest; response: SearchResponse };
+  'search.facets': { request: Record<string, never>; response: SearchFacets };
+  'photos.get': { request: { id: string }; response: PhotoDetails };
+  'tags.add': { request: { photoId: string; tag: string }; response: PhotoTag[] };
+  'tags.confirm': { request: { photoId: string; tag: string }; response: PhotoTag[] };
+  'tags.reject': { request: { photoId: string; tag: string }; response: PhotoTag[] };
+  'tags.facets': { request: Record<string, never>; response: TagFacet[] };
+  'vocabularies.list': { request: Record<string, never>; response: VocabularyView[] };
+  'vocabularies.save': { request: { id?: string; name: string; labels: string[] }; response: VocabularyView };
+  'vocabularies.import': { request: { name: string; text: string }; response: VocabularyView };
+  'tagging.autoTag': {
+    request: { folder?: string; vocabularyId: string; threshold?: number };
+    response: { runId: string };
+  };
+  'pairs.overview': { request: Record<string, never>; response: PairsOverview };
+  'pairs.add': { request: { photoId: string; text: string }; response: PairsOverview };
+  'pairs.remove': { request: { id: string }; response: PairsOverview };
+  'training.start': { request: { epochs?: number }; response: { runId: string } };
+  'training.cancel': { request: { runId: string }; response: { cancelled: boolean } };
+  'adapters.list': { request: Record<string, never>; response: AdapterView[] };
+  'adapters.activate': { request: { id: string }; response: AdapterView[] };
+  'adapters.rollback': { request: Record<string, never>; response: AdapterView[] };
+  'models.catalogue': { request: Record<string, never>; response: CatalogueModel[] };
+  'models.download': { request: { id: string }; response: { started: boolean } };
+  'models.activate': { request: { id: string }; response: CatalogueModel[] };
+}
+
+/** Progress events the core pushes; the client subscribes with `onX` (X = capitalised key). */
+export interface ApiEvents {
+  indexingProgress: IndexingProgress;
+  taggingProgress: TaggingProgress;
+  trainingProgress: TrainingProgress;
+  downloadProgress: DownloadProgress;
+  /** The set of photos changed (indexing finished a batch, a folder was removed): refresh views. */
+  libraryChanged: { photoCount: number };
+}
+
+export type MethodName = keyof ApiMethods;
+export type EventName = keyof ApiEvents;
+export type Request<M extends MethodName> = ApiMethods[M]['request'];
+export type Response<M extends MethodName> = ApiMethods[M]['response'];
+
+export const METHOD_NAMES = [
+  'library.status',
+  'folders.add',
+  'folders.remove',
+  'folders.exclude',
+  'indexing.start',
+  'indexing.pause',
+  'indexing.resume',
+  'search.query',
+  'search.facets',
+  'photos.get',
+  'tags.add',
+  'tags.confirm',
+  'tags.reject',
+  'tags.facets',
+  'vocabularies.list',
+  'vocabularies.save',
+  'vocabularies.import',
+  'tagging.autoTag',
+  'pairs.overview',
+  'pairs.add',
+  'pairs.remove',
+  'training.start',
+  'training.cancel',
+  'adapters.list',
+  'adapters.activate',
+  'adapters.rollback',
+  'models.catalogue',
+  'models.download',
+  'models.activate',
+] as const satisfies readonly MethodName[];
+
+// Compile-time proof that METHOD_NAMES lists every method (a missing one makes this `never`).
+type _AllMethodsListed = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
+export const _allMethodsListed: _AllMethodsListed = true;
+
+export const EVENT_NAMES = [
+  'indexingProgress',
+  'taggingProgress',
+  'trainingProgress',
+  'downloadProgress',
+  'libraryChanged',
+] as const satisfies readonly EventName[];
+type _AllEventsListed = Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never;
+export const _allEventsListed: _AllEventsListed = true;
+
+export type Unsubscribe = () => void;
+export type Listener<E extends EventName> = (event: ApiEvents[E]) => void;
+
+/** What the core implements: one async function per method. */
+export type ApiHandlers = { [M in MethodName]: (request: Request<M>) => Promise<Response<M>> };
+
+/** `onIndexingProgress(listener)` and friends, derived from ApiEvents. */
+export type ApiSubscriptions = {
+  [E in EventName as `on${Capitalize<E>}`]: (listener: Listener<E>) => Unsubscribe;
+};
+
+/** Transport-independent: one generic call and one generic subscription, which both transports carry. */
+export interface ApiTransport {
+  call<M extends MethodName>(method: M, request: Request<M>): Promise<Response<M>>;
+  subscribe<E extends EventName>(event: E, listener: Listener<E>): Unsubscribe;
+}
+
+/** The client the renderer uses: typed methods and `onX` events, whatever the transport. */
+export type LookbookClient = ApiTransport & ApiSubscriptions;
+
+/** An error as it crosses a transport: the message is for people; the code is for code. */
+export interface ApiErrorBody {
+  error: { message: string; code: string };
+}
+
+/**
+ * Things only the desktop shell can do (native dialogs, the OS file manager). Absent in web mode, where
+ * the UI offers a path field instead.
+ */
+export interface HostApi {
+  pickFolder(): Promise<string | null>;
+  pickImage(): Promise<string | null>;
+  showInFolder(path: string): Promise<void>;
+  openWithDefaultApp(path: string): Promise<void>;
+  /** The absolute path of a dropped File (Electron's webUtils.getPathForFile). */
+  pathForFile(file: File): string;
+}
+
+/** What the Electron preload exposes as `window.lookbook`. */
+export interface PreloadBridge {
+  /** Resolves with `{ result }` or an ApiErrorBody (errors cross IPC as data, so their words survive). */
+  call(method: string, request: unknown): Promise<{ result: unknown } | ApiErrorBody>;
+  subscribe(event: string, listener: (payload: unknown) => void): Unsubscribe;
+  host: HostApi;
+  /** The custom protocol's base ('lookbook-media://media'), so the renderer builds image URLs. */
+  mediaBase: string;
+}
+
+/** URL paths the media endpoints (HTTP and the Electron protocol) share. */
+export const MEDIA_ROUTES = {
+  thumbnail: '/thumb/',
+  photo: '/photo/',
+} as const;
+
+export const MEDIA_SCHEME = 'lookbook-media';

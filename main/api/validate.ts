@@ -1,0 +1,206 @@
+// Validates every request at the boundary (HTTP body, Electron IPC message) before the core sees it.
+//
+// Hand-written rather than zod: the request types are few and flat, the messages must be sentences a
+// person understands (they reach the UI as is), and the mapped type below makes a missing or mistyped
+// validator a compile error — each validator builds its result field by field, so it cannot return
+// something the request type does not allow. No dependency, no schema DSL to learn.
+import { UserError } from '../errors.js';
+import type { MethodName, Request, SearchFilters, SearchRequest, SortOrder } from './types.js';
+import { METHOD_NAMES } from './types.js';
+
+type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Request<M> };
+
+const MAX_TEXT = 2_000;
+const MAX_PATH = 4_096;
+const MAX_LIST = 10_000;
+// A dropped image as base64: generous for phone photos, small enough to refuse a mistake early.
+const MAX_IMAGE_BASE64 = 60 * 1024 * 1024;
+
+function bad(message: string): never {
+  throw new UserError(message, 'invalid-request');
+}
+
+function str(input: Record<string, unknown>, key: string, max = MAX_TEXT): string {
+  const v = input[key];
+  if (typeof v !== 'string') bad(`“${key}” must be text.`);
+  if (v.trim() === '') bad(`“${key}” must not be empty.`);
+  if (v.length > max) bad(`“${key}” is too long (at most ${max} characters).`);
+  return v;
+}
+
+function optStr(input: Record<string, unknown>, key: string, max = MAX_TEXT): string | undefined {
+  if (input[key] === undefined || input[key] === null || input[key] === '') return undefined;
+  return str(input, key, max);
+}
+
+function anyStr(input: Record<string, unknown>, key: string, max = MAX_TEXT): string {
+  const v = input[key];
+  if (typeof v !== 'string') bad(`“${key}” must be text.`);
+  if (v.length > max) bad(`“${key}” is too long (at most ${max} characters).`);
+  return v;
+}
+
+function path(input: Record<string, unknown>, key: string): string {
+  const v = str(input, key, MAX_PATH);
+  if (v.includes('\0')) bad(`“${key}” is not a valid path.`);
+  return v;
+}
+
+function optInt(input: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    bad(`“${key}” must be a whole number from ${min} to ${max}.`);
+  }
+  return v;
+}
+
+function optNum(input: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    bad(`“${key}” must be a number from ${min} to ${max}.`);
+  }
+  return v;
+}
+
+function strList(input: Record<string, unknown>, key: string, max = MAX_LIST): string[] {
+  const v = input[key];
+  if (!Array.isArray(v)) bad(`“${key}” must be a list of text.`);
+  if (v.length > max) bad(`“${key}” has too many entries (at most ${max}).`);
+  return v.map((x, i) => {
+    if (typeof x !== 'string') bad(`Entry ${i + 1} of “${key}” must be text.`);
+    if (x.length > MAX_TEXT) bad(`Entry ${i + 1} of “${key}” is too long.`);
+    return x;
+  });
+}
+
+function optObj(input: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) bad(`“${key}” must be an object.`);
+  return v as Record<string, unknown>;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function optDate(input: Record<string, unknown>, key: string): string | undefined {
+  const v = optStr(input, key, 40);
+  if (v === undefined) return undefined;
+  if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) bad(`“${key}” must be a date like 2024-06-30.`);
+  return v;
+}
+
+const SORTS: readonly SortOrder[] = ['relevance', 'date-desc', 'date-asc'];
+
+function filters(input: Record<string, unknown>): SearchFilters | undefined {
+  const f = optObj(input, 'filters');
+  if (!f) return undefined;
+  const out: SearchFilters = {};
+  const folder = optStr(f, 'folder', MAX_PATH);
+  if (folder !== undefined) out.folder = folder;
+  const from = optDate(f, 'from');
+  if (from !== undefined) out.from = from;
+  const to = optDate(f, 'to');
+  if (to !== undefined) out.to = to;
+  if (f.tags !== undefined && f.tags !== null)
+    out.tags = strList(f, 'tags', 50).filter((t) => t.trim() !== '');
+  if (f.formats !== undefined && f.formats !== null) {
+    out.formats = strList(f, 'formats', 50).map((x) => x.toLowerCase().replace(/^\./, ''));
+  }
+  return out;
+}
+
+function searchRequest(input: Record<string, unknown>): SearchRequest {
+  const out: SearchRequest = {};
+  const query = input.query === undefined ? undefined : anyStr(input, 'query');
+  if (query !== undefined && query.trim() !== '') out.query = query;
+  const similarTo = optStr(input, 'similarTo', 200);
+  if (similarTo !== undefined) out.similarTo = similarTo;
+  const image = optStr(input, 'imageBase64', MAX_IMAGE_BASE64);
+  if (image !== undefined) {
+    if (!/^[A-Za-z0-9+/=\s]+$/.test(image)) bad('The dropped image could not be read (it is not base64).');
+    out.imageBase64 = image;
+  }
+  const f = filters(input);
+  if (f) out.filters = f;
+  if (input.sort !== undefined && input.sort !== null) {
+    if (!SORTS.includes(input.sort as SortOrder)) bad(`“sort” must be one of: ${SORTS.join(', ')}.`);
+    out.sort = input.sort as SortOrder;
+  }
+  const offset = optInt(input, 'offset', 0, 10_000_000);
+  if (offset !== undefined) out.offset = offset;
+  const limit = optInt(input, 'limit', 1, 1_000);
+  if (limit !== undefined) out.limit = limit;
+  return out;
+}
+
+const none = (): Record<string, never> => ({});
+const photoTag = (input: Record<string, unknown>) => ({
+  photoId: str(input, 'photoId', 200),
+  tag: str(input, 'tag', 200),
+});
+
+const validators: Validators = {
+  'library.status': none,
+  'folders.add': (i) => ({ path: path(i, 'path') }),
+  'folders.remove': (i) => ({ path: path(i, 'path') }),
+  'folders.exclude': (i) => ({ folder: path(i, 'folder'), path: path(i, 'path') }),
+  'indexing.start': none,
+  'indexing.pause': none,
+  'indexing.resume': none,
+  'search.query': searchRequest,
+  'search.facets': none,
+  'photos.get': (i) => ({ id: str(i, 'id', 200) }),
+  'tags.add': photoTag,
+  'tags.confirm': photoTag,
+  'tags.reject': photoTag,
+  'tags.facets': none,
+  'vocabularies.list': none,
+  'vocabularies.save': (i) => {
+    const id = optStr(i, 'id', 200);
+    const labels = strList(i, 'labels', 5_000)
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    if (labels.length === 0) bad('A vocabulary needs at least one label.');
+    return { ...(id === undefined ? {} : { id }), name: str(i, 'name', 200), labels };
+  },
+  'vocabularies.import': (i) => ({ name: str(i, 'name', 200), text: str(i, 'text', 1_000_000) }),
+  'tagging.autoTag': (i) => {
+    const folder = optStr(i, 'folder', MAX_PATH);
+    const threshold = optNum(i, 'threshold', 0, 1);
+    return {
+      vocabularyId: str(i, 'vocabularyId', 200),
+      ...(folder === undefined ? {} : { folder }),
+      ...(threshold === undefined ? {} : { threshold }),
+    };
+  },
+  'pairs.overview': none,
+  'pairs.add': (i) => ({ photoId: str(i, 'photoId', 200), text: str(i, 'text', 1_000).trim() }),
+  'pairs.remove': (i) => ({ id: str(i, 'id', 200) }),
+  'training.start': (i) => {
+    const epochs = optInt(i, 'epochs', 1, 500);
+    return epochs === undefined ? {} : { epochs };
+  },
+  'training.cancel': (i) => ({ runId: str(i, 'runId', 200) }),
+  'adapters.list': none,
+  'adapters.activate': (i) => ({ id: str(i, 'id', 200) }),
+  'adapters.rollback': none,
+  'models.catalogue': none,
+  'models.download': (i) => ({ id: str(i, 'id', 200) }),
+  'models.activate': (i) => ({ id: str(i, 'id', 200) }),
+};
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
+}
+
+/** Checks a method name and its request; throws a UserError ('invalid-request') a person can read. */
+export function validateRequest<M extends MethodName>(method: M, input: unknown): Request<M>;
+export function validateRequest(method: string, input: unknown): unknown;
+export function validateRequest(method: string, input: unknown): unknown {
+  if (!isMethodName(method)) throw new UserError(`Lookbook has no “${method}” request.`, 'unknown-method');
+  const body = input === undefined || input === null ? {} : input;
+  if (typeof body !== 'object' || Array.isArray(body)) bad('The request must be a JSON object.');
+  return validators[method](body as Record<string, unknown>);
+}

@@ -1,0 +1,55 @@
+// `lookbook serve [--port P]`: the web mode. Listens on 127.0.0.1 only and prints a link with a secret
+// token that is new at every launch; only someone who has the link can use the library.
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { resolveDataDir } from '../../library/data-dir.js';
+import type { DeviceRequest } from '../../engine/types.js';
+import { startWebMode } from '../../server/serve.js';
+
+const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UserError(`--port must be 0–65535, got '${value}'`);
+  return n;
+}
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('open Lookbook in your browser (listens on 127.0.0.1 only, with a secret link)')
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', port, 7461)
+    .option('--model <model>', 'model for this run (default: the active model)')
+    .option('--device <device>', `auto, cpu, cuda, dml or coreml (default: auto)`)
+    .action(async (opts: { port: number; model?: string; device?: string }, cmd: Command) => {
+      if (opts.device !== undefined && !DEVICES.includes(opts.device as DeviceRequest)) {
+        throw new UserError(`--device must be one of ${DEVICES.join(', ')}`);
+      }
+      const dataDir = resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      let web;
+      try {
+        web = await startWebMode({
+          dataDir,
+          port: opts.port,
+          ...(opts.model ? { model: opts.model } : {}),
+          ...(opts.device ? { device: opts.device as DeviceRequest } : {}),
+        });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new UserError(`port ${opts.port} is in use; try --port 0 for any free port`, 'port-in-use');
+        }
+        throw e;
+      }
+      process.stdout.write(
+        `Lookbook is running. Open this link in your browser (it contains a secret; do not share it):\n\n  ${web.server.url}\n\nData: ${dataDir}\nPress Ctrl+C to stop.\n`,
+      );
+      await new Promise<void>((resolveStop) => {
+        const stop = () => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      process.stdout.write('Stopping…\n');
+      await web.close();
+    });
+}

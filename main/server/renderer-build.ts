@@ -1,0 +1,38 @@
+// Where the built renderer lives, and building it when it is missing (web mode from a checkout).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Vite from 'vite';
+import { UserError, describeError } from '../errors.js';
+
+/** The repository root, from this file's place in it (main/server/). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export function defaultRendererDir(): string {
+  return join(REPO_ROOT, 'dist', 'renderer');
+}
+
+export function isRendererBuilt(dir = defaultRendererDir()): boolean {
+  return existsSync(join(dir, 'index.html'));
+}
+
+/** Builds renderer/ into dist/renderer with Vite (a devDependency: present in a checkout). */
+export async function buildRenderer(log: (line: string) => void = () => undefined): Promise<string> {
+  const outDir = defaultRendererDir();
+  let vite: typeof Vite;
+  try {
+    vite = await import('vite');
+  } catch (e) {
+    throw new UserError(
+      `The interface is not built and Vite is not installed to build it (${describeError(e)}). Run \`npm install\`, then \`npm run build:renderer\`.`,
+      'renderer-missing',
+    );
+  }
+  log('Building the interface (once)…');
+  await vite.build({
+    root: join(REPO_ROOT, 'renderer'),
+    configFile: join(REPO_ROOT, 'renderer', 'vite.config.ts'),
+    logLevel: 'warn',
+  });
+  return outDir;
+}

@@ -1,0 +1,236 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { LibraryStatus } from './api/types';
+import type { AppClient } from './api/client';
+import { hasToken, messageOf } from './api/client';
+import { EmptyState, ProgressBar } from './components/common';
+import { Icon } from './components/icons';
+import type { IconName } from './components/icons';
+import type { AppContextValue, PhotoSource, ViewName } from './hooks/app-context';
+import { AppContext } from './hooks/app-context';
+import { LibraryView } from './views/library-view';
+import { ModelsView } from './views/models-view';
+import { PhotoView } from './views/photo-view';
+import type { SearchPreset } from './views/search-view';
+import { SearchView } from './views/search-view';
+import { TaggingView } from './views/tagging-view';
+import { TuningView } from './views/tuning-view';
+
+const NAV: Array<{ view: ViewName; label: string; icon: IconName; key: string }> = [
+  { view: 'search', label: 'Search', icon: 'search', key: '1' },
+  { view: 'library', label: 'Library', icon: 'library', key: '2' },
+  { view: 'tagging', label: 'Tagging', icon: 'tag', key: '3' },
+  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '4' },
+  { view: 'models', label: 'Models', icon: 'model', key: '5' },
+];
+
+const COLOURS = 'red, orange, yellow, green, blue, purple, pink, brown, black, white and gray';
+
+export function App({ client }: { client: AppClient }) {
+  const [status, setStatus] = useState<LibraryStatus | null>(null);
+  const [statusError, setStatusError] = useState<string | null>(null);
+  const [view, setView] = useState<ViewName | null>(null);
+  const [photo, setPhoto] = useState<{ source: PhotoSource; index: number } | null>(null);
+  const [toast, setToast] = useState<string | null>(null);
+  const [preset, setPreset] = useState<SearchPreset | null>(null);
+  const toastTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const notify = useCallback((message: string) => {
+    setToast(message);
+    clearTimeout(toastTimer.current);
+    toastTimer.current = setTimeout(() => setToast(null), 5000);
+  }, []);
+
+  const refreshStatus = useCallback(async () => {
+    try {
+      const s = await client.call('library.status', {});
+      setStatus(s);
+      setStatusError(null);
+      // A new user starts in Library; someone with photos starts in Search.
+      setView((v) => v ?? (s.photoCount > 0 ? 'search' : 'library'));
+    } catch (e) {
+      setStatusError(messageOf(e));
+    }
+  }, [client]);
+
+  useEffect(() => {
+    void refreshStatus();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void refreshStatus(), 400);
+    };
+    const offs = [
+      client.onLibraryChanged(soon),
+      client.onIndexingProgress((p) => {
+        if (p.phase === 'done' || p.phase === 'paused' || p.phase === 'error') soon();
+        else setStatus((s) => (s ? { ...s, indexing: p } : s));
+      }),
+    ];
+    return () => {
+      clearTimeout(timer);
+      for (const off of offs) off();
+    };
+  }, [client, refreshStatus]);
+
+  const run = useCallback(
+    async <T,>(action: () => Promise<T>, done?: string): Promise<T | undefined> => {
+      try {
+        const result = await action();
+        if (done) notify(done);
+        return result;
+      } catch (e) {
+        notify(messageOf(e));
+        return undefined;
+      }
+    },
+    [notify],
+  );
+
+  const ctx = useMemo<AppContextValue>(
+    () => ({
+      client,
+      status,
+      refreshStatus,
+      navigate: setView,
+      openPhoto: (source, index) => setPhoto({ source, index }),
+      run,
+      notify,
+      searchSimilar: (p) => {
+        setPreset({ similarTo: p, nonce: Date.now() });
+        setView('search');
+      },
+      searchWith: (filters) => {
+        setPreset({ filters, nonce: Date.now() });
+        setView('search');
+      },
+    }),
+    [client, status, refreshStatus, run, notify],
+  );
+
+  // Keyboard: Ctrl/Cmd+1…5 switch views; "/" focuses the search box.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = target?.closest('input, textarea, select');
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey) {
+        const item = NAV.find((n) => n.key === e.key);
+        if (item) {
+          e.preventDefault();
+          setView(item.view);
+        }
+      } else if (e.key === '/' && !typing && !photo) {
+        e.preventDefault();
+        setView('search');
+        setTimeout(
+          () => (document.querySelector('input[type=search]') as HTMLInputElement | null)?.focus(),
+          0,
+        );
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [photo]);
+
+  if (!hasToken()) {
+    return (
+      <EmptyState icon="lock" title="This page needs its secret link">
+        <p>
+          Open the address that <code>lookbook serve</code> printed when it started (it ends with{' '}
+          <code>?token=…</code>). The token keeps other people and other web pages on this computer out of
+          your library.
+        </p>
+      </EmptyState>
+    );
+  }
+
+  const indexing = status?.indexing;
+  const indexingActive = indexing && (indexing.phase === 'indexing' || indexing.phase === 'scanning');
+
+  return (
+    <AppContext.Provider value={ctx}>
+      <div className="app">
+        <nav className="sidebar" aria-label="Sections">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden />
+            Lookbook
+          </div>
+          {NAV.map((n) => (
+            <button
+              key={n.view}
+              className="nav-item"
+              aria-current={view === n.view ? 'page' : undefined}
+              onClick={() => setView(n.view)}
+              title={`${n.label} (Ctrl+${n.key})`}
+            >
+              <Icon name={n.icon} />
+              {n.label}
+              <span className="nav-key" aria-hidden>
+                ⌃{n.key}
+              </span>
+            </button>
+          ))}
+          <div className="sidebar-footer">
+            {status && (
+              <>
+                <span data-testid="sidebar-count">{status.photoCount.toLocaleString()} photos</span>
+                {indexingActive && (
+                  <button
+                    className="btn btn-ghost btn-small"
+                    style={{ padding: 0, textAlign: 'left' }}
+                    onClick={() => setView('library')}
+                  >
+                    Indexing {indexing.done}/{indexing.total}
+                    <ProgressBar
+                      value={indexing.total ? indexing.done / indexing.total : null}
+                      label="Indexing progress"
+                    />
+                  </button>
+                )}
+                <span>
+                  {status.model?.name ?? 'No model'} ·{' '}
+                  {status.device ? (status.device.provider === 'cpu' ? 'CPU' : 'GPU') : '—'}
+                </span>
+                <span className="pill pill-ok" style={{ alignSelf: 'flex-start', whiteSpace: 'normal' }}>
+                  <Icon name="lock" size={12} /> Nothing leaves this computer
+                </span>
+              </>
+            )}
+          </div>
+        </nav>
+        <main className="main">
+          {status?.model?.isDemo && (
+            <div className="banner banner-demo" role="note" data-testid="demo-notice">
+              <span>
+                <b>Demo model:</b> it only knows colours ({COLOURS}). Install a real model in Models to search
+                by anything else.
+              </span>
+              <button className="btn btn-small" onClick={() => setView('models')}>
+                Models
+              </button>
+            </div>
+          )}
+          {statusError && (
+            <div className="banner banner-error" role="alert">
+              {statusError}
+              <button className="btn btn-small" onClick={() => void refreshStatus()}>
+                Try again
+              </button>
+            </div>
+          )}
+          {view === 'search' && <SearchView preset={preset} />}
+          {view === 'library' && <LibraryView />}
+          {view === 'tagging' && <TaggingView />}
+          {view === 'tuning' && <TuningView />}
+          {view === 'models' && <ModelsView />}
+          {view === null && !statusError && <div className="view muted">Opening your library…</div>}
+        </main>
+      </div>
+      {photo && <PhotoView source={photo.source} index={photo.index} onClose={() => setPhoto(null)} />}
+      {toast && (
+        <div className="toast" role="status" data-testid="toast">
+          {toast}
+        </div>
+      )}
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,363 @@
+import { useState } from 'react';
+import type { DragEvent } from 'react';
+import type { FolderView, IndexingFailure, IndexingProgress } from '../api/types';
+import { EmptyState, ProgressBar, formatDuration } from '../components/common';
+import { Icon } from '../components/icons';
+import { useApp } from '../hooks/app-context';
+import { useEvent } from '../hooks/use-event';
+
+function phaseWords(p: IndexingProgress): string {
+  switch (p.phase) {
+    case 'scanning':
+      return 'Looking for photos…';
+    case 'indexing':
+      return 'Indexing photos';
+    case 'paused':
+      return 'Paused';
+    case 'done':
+      return 'Up to date';
+    case 'error':
+      return 'Indexing stopped';
+    default:
+      return 'Idle';
+  }
+}
+
+function IndexingCard({
+  progress,
+  paused,
+  photoCount,
+  failures,
+}: {
+  progress: IndexingProgress;
+  paused: boolean;
+  photoCount: number;
+  failures: IndexingFailure[];
+}) {
+  const { client, run, refreshStatus } = useApp();
+  const active = progress.phase === 'indexing' || progress.phase === 'scanning';
+  // This run's failures while it runs; afterwards every file that still fails, whichever run found it.
+  const shownFailures = active || progress.phase === 'paused' ? progress.failures : failures;
+  const fraction =
+    progress.total > 0 ? progress.done / progress.total : progress.phase === 'scanning' ? null : 1;
+  return (
+    <section
+      className="card"
+      aria-labelledby="indexing-title"
+      data-testid="indexing-card"
+      data-phase={progress.phase}
+    >
+      <div className="row">
+        <h2 id="indexing-title" className="grow">
+          {phaseWords(progress)}
+        </h2>
+        {paused ? (
+          <button
+            className="btn btn-primary"
+            onClick={() => run(async () => (await client.call('indexing.resume', {}), refreshStatus()))}
+          >
+            Resume
+          </button>
+        ) : (
+          <button
+            className="btn"
+            disabled={!active}
+            onClick={() => run(async () => (await client.call('indexing.pause', {}), refreshStatus()))}
+          >
+            Pause
+          </button>
+        )}
+        <button
+          className="btn"
+          disabled={active}
+          title="Look for new, changed and deleted photos now"
+          onClick={() => run(() => client.call('indexing.start', {}))}
+        >
+          Rescan
+        </button>
+      </div>
+      {(active || progress.phase === 'paused') && <ProgressBar value={fraction} label="Indexing progress" />}
+      {active || progress.phase === 'paused' ? (
+        <div className="stats">
+          <span className="stat">
+            <b data-testid="indexing-done">{progress.done.toLocaleString()}</b> of{' '}
+            <b>{progress.total.toLocaleString()}</b> files
+          </span>
+          <span className="stat">
+            <b>{progress.imagesPerSecond > 0 ? progress.imagesPerSecond.toFixed(1) : '—'}</b> images/s
+          </span>
+          <span className="stat">
+            ETA <b>{active ? formatDuration(progress.etaSeconds) : '—'}</b>
+          </span>
+          <span className={progress.failed > 0 ? 'stat pill pill-bad' : 'stat'}>
+            <b>{progress.failed}</b> failed
+          </span>
+        </div>
+      ) : (
+        <div className="stats">
+          <span className="stat">
+            <b>{photoCount.toLocaleString()}</b> photo{photoCount === 1 ? '' : 's'} indexed
+          </span>
+          {progress.total > 0 && (
+            <span className="stat muted">
+              last run: {progress.done.toLocaleString()} files at {progress.imagesPerSecond.toFixed(1)}{' '}
+              images/s
+            </span>
+          )}
+          <span className="stat muted">New and changed photos are picked up automatically.</span>
+        </div>
+      )}
+      {progress.currentPath && active && (
+        <div className="small muted ellipsis mono">{progress.currentPath}</div>
+      )}
+      {progress.message && <p className="small">{progress.message}</p>}
+      {shownFailures.length > 0 && (
+        <details className="small" style={{ marginTop: 8 }} data-testid="failures">
+          <summary>
+            {shownFailures.length} file{shownFailures.length === 1 ? '' : 's'} could not be read — see why
+          </summary>
+          <ul className="list">
+            {shownFailures.map((f) => (
+              <li key={f.path} style={{ display: 'block' }}>
+                <div>
+                  <b>{f.path.split(/[\\/]/).pop()}</b>{' '}
+                  <span className="muted mono ellipsis" title={f.path}>
+                    {f.path}
+                  </span>
+                </div>
+                <div>{f.reason.startsWith(`${f.path}: `) ? f.reason.slice(f.path.length + 2) : f.reason}</div>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function FolderRow({ folder }: { folder: FolderView }) {
+  const { client, run, refreshStatus } = useApp();
+  const [excluding, setExcluding] = useState(false);
+  const [sub, setSub] = useState('');
+  return (
+    <li style={{ flexDirection: 'column', alignItems: 'stretch' }} data-testid="folder-row">
+      <div className="row">
+        <span className="muted" style={{ display: 'flex' }}>
+          <Icon name="folder" />
+        </span>
+        <span className="mono grow ellipsis" title={folder.path}>
+          {folder.path}
+        </span>
+        {!folder.exists && <span className="pill pill-warn">missing — photos kept until it is back</span>}
+        <span className="pill">{folder.photoCount.toLocaleString()} photos</span>
+        {client.host && (
+          <button className="btn btn-small btn-ghost" onClick={() => client.host?.showInFolder(folder.path)}>
+            Show
+          </button>
+        )}
+        <button className="btn btn-small" onClick={() => setExcluding((x) => !x)}>
+          Exclude…
+        </button>
+        <button
+          className="btn btn-small btn-danger"
+          onClick={() =>
+            run(async () => {
+              await client.call('folders.remove', { path: folder.path });
+              await refreshStatus();
+            }, `Removed ${folder.path} (the photos themselves are untouched).`)
+          }
+        >
+          Remove
+        </button>
+      </div>
+      {folder.excluded.length > 0 && (
+        <div className="small muted" style={{ paddingLeft: 26 }}>
+          Excluded: {folder.excluded.join(', ')}
+        </div>
+      )}
+      {excluding && (
+        <form
+          className="row"
+          style={{ paddingLeft: 26, marginTop: 6 }}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await client.call('folders.exclude', { folder: folder.path, path: sub });
+              setSub('');
+              setExcluding(false);
+              await refreshStatus();
+            });
+          }}
+        >
+          <input
+            className="input grow mono"
+            placeholder={`${folder.path}/private`}
+            aria-label="Sub-folder to exclude"
+            value={sub}
+            onChange={(e) => setSub(e.target.value)}
+          />
+          {client.host && (
+            <button
+              type="button"
+              className="btn"
+              onClick={async () => {
+                const picked = await client.host?.pickFolder();
+                if (picked) setSub(picked);
+              }}
+            >
+              Choose…
+            </button>
+          )}
+          <button className="btn" type="submit" disabled={!sub.trim()}>
+            Exclude
+          </button>
+        </form>
+      )}
+    </li>
+  );
+}
+
+export function LibraryView() {
+  const { client, status, run, refreshStatus } = useApp();
+  const live = useEvent('indexingProgress');
+  const [path, setPath] = useState('');
+  const [dragging, setDragging] = useState(false);
+
+  const addFolder = (p: string) =>
+    run(async () => {
+      await client.call('folders.add', { path: p });
+      setPath('');
+      await refreshStatus();
+    });
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    if (!client.host) return;
+    for (const f of [...e.dataTransfer.files]) {
+      const p = client.host.pathForFile(f);
+      // A dropped folder is added; a dropped image adds its folder.
+      if (p) void addFolder(f.type.startsWith('image/') ? p.replace(/[\\/][^\\/]+$/, '') : p);
+    }
+  };
+
+  if (!status) return <div className="view muted">Loading…</div>;
+  const progress = live ?? status.indexing;
+  const paused = progress.phase === 'paused' || status.paused;
+
+  const addForm = (
+    <form
+      className="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim()) void addFolder(path.trim());
+      }}
+    >
+      {client.host ? (
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={async () => {
+            const picked = await client.host?.pickFolder();
+            if (picked) await addFolder(picked);
+          }}
+        >
+          Add a folder…
+        </button>
+      ) : (
+        <>
+          <input
+            className="input grow mono"
+            placeholder="/home/you/Pictures"
+            aria-label="Folder path"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+          />
+          <button className="btn btn-primary" type="submit" disabled={!path.trim()}>
+            Add folder
+          </button>
+        </>
+      )}
+    </form>
+  );
+
+  return (
+    <div
+      className="view"
+      onDragOver={(e) => {
+        if (client.host) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
+      onDrop={onDrop}
+    >
+      <h1>Library</h1>
+      {status.folders.length === 0 ? (
+        <div className="card">
+          <EmptyState icon="folder" title="Add your first folder">
+            <p>
+              Lookbook indexes the photos in the folders you choose, on this computer — nothing is uploaded.
+              Then you can search them by describing what you are looking for.
+              {client.host
+                ? ' You can also drop a folder on this window.'
+                : ' Type the full path of a folder:'}
+            </p>
+            {addForm}
+          </EmptyState>
+        </div>
+      ) : (
+        <div className="stack">
+          <IndexingCard
+            progress={progress}
+            paused={paused}
+            photoCount={status.photoCount}
+            failures={status.failures}
+          />
+          <div className="card-row card-row-wide">
+            <section className="card" aria-labelledby="folders-title">
+              <h2 id="folders-title">Folders</h2>
+              <ul className="list">
+                {status.folders.map((f) => (
+                  <FolderRow key={f.path} folder={f} />
+                ))}
+              </ul>
+              <div style={{ marginTop: 10 }}>{addForm}</div>
+            </section>
+            <section className="card" aria-labelledby="engine-title">
+              <h2 id="engine-title">Model and device</h2>
+              <dl className="meta" style={{ fontSize: 13 }}>
+                <dt>Photos</dt>
+                <dd data-testid="photo-count">{status.photoCount.toLocaleString()}</dd>
+                <dt>Model</dt>
+                <dd>
+                  {status.model?.name ?? '—'}{' '}
+                  {status.model?.isDemo && <span className="pill pill-warn">demo: only knows colours</span>}
+                </dd>
+                <dt>Runs on</dt>
+                <dd data-testid="device">
+                  {status.device ? (
+                    <>
+                      {status.device.provider === 'cpu'
+                        ? 'CPU'
+                        : `GPU (${status.device.provider.toUpperCase()})`}
+                      {status.device.fallbackReason && (
+                        <div className="small muted">Not on GPU: {status.device.fallbackReason}</div>
+                      )}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </dd>
+                <dt>Data</dt>
+                <dd className="mono">{status.dataDir}</dd>
+              </dl>
+            </section>
+          </div>
+        </div>
+      )}
+      {dragging && <div className="drop-overlay">Drop folders to add them to the library</div>}
+    </div>
+  );
+}

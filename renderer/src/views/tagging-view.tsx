@@ -1,0 +1,246 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { TagFacet, TaggingProgress, VocabularyView } from '../api/types';
+import { EmptyState, ProgressBar } from '../components/common';
+import { useApp } from '../hooks/app-context';
+import { useEventListener } from '../hooks/use-event';
+import { messageOf } from '../api/client';
+
+export function TaggingView() {
+  const { client, status, run, searchWith, notify } = useApp();
+  const [vocabularies, setVocabularies] = useState<VocabularyView[]>([]);
+  const [selected, setSelected] = useState('');
+  const [editName, setEditName] = useState('');
+  const [editLabels, setEditLabels] = useState('');
+  const [folder, setFolder] = useState('');
+  const [threshold, setThreshold] = useState(0.25);
+  const [progress, setProgress] = useState<TaggingProgress | null>(null);
+  const [facets, setFacets] = useState<TagFacet[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [v, f] = await Promise.all([
+        client.call('vocabularies.list', {}),
+        client.call('tags.facets', {}),
+      ]);
+      setVocabularies(v);
+      setFacets(f);
+      setSelected((s) => s || v[0]?.id || '');
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(messageOf(e));
+    }
+  }, [client]);
+
+  useEffect(() => void load(), [load]);
+
+  useEventListener(
+    'taggingProgress',
+    useCallback(
+      (p: TaggingProgress) => {
+        setProgress(p);
+        if (p.phase === 'done') {
+          notify(`Auto-tagging finished: ${p.tagsAdded} tag${p.tagsAdded === 1 ? '' : 's'} suggested.`);
+          void load();
+        }
+      },
+      [load, notify],
+    ),
+  );
+
+  const vocab = vocabularies.find((v) => v.id === selected);
+  useEffect(() => {
+    if (vocab) {
+      setEditName(vocab.builtIn ? `${vocab.name} (my copy)` : vocab.name);
+      setEditLabels(vocab.labels.join('\n'));
+    }
+  }, [vocab]);
+
+  const running = progress?.phase === 'running';
+  const labels = editLabels
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+  if (status && status.photoCount === 0) {
+    return (
+      <div className="view">
+        <h1>Tagging</h1>
+        <EmptyState icon="tag" title="Nothing to tag yet">
+          <p>Add a folder in Library first. Once photos are indexed, Lookbook can suggest tags for them.</p>
+        </EmptyState>
+      </div>
+    );
+  }
+
+  return (
+    <div className="view">
+      <h1>Tagging</h1>
+      {loadError && (
+        <div className="banner banner-error" role="alert">
+          {loadError}
+        </div>
+      )}
+      <div className="card-row">
+        <section className="card" aria-labelledby="auto-title">
+          <h2 id="auto-title">Auto-tag photos</h2>
+          <p className="small muted" style={{ marginTop: 0 }}>
+            Lookbook compares each photo with every label of a vocabulary and suggests the labels that fit.
+            You confirm or reject suggestions in the photo view.
+          </p>
+          <div className="stack" style={{ gap: 10 }}>
+            <label className="field">
+              Vocabulary
+              <select
+                className="input"
+                value={selected}
+                onChange={(e) => setSelected(e.target.value)}
+                data-testid="vocabulary-select"
+              >
+                {vocabularies.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.name} ({v.labels.length} labels)
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              Folder
+              <select className="input" value={folder} onChange={(e) => setFolder(e.target.value)}>
+                <option value="">Whole library</option>
+                {(status?.folders ?? []).map((f) => (
+                  <option key={f.path} value={f.path}>
+                    {f.path}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              Confidence threshold: {threshold.toFixed(2)}
+              <input
+                type="range"
+                min={0}
+                max={1}
+                step={0.01}
+                value={threshold}
+                onChange={(e) => setThreshold(Number(e.target.value))}
+              />
+            </label>
+            <div className="row">
+              <button
+                className="btn btn-primary"
+                disabled={!selected || running}
+                onClick={() =>
+                  run(async () => {
+                    setProgress(null);
+                    await client.call('tagging.autoTag', {
+                      vocabularyId: selected,
+                      threshold,
+                      ...(folder ? { folder } : {}),
+                    });
+                  })
+                }
+              >
+                {running ? 'Tagging…' : 'Auto-tag'}
+              </button>
+              {progress && (
+                <span className="small muted" data-testid="tagging-status" data-phase={progress.phase}>
+                  {progress.phase === 'running'
+                    ? `${progress.done} of ${progress.total} photos`
+                    : progress.phase === 'done'
+                      ? `Done: ${progress.tagsAdded} tags suggested on ${progress.total} photos`
+                      : (progress.message ?? progress.phase)}
+                </span>
+              )}
+            </div>
+            {running && (
+              <ProgressBar
+                value={progress.total ? progress.done / progress.total : null}
+                label="Tagging progress"
+              />
+            )}
+          </div>
+        </section>
+        <section className="card" aria-labelledby="vocab-title">
+          <h2 id="vocab-title">Edit vocabulary</h2>
+          <div className="stack" style={{ gap: 10 }}>
+            <label className="field">
+              Name
+              <input className="input" value={editName} onChange={(e) => setEditName(e.target.value)} />
+            </label>
+            <label className="field">
+              Labels, one per line ({labels.length})
+              <textarea
+                className="input mono"
+                rows={8}
+                value={editLabels}
+                onChange={(e) => setEditLabels(e.target.value)}
+              />
+            </label>
+            <div className="row">
+              <button
+                className="btn"
+                disabled={!editName.trim() || labels.length === 0}
+                onClick={() =>
+                  run(async () => {
+                    const saved = await client.call('vocabularies.save', {
+                      ...(vocab && !vocab.builtIn ? { id: vocab.id } : {}),
+                      name: editName.trim(),
+                      labels,
+                    });
+                    await load();
+                    setSelected(saved.id);
+                  }, 'Vocabulary saved.')
+                }
+              >
+                {vocab && !vocab.builtIn ? 'Save' : 'Save as new'}
+              </button>
+              <label className="btn">
+                Import file…
+                <input
+                  type="file"
+                  accept=".txt,.csv,.json,text/plain"
+                  hidden
+                  onChange={async (e) => {
+                    const file = e.target.files?.[0];
+                    if (!file) return;
+                    const text = await file.text();
+                    await run(async () => {
+                      const v = await client.call('vocabularies.import', {
+                        name: file.name.replace(/\.[^.]+$/, ''),
+                        text,
+                      });
+                      await load();
+                      setSelected(v.id);
+                    }, `Imported ${file.name}.`);
+                  }}
+                />
+              </label>
+            </div>
+          </div>
+        </section>
+      </div>
+      <section className="card" style={{ marginTop: 16 }} aria-labelledby="facets-title">
+        <h2 id="facets-title">Tags in your library</h2>
+        {facets.length === 0 ? (
+          <p className="muted small">
+            No tags yet. Run auto-tag above, or add tags to photos in the photo view.
+          </p>
+        ) : (
+          <div className="facets" data-testid="tag-facets">
+            {facets.map((f) => (
+              <button
+                key={f.tag}
+                className="pill facet"
+                title={`${f.confirmed} confirmed, ${f.rejected} rejected — click to see them`}
+                onClick={() => searchWith({ tags: [f.tag] })}
+              >
+                {f.tag} <b>{f.count}</b>
+              </button>
+            ))}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

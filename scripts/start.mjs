@@ -1,0 +1,66 @@
+// `npm start`: the Electron app. Where Electron's binary is not installed (it is downloaded by the
+// electron package's install script, which needs the network), it says so and starts the web mode
+// (`lookbook serve`) instead, building the interface first if needed. Arguments are passed on.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const args = process.argv.slice(2);
+
+/** The Electron binary, found without require('electron') (which would try to download it). */
+function electronBinary() {
+  const pkg = join(root, 'node_modules', 'electron');
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
+    const p = join(
+      process.env.ELECTRON_OVERRIDE_DIST_PATH,
+      process.platform === 'win32' ? 'electron.exe' : 'electron',
+    );
+    return existsSync(p) ? p : undefined;
+  }
+  const pathFile = join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return undefined;
+  const p = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(p) ? p : undefined;
+}
+
+function run(command, commandArgs) {
+  const r = spawnSync(command, commandArgs, {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const electron = process.env.LOOKBOOK_WEB === '1' ? undefined : electronBinary();
+
+if (electron) {
+  run(npm, ['run', '--silent', 'build:renderer']);
+  run(npm, ['run', '--silent', 'build:electron']);
+  const child = spawn(electron, [root, ...args], { cwd: root, stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  process.stderr.write(
+    process.env.LOOKBOOK_WEB === '1'
+      ? 'lookbook: LOOKBOOK_WEB=1: starting the web mode.\n'
+      : 'lookbook: Electron is not installed here (its binary could not be downloaded — no network, or\n' +
+          '  ELECTRON_SKIP_BINARY_DOWNLOAD was set). Starting the web mode instead: Lookbook opens in your browser.\n' +
+          '  To get the desktop app later: `node node_modules/electron/install.js` with network access.\n\n',
+  );
+  // `lookbook serve` builds the interface when dist/renderer is missing.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'main/cli/cli.ts'), 'serve', ...args],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code) => process.exit(code ?? 0));
+}
