@@ -23,6 +23,14 @@ export interface FlowStep {
 
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('button', { name });
 
+/** Captions in words the demo model does not know, two per colour. */
+const INVENTED_CAPTIONS: Record<string, [string, string]> = {
+  red: ['blorf by the barn', 'my blorf'],
+  blue: ['zintak at noon', 'the zintak outside'],
+  green: ['quorvel on the wall', 'a quorvel in spring'],
+  yellow: ['snibbet at night', 'the snibbet'],
+};
+
 async function searchFor(page: Page, text: string): Promise<void> {
   await nav(page, 'Search').click();
   await page.getByLabel('Search photos').fill(text);
@@ -180,13 +188,9 @@ export const NEW_USER_FLOW: FlowStep[] = [
     name: 'captions photos, which become training pairs',
     async run({ page, shot }) {
       const view = page.getByTestId('photo-view');
-      // Two photos of each colour, found by searching, described in the user's own words.
-      const words: Record<string, [string, string]> = {
-        red: ['red door of the barn', 'red kite in the wind'],
-        blue: ['blue sea at noon', 'blue van outside'],
-        green: ['green moss on the wall', 'green field in spring'],
-        yellow: ['yellow taxi at night', 'yellow sunflower'],
-      };
+      // Two photos of each colour, found by searching, described in the user's own words: words the
+      // demo model has never seen (a shop's product names), which fine-tuning must teach it.
+      const words: Record<string, [string, string]> = INVENTED_CAPTIONS;
       for (const [colour, captions] of Object.entries(words)) {
         await searchFor(page, colour);
         await page.locator('[data-testid="photo-cell"]').first().click();
@@ -222,8 +226,21 @@ export const NEW_USER_FLOW: FlowStep[] = [
       assert.equal(await page.locator('[data-testid="recall-chart"] rect').count(), 6);
       await page.getByTestId('adapter-list').waitFor();
       await shot('07-fine-tuned');
+      // Training taught the invented words: recall on the captions went up.
+      const chart = page.getByTestId('recall-chart');
+      const before = Number(await chart.getAttribute('data-before-r1'));
+      const after = Number(await chart.getAttribute('data-after-r1'));
+      assert.ok(after > before, `Recall@1 should improve: ${before} -> ${after}`);
       await page.getByRole('button', { name: 'Apply' }).first().click();
       await page.getByTestId('adapter-list').getByText('in use').waitFor();
+      // With the adapter applied, the new word finds its photos.
+      await searchFor(page, 'blorf');
+      await page.locator('[data-testid="photo-cell"]').first().waitFor();
+      const names = await page
+        .locator('[data-testid="photo-cell"]')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-name')));
+      assert.match(names[0] ?? '', /^red-/, `"blorf" should find red photos first: ${names.join(', ')}`);
+      await shot('07b-search-invented-word');
     },
   },
   {

@@ -1,5 +1,5 @@
 // Where the built renderer lives, and building it when it is missing (web mode from a checkout).
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Vite from 'vite';
@@ -12,8 +12,25 @@ export function defaultRendererDir(): string {
   return join(REPO_ROOT, 'dist', 'renderer');
 }
 
+/**
+ * Built and up to date: in a checkout, a build older than the renderer's sources (after a `git pull`)
+ * would serve yesterday's interface, so it counts as not built. A packaged app has no sources beside it.
+ */
 export function isRendererBuilt(dir = defaultRendererDir()): boolean {
-  return existsSync(join(dir, 'index.html'));
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) return false;
+  const sources = join(REPO_ROOT, 'renderer');
+  if (!existsSync(sources)) return true;
+  return statSync(index).mtimeMs >= newestMtime(sources);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
 /** Builds renderer/ into dist/renderer with Vite (a devDependency: present in a checkout). */

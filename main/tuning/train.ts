@@ -52,6 +52,8 @@ export interface TrainOptions {
   seed?: number;
   /** Epochs without a better evaluation recall before stopping (0 = never stop early). Default 3. */
   patience?: number;
+  /** Small sets make several passes per epoch so that an epoch is at least this many steps (10). */
+  minStepsPerEpoch?: number;
   /** Stored on the adapter: 0 = zero-shot, 1 = fine-tuned (WiSE-FT interpolation). Default 1. */
   alpha?: number;
   /** Train the image side (default true). Off: stored image vectors never need re-projecting. */
@@ -101,6 +103,7 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
     weightDecay = 0.01,
     seed = 0,
     patience = 3,
+    minStepsPerEpoch = 10,
     alpha = 1,
     trainImage = true,
     trainText = true,
@@ -168,7 +171,11 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
 
   // Batches: a short last batch is merged into the one before it (a batch of 1 has no negatives).
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  const stepsPerEpoch = Math.max(1, Math.floor(n / batchSize));
+  // A catalog of 10 captions is one batch: an epoch of one step would teach nothing before early
+  // stopping ends the run. Small sets therefore make several shuffled passes per epoch, so that every
+  // epoch is at least minStepsPerEpoch optimizer steps; large sets are unaffected.
+  const stepsPerPass = Math.max(1, Math.floor(n / batchSize));
+  const stepsPerEpoch = stepsPerPass * Math.max(1, Math.ceil(minStepsPerEpoch / stepsPerPass));
   const xImage = new Float32Array((batchSize * 2 - 1) * d);
   const xText = new Float32Array((batchSize * 2 - 1) * d);
   const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -177,12 +184,13 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const epochStart = performance.now();
-    shuffle(order, rng);
     let lossSum = 0;
     let lastReport = performance.now();
     for (let step = 0; step < stepsPerEpoch; step++) {
-      const start = step * batchSize;
-      const end = step === stepsPerEpoch - 1 ? n : start + batchSize;
+      const inPass = step % stepsPerPass;
+      if (inPass === 0) shuffle(order, rng);
+      const start = inPass * batchSize;
+      const end = inPass === stepsPerPass - 1 ? n : start + batchSize;
       const b = end - start;
       const idx = order.subarray(start, end);
       const xi = gatherRows(train.image, idx, d, xImage.subarray(0, b * d));

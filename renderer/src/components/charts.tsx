@@ -98,6 +98,8 @@ export function RecallChart({ before, after }: { before: RecallAtK; after: Recal
         role="img"
         aria-label="Recall before and after fine-tuning"
         data-testid="recall-chart"
+        data-before-r1={before.r1}
+        data-after-r1={after.r1}
       >
         <line className="axis" x1={30} y1={base} x2={W - 10} y2={base} />
         {ks.map(([label, k], i) => {
