@@ -20,7 +20,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'main/ is plain Node; Electron code belongs in electron/.' }] },
+        {
+          paths: [{ name: 'electron', message: 'main/ is plain Node; Electron code belongs in electron/.' }],
+        },
       ],
     },
   },
@@ -33,7 +35,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron', 'fs', 'path', 'child_process'], message: 'The renderer has no Node access.' },
+            {
+              group: ['node:*', 'electron', 'fs', 'path', 'child_process'],
+              message: 'The renderer has no Node access.',
+            },
             {
               // Anything under main/ except the shared API types (a gitignore-style negation cannot
               // re-include a file under an excluded folder, hence the regex).

@@ -32,5 +32,7 @@ const r = spawnSync(process.execPath, [join(ortDir, 'script/install.js')], {
 });
 if (r.status !== 0) {
   // Never fail the whole install over an optional accelerator: Lookbook falls back to the CPU and says why.
-  console.warn('lookbook: could not fetch the CUDA provider; Lookbook will run on the CPU. Retry with LOOKBOOK_CUDA=1 npm install.');
+  console.warn(
+    'lookbook: could not fetch the CUDA provider; Lookbook will run on the CPU. Retry with LOOKBOOK_CUDA=1 npm install.',
+  );
 }

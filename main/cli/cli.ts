@@ -2,6 +2,7 @@
 // wires them together and turns errors into one clear line and a non-zero exit code.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isUserError, describeError } from '../errors.js';
 import { registerModelsCommands } from './commands/models-commands.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
       '--data-dir <dir>',
       'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)',
     )
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError()
     .exitOverride();
   for (const register of registrations) register(program);
@@ -59,4 +61,11 @@ if (invokedDirectly) {
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
