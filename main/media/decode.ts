@@ -128,7 +128,14 @@ interface Probed extends ImageProbe {
 async function probe(path: string, maxPixels: number): Promise<Probed> {
   const c = await classifyPath(path);
   if (c.kind === 'not-photo') {
-    throw c.error ?? new MediaError(`${path}: not a photo`, 'unsupported-format', path);
+    throw (
+      c.error ??
+      new MediaError(
+        `${path} is not an image format Lookbook can read (JPEG, PNG, WebP, AVIF, GIF, TIFF, HEIC, BMP, PNM or camera RAW)`,
+        'unsupported-format',
+        path,
+      )
+    );
   }
   const base = { path, format: c.format, sizeBytes: c.sizeBytes };
   switch (c.decoder) {
