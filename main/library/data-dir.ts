@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { UserError } from '../errors.js';
 
 /**
  * Where all of a library's state lives (LanceDB, thumbnails, models, settings).
@@ -8,7 +9,11 @@ import { mkdirSync } from 'node:fs';
  * application data. Electron passes app.getPath('userData') explicitly, so the core never asks Electron.
  */
 export function resolveDataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (explicit) return resolve(explicit);
+  if (explicit !== undefined) {
+    // An empty value (`--data-dir "$UNSET_VAR"`) must not silently fall back to the default library.
+    if (explicit.trim() === '') throw new UserError('--data-dir is empty: give a folder', 'bad-data-dir');
+    return resolve(explicit);
+  }
   if (env.LOOKBOOK_DATA_DIR) return resolve(env.LOOKBOOK_DATA_DIR);
   return defaultDataDir(env);
 }
@@ -21,6 +26,20 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
 
 /** Creates the data directory (and parents) if needed and returns it. */
 export function ensureDataDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'it (or a folder above it) is a file, not a folder'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'it cannot be created here (no permission)'
+          : (e as Error).message;
+    throw new UserError(`cannot use ${dir} as the data directory: ${why}`, 'bad-data-dir', { cause: e });
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new UserError(`cannot use ${dir} as the data directory: it is not a folder`, 'bad-data-dir');
+  }
   return dir;
 }

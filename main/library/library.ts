@@ -11,6 +11,7 @@ import { openLibraryStore, type FileRow, type LibraryStore } from '../store/libr
 import { Gate, createSerializer } from './async-queue.js';
 import { ensureDataDir } from './data-dir.js';
 import { createExclusionMatcher } from './exclusions.js';
+import { createIndexLock } from './index-lock.js';
 import {
   indexFiles,
   isRetryable,
@@ -223,6 +224,17 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   let vectorTransform: VectorTransform | undefined;
   const orphanSince = new Map<string, number>();
   const otherEngines = new Map<string, Promise<ClipEngine>>();
+  // Held for each index run, and for as long as the folders are watched (see index-lock.ts).
+  const indexLock = createIndexLock(dataDir);
+  let holdIndexLock = false;
+  async function locked<T>(fn: () => Promise<T>): Promise<T> {
+    indexLock.acquire();
+    try {
+      return await fn();
+    } finally {
+      if (!holdIndexLock) indexLock.release();
+    }
+  }
   let lastOptimize = 0;
 
   const emitProgress = (p: IndexingProgress) => {
@@ -606,12 +618,21 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     listFolders: folderInfos,
 
     index() {
-      return exclusive(fullIndex);
+      return exclusive(() => locked(fullIndex));
     },
 
     async startWatching() {
       if (watcher) throw new UserError('already watching', 'already-watching');
-      const result = await library.index();
+      indexLock.acquire();
+      holdIndexLock = true;
+      let result: IndexStats;
+      try {
+        result = await library.index();
+      } catch (e) {
+        holdIndexLock = false;
+        indexLock.release();
+        throw e;
+      }
       watcher = createWatcher();
       await watcher.ready;
       maintenanceTimer = setInterval(() => {
@@ -631,6 +652,10 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
       watcher = undefined;
       await w?.close();
       await pendingWatchWork;
+      if (holdIndexLock) {
+        holdIndexLock = false;
+        await exclusive(async () => indexLock.release());
+      }
     },
 
     async whenIdle() {

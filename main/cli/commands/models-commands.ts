@@ -70,7 +70,8 @@ interface ListRow {
 
 async function listRows(dataDir: string): Promise<ListRow[]> {
   const installed = await listInstalledModels(dataDir);
-  const active = await getActiveModel(dataDir);
+  // No choice made yet means the demo model (see openLibrary).
+  const active = (await getActiveModel(dataDir)) ?? 'demo';
   const byId = new Map(installed.map((m) => [m.id, m]));
   const rows: ListRow[] = loadCatalogue().map((e) => {
     const m = byId.get(e.id);
@@ -309,7 +310,7 @@ export function registerModelsCommands(program: Command): void {
           'model-not-found',
         );
       }
-      const active = (await getActiveModel(dataDir)) === (installed?.id ?? entry?.id);
+      const active = ((await getActiveModel(dataDir)) ?? 'demo') === (installed?.id ?? entry?.id);
       const info = infoOf(entry, installed, active);
       if (opts.json) return json(info);
       out(`${entry?.name ?? installed?.manifest?.name ?? id} (${installed?.id ?? entry?.id})`);

@@ -1,5 +1,7 @@
 // `lookbook pairs add|import|from-tags|list|remove`, `lookbook tune`, `lookbook eval`,
 // `lookbook adapters list|use|rollback`, `lookbook export-features`.
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -52,6 +54,14 @@ function parseAdapter(value: string): AdapterChoice {
   const m = /^v?([1-9][0-9]*)$/.exec(value);
   if (!m) throw new UserError(`--adapter must be a version (v3 or 3), 'active' or 'none', got '${value}'`);
   return Number(m[1]);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '   -  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
@@ -385,7 +395,7 @@ export function registerTuningCommands(program: Command): void {
       'write embeddings to .tsv or .arrow: of a TSV dataset, a folder-per-class dataset, or the library',
     )
     .argument('[path]', 'the TSV file or dataset folder')
-    .requiredOption('--from <source>', 'tsv, folder or library')
+    .option('--from <source>', 'tsv, folder or library (default: from the path; no path: library)')
     .requiredOption('--out <file>', 'output file, .tsv or .arrow')
     .option('--kind <kind>', 'text, image or both', 'image')
     .option('--adapted', 'through the adapter in use (or --adapter)')
@@ -399,7 +409,7 @@ export function registerTuningCommands(program: Command): void {
       async (
         path: string | undefined,
         o: {
-          from: string;
+          from?: string;
           out: string;
           kind: string;
           adapted?: boolean;
@@ -411,15 +421,21 @@ export function registerTuningCommands(program: Command): void {
         const kind = o.kind;
         if (kind !== 'text' && kind !== 'image' && kind !== 'both')
           throw new UserError(`--kind must be text, image or both, got '${kind}'`);
+        const from = o.from ?? (path === undefined ? 'library' : isDirectory(path) ? 'folder' : 'tsv');
         let source: FeatureSource;
-        if (o.from === 'library') source = { from: 'library' };
-        else if (o.from === 'tsv' || o.from === 'folder') {
-          if (!path) throw new UserError(`--from ${o.from} needs a ${o.from === 'tsv' ? 'file' : 'folder'}`);
-          source = { from: o.from, path };
-        } else throw new UserError(`--from must be tsv, folder or library, got '${o.from}'`);
+        if (from === 'library') source = { from: 'library' };
+        else if (from === 'tsv' || from === 'folder') {
+          if (!path) throw new UserError(`--from ${from} needs a ${from === 'tsv' ? 'file' : 'folder'}`);
+          if (from === 'tsv' && isDirectory(path))
+            throw new UserError(`${path} is a folder: a TSV dataset is a file (--from folder for a folder)`);
+          if (from === 'folder' && !isDirectory(path)) throw new UserError(`${path} is not a folder`);
+          source = { from, path };
+        } else throw new UserError(`--from must be tsv, folder or library, got '${from}'`);
         // Checked before the model loads: a typo costs nothing.
         if (!/\.(tsv|arrow|feather|ipc)$/i.test(o.out))
           throw new UserError(`--out must end in .tsv or .arrow, got ${o.out}`);
+        if (!isDirectory(dirname(resolve(o.out))))
+          throw new UserError(`--out: the folder ${dirname(resolve(o.out))} does not exist`);
         await withTuning(cmd, async (tuning) => {
           const r = await tuning.exportFeatures({
             source,
