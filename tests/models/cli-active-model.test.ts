@@ -34,3 +34,20 @@ test('a new library lists the demo model as the active one', async () => {
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('embed and tokenize use the active model once one is chosen', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lookbook-active-'));
+  try {
+    const demoIds = JSON.parse((await lookbook(dataDir, 'tokenize', 'a cat')).stdout) as { ids: number[] };
+    await lookbook(dataDir, 'models', 'import', '../shared/fixtures/clip-tiny-a/immich', '--id', 'tiny');
+    await lookbook(dataDir, 'models', 'use', 'tiny');
+    const ids = JSON.parse((await lookbook(dataDir, 'tokenize', 'a cat')).stdout) as { ids: number[] };
+    // CLIP's BPE ids (start, "a", "cat", end), not the demo tokenizer's.
+    assert.deepEqual(ids.ids, [49406, 320, 2368, 49407]);
+    assert.notDeepEqual(ids.ids, demoIds.ids);
+    const [line] = (await lookbook(dataDir, 'embed', '--text', 'a cat')).stdout.trim().split('\n');
+    assert.equal((JSON.parse(line!) as { embedding: number[] }).embedding.length, 64);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -9,6 +9,8 @@ import { preprocessImage } from '../../engine/preprocess.js';
 import { loadClipTokenizer } from '../../engine/tokenizer.js';
 import type { DeviceRequest } from '../../engine/types.js';
 import { resolveModelDir } from '../../models/resolve-model.js';
+import { resolveDataDir } from '../../library/data-dir.js';
+import { readSettings } from '../../library/settings.js';
 
 const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 
@@ -27,8 +29,13 @@ function dataDirOf(cmd: Command): string | undefined {
   return cmd.optsWithGlobals<{ dataDir?: string }>().dataDir;
 }
 
-async function openFolder(model: string, cmd: Command) {
-  const resolved = await resolveModelDir(model, dataDirOf(cmd));
+/** --model, else the library's active model (`lookbook models use`), else the demo model. */
+function modelOf(model: string | undefined, cmd: Command): string {
+  return model ?? readSettings(resolveDataDir(dataDirOf(cmd))).activeModel ?? 'demo';
+}
+
+async function openFolder(model: string | undefined, cmd: Command) {
+  const resolved = await resolveModelDir(modelOf(model, cmd), dataDirOf(cmd));
   return readModelFolder(resolved.dir, resolved.id);
 }
 
@@ -40,18 +47,25 @@ export function registerEngineCommands(program: Command): void {
   program
     .command('embed')
     .description('print L2-normalized CLIP embeddings, one JSON line per --text and --image')
-    .option('--model <folder|id>', 'a model folder, an installed model id, or demo', 'demo')
+    .option(
+      '--model <folder|id>',
+      'a model folder, an installed model id, or demo (default: the active model)',
+    )
     .option('--text <text>', 'a text to embed (repeatable)', collect, [])
     .option('--image <path>', 'an image file to embed (repeatable)', collect, [])
     .option('--device <device>', `where to run: ${DEVICES.join(', ')}`, 'auto')
     .action(
-      async (opts: { model: string; text: string[]; image: string[]; device: string }, cmd: Command) => {
+      async (opts: { model?: string; text: string[]; image: string[]; device: string }, cmd: Command) => {
         const device = parseDevice(opts.device);
         if (opts.text.length === 0 && opts.image.length === 0) {
           throw new UserError('nothing to embed: give at least one --text or --image', 'bad-argument');
         }
         const dataDir = dataDirOf(cmd);
-        const engine = await createClipEngine({ model: opts.model, device, ...(dataDir ? { dataDir } : {}) });
+        const engine = await createClipEngine({
+          model: modelOf(opts.model, cmd),
+          device,
+          ...(dataDir ? { dataDir } : {}),
+        });
         try {
           if (engine.device.fallbackReason)
             process.stderr.write(`lookbook: ${engine.device.fallbackReason}\n`);
@@ -76,8 +90,11 @@ export function registerEngineCommands(program: Command): void {
     .command('tokenize')
     .description("print the token ids the model's text tower receives, before padding")
     .argument('<text>', 'the text to tokenize')
-    .option('--model <folder|id>', 'a model folder, an installed model id, or demo', 'demo')
-    .action(async (text: string, opts: { model: string }, cmd: Command) => {
+    .option(
+      '--model <folder|id>',
+      'a model folder, an installed model id, or demo (default: the active model)',
+    )
+    .action(async (text: string, opts: { model?: string }, cmd: Command) => {
       const folder = await openFolder(opts.model, cmd);
       const tokenizer = await loadClipTokenizer(folder.tokenizerPath, {
         contextLength: folder.info.contextLength,
@@ -91,8 +108,11 @@ export function registerEngineCommands(program: Command): void {
     .description("write an image as the model's input tensor: float32 little-endian, shape 1×3×size×size")
     .argument('<image>', 'the image file')
     .requiredOption('--out <file>', 'where to write the tensor')
-    .option('--model <folder|id>', 'a model folder, an installed model id, or demo', 'demo')
-    .action(async (image: string, opts: { model: string; out: string }, cmd: Command) => {
+    .option(
+      '--model <folder|id>',
+      'a model folder, an installed model id, or demo (default: the active model)',
+    )
+    .action(async (image: string, opts: { model?: string; out: string }, cmd: Command) => {
       const folder = await openFolder(opts.model, cmd);
       const tensor = await preprocessImage(image, folder.info.preprocess);
       const bytes = Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength);
