@@ -34,8 +34,31 @@ function run(command, commandArgs) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+/**
+ * Electron 45 fetches its binary on first run rather than at `npm install`: do that first run here, so a
+ * machine with network gets the desktop app. Returns the reason when it fails (offline, blocked).
+ */
+function downloadElectron() {
+  process.stderr.write('lookbook: fetching the Electron binary (first run only)…\n');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
+  if (r.status === 0 && electronBinary()) return undefined;
+  const text = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
+  const reason = text.split('\n').find((l) => /error|ENOTFOUND|ECONN|EAI_AGAIN|fetch failed/i.test(l));
+  return (reason ?? (r.error ? String(r.error) : `exit code ${r.status}`)).trim();
+}
+
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const electron = process.env.LOOKBOOK_WEB === '1' ? undefined : electronBinary();
+const wantWeb = process.env.LOOKBOOK_WEB === '1';
+let electron = wantWeb ? undefined : electronBinary();
+let downloadFailure;
+if (!wantWeb && !electron && existsSync(join(root, 'node_modules', 'electron', 'install.js'))) {
+  downloadFailure = downloadElectron();
+  electron = electronBinary();
+}
 
 if (electron) {
   run(npm, ['run', '--silent', 'build:renderer']);
@@ -44,11 +67,13 @@ if (electron) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   process.stderr.write(
-    process.env.LOOKBOOK_WEB === '1'
+    wantWeb
       ? 'lookbook: LOOKBOOK_WEB=1: starting the web mode.\n'
-      : 'lookbook: Electron is not installed here (its binary could not be downloaded — no network, or\n' +
-          '  ELECTRON_SKIP_BINARY_DOWNLOAD was set). Starting the web mode instead: Lookbook opens in your browser.\n' +
-          '  To get the desktop app later: `node node_modules/electron/install.js` with network access.\n\n',
+      : `lookbook: the desktop app needs Electron's binary, which could not be downloaded${
+          downloadFailure ? ` (${downloadFailure})` : ''
+        }.\n` +
+          '  Starting the web mode instead: open the address below in your browser.\n' +
+          '  `npm start` tries the download again each time; it needs network access once.\n\n',
   );
   // `lookbook serve` builds the interface when dist/renderer is missing.
   const child = spawn(
