@@ -1,0 +1,53 @@
+// One benchmark phase in its own process, so that its peak memory (the kernel's RSS high-water mark)
+// and its onnxruntime threads belong to it alone. run-bench.ts starts it:
+//   node --import tsx bench/phase.ts <phase> <options-json> <result-file>
+import { writeFile } from 'node:fs/promises';
+import { measureIndexing, type IndexingBenchOptions } from './indexing-throughput.js';
+import { measureModelThroughput } from './model-throughput.js';
+import { measureQueryScale } from './query-phase.js';
+import { profileStages } from './stage-profile.js';
+import { peakRssMiB } from './stats.js';
+import { compareTextEncoding } from './text-encoding.js';
+import { createClipEngine } from '../main/engine/clip-engine.js';
+
+export type PhaseName = 'model' | 'indexing' | 'profile' | 'queries' | 'text';
+
+export async function runPhase(phase: PhaseName, options: Record<string, unknown>): Promise<unknown> {
+  switch (phase) {
+    case 'model':
+      return measureModelThroughput(options as Parameters<typeof measureModelThroughput>[0]);
+    case 'indexing':
+      return measureIndexing(options as unknown as IndexingBenchOptions);
+    case 'profile': {
+      const o = options as { model: string; photos: string[]; batch: number };
+      const engine = await createClipEngine({ model: o.model });
+      try {
+        return await profileStages(engine, o.photos, o.batch);
+      } finally {
+        await engine.close();
+      }
+    }
+    case 'queries':
+      return measureQueryScale(options as Parameters<typeof measureQueryScale>[0]);
+    case 'text':
+      return compareTextEncoding(options as Parameters<typeof compareTextEncoding>[0]);
+  }
+}
+
+async function main(): Promise<void> {
+  const [phase, json, resultFile] = process.argv.slice(2);
+  if (!phase || !json || !resultFile) throw new Error('usage: phase.ts <phase> <options-json> <result-file>');
+  const result = await runPhase(phase as PhaseName, JSON.parse(json) as Record<string, unknown>);
+  await writeFile(resultFile, JSON.stringify({ result, peakRssMiB: peakRssMiB() }));
+}
+
+if (process.argv[1]?.endsWith('phase.ts') || process.argv[1]?.endsWith('phase.js')) {
+  main().then(
+    // The inference worker and LanceDB keep handles open a moment after close: do not wait for them.
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,263 @@
+// npm run bench [-- --quick] [-- --sweep]: measures Lookbook on this machine and writes BENCHMARKS.md.
+// (1) model-only images/s, (2) end-to-end indexing images/s on 12-MP JPEGs through the real library,
+// (3) text-query latency at 10k and 100k photos, (4) peak memory; ratios from the same run.
+// Each phase runs in its own process (phase.ts) so that its peak RSS is its own.
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CLIP_PRESETS, clipParamCounts, visionMacsPerImage } from '../models/tools/random-clip.js';
+import { ensureBenchModel } from './bench-model.js';
+import type { IndexingBenchOptions, IndexingResult, IndexingSettings } from './indexing-throughput.js';
+import { describeMachine } from './machine.js';
+import type { ModelThroughput } from './model-throughput.js';
+import type { PhaseName } from './phase.js';
+import { BENCH_QUERIES } from './query-latency.js';
+import type { QueryScaleResult } from './query-phase.js';
+import { renderReport, throughputRatio, type BenchResults } from './report.js';
+import type { StageCost } from './stage-profile.js';
+import { ensureSyntheticPhotos } from './synthetic-photos.js';
+import type { TextEncodingComparison } from './text-encoding.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+interface Plan {
+  photos: number;
+  warmup: number;
+  modelRounds: number;
+  indexingRounds: number;
+  shrinkOff: boolean;
+  queryScales: number[];
+  queryRounds: number;
+  queries: readonly string[];
+}
+
+const FULL: Plan = {
+  photos: 48,
+  warmup: 8,
+  modelRounds: 4,
+  indexingRounds: 2,
+  shrinkOff: true,
+  queryScales: [10_000, 100_000],
+  queryRounds: 2,
+  queries: BENCH_QUERIES,
+};
+
+const QUICK: Plan = {
+  photos: 16,
+  warmup: 4,
+  modelRounds: 2,
+  indexingRounds: 1,
+  shrinkOff: false,
+  queryScales: [10_000],
+  queryRounds: 1,
+  queries: BENCH_QUERIES.slice(0, 10),
+};
+
+const SWEEP: { label: string; settings: IndexingSettings }[] = [
+  { label: 'decodeConcurrency 1', settings: { decodeConcurrency: 1 } },
+  { label: 'decodeConcurrency 4', settings: { decodeConcurrency: 4 } },
+  { label: 'sharp.concurrency(1)', settings: { sharpConcurrency: 1 } },
+  { label: 'onnxruntime threads 1', settings: { threads: 1 } },
+];
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** Runs one phase in a child process; returns its result and peak RSS. */
+async function phase<T>(
+  name: PhaseName,
+  options: object,
+  workDir: string,
+): Promise<{ result: T; peakRssMiB: number }> {
+  const resultFile = join(workDir, `result-${name}-${Date.now()}.json`);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'phase.ts'), name, JSON.stringify(options), resultFile],
+    { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT },
+  );
+  const code = await new Promise<number | null>((res, rej) => {
+    child.on('error', rej);
+    child.on('exit', res);
+  });
+  if (code !== 0) throw new Error(`bench phase '${name}' failed (exit code ${code})`);
+  const parsed = JSON.parse(await readFile(resultFile, 'utf8')) as { result: T; peakRssMiB: number };
+  await rm(resultFile, { force: true });
+  return parsed;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      sweep: { type: 'boolean' },
+      out: { type: 'string' },
+      report: { type: 'string' },
+      'render-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --out bench/out] [-- --report BENCHMARKS.md]',
+    );
+    return 0;
+  }
+  if (values['render-only']) {
+    // Rewrites the report from the last run's figures (after a change to report.ts), measuring nothing.
+    const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
+    const last = JSON.parse(await readFile(join(outDir, 'last-run.json'), 'utf8')) as BenchResults;
+    await writeFile(resolve(values.report ?? join(ROOT, 'BENCHMARKS.md')), renderReport(last));
+    return 0;
+  }
+  const started = performance.now();
+  const plan = values.quick ? QUICK : FULL;
+  const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
+  const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+  const workDir = join(outDir, 'work');
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  const machine = describeMachine();
+  log(`${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverage.join(' ')}`);
+
+  const preset = 'vit-b-32' as const;
+  const model = await ensureBenchModel(outDir, preset);
+  log(
+    model.generatedSeconds
+      ? `generated the model in ${model.generatedSeconds.toFixed(0)} s`
+      : 'model: cached',
+  );
+  const photoSet = await ensureSyntheticPhotos({
+    dir: join(outDir, 'photos'),
+    count: plan.photos + plan.warmup,
+  });
+  log(
+    `${photoSet.files.length} photos, ${(photoSet.bytes / photoSet.files.length / 1e6).toFixed(1)} MB each` +
+      (photoSet.generatedSeconds ? ` (generated in ${photoSet.generatedSeconds.toFixed(0)} s)` : ' (cached)'),
+  );
+  const warmup = photoSet.files.slice(0, plan.warmup);
+  const measured = photoSet.files.slice(plan.warmup);
+  const peakRss: Record<string, number> = {};
+
+  const modelOnly: ModelThroughput[] = [];
+  const runModel = async () => {
+    const r = await phase<ModelThroughput>(
+      'model',
+      { model: model.dir, photos: measured.slice(0, 4), batch: 16, rounds: plan.modelRounds },
+      workDir,
+    );
+    modelOnly.push(r.result);
+    peakRss['model only'] = Math.max(peakRss['model only'] ?? 0, r.peakRssMiB);
+    log(`model only: ${r.result.imagesPerSecond.toFixed(2)} images/s`);
+  };
+  const runIndexing = async (label: string, settings: IndexingSettings, rounds = plan.indexingRounds) => {
+    const options: IndexingBenchOptions = {
+      model: model.dir,
+      photos: measured,
+      warmup,
+      workDir: join(workDir, 'indexing'),
+      rounds,
+      settings,
+    };
+    const r = await phase<IndexingResult>('indexing', options, workDir);
+    peakRss[`indexing (${label})`] = r.peakRssMiB;
+    log(`indexing, ${label}: ${r.result.imagesPerSecond.toFixed(2)} images/s`);
+    return r.result;
+  };
+
+  await runModel();
+  const shrinkOn = await runIndexing('shrink-on-load on', {});
+  const shrinkOff = plan.shrinkOff
+    ? await runIndexing('shrink-on-load off', { shrinkOnLoad: false })
+    : undefined;
+  await runModel();
+  const sweep: BenchResults['sweep'] = [];
+  if (values.sweep) {
+    for (const s of SWEEP) sweep.push({ label: s.label, result: await runIndexing(s.label, s.settings, 1) });
+  }
+  const profile = await phase<StageCost[]>(
+    'profile',
+    { model: model.dir, photos: measured.slice(0, 5), batch: 16 },
+    workDir,
+  );
+  peakRss['stage profile'] = profile.peakRssMiB;
+  log('stage profile done');
+
+  const text = await phase<TextEncodingComparison>(
+    'text',
+    { model: model.dir, queries: plan.queries, rounds: plan.queryRounds },
+    workDir,
+  );
+  log(
+    `query encoding: dynamic ${text.result.dynamic.p50.toFixed(1)} ms, padded ${text.result.padded.p50.toFixed(1)} ms`,
+  );
+
+  const queries: QueryScaleResult[] = [];
+  for (const photos of plan.queryScales) {
+    const r = await phase<QueryScaleResult>(
+      'queries',
+      {
+        model: model.dir,
+        photos,
+        rounds: plan.queryRounds,
+        cacheDir: join(outDir, 'libraries'),
+        queries: plan.queries,
+      },
+      workDir,
+    );
+    queries.push(r.result);
+    peakRss[`queries, ${photos.toLocaleString('en')} photos`] = r.peakRssMiB;
+    const q = r.result.libraryUses === 'indexed' && r.result.indexed ? r.result.indexed : r.result.flat;
+    log(`queries at ${photos}: p50 ${q.search.p50.toFixed(1)} ms, p95 ${q.search.p95.toFixed(1)} ms`);
+  }
+
+  const presetInfo = CLIP_PRESETS[preset];
+  const counts = clipParamCounts(presetInfo);
+  const [a, b, c] = loadavg();
+  const results: BenchResults = {
+    quick: Boolean(values.quick),
+    command: `npm run bench${values.quick ? ' -- --quick' : ''}${values.sweep ? ' -- --sweep' : ''}`,
+    machine,
+    loadAverageAtEnd: [a!, b!, c!].map((x) => Math.round(x * 100) / 100) as [number, number, number],
+    totalSeconds: (performance.now() - started) / 1000,
+    model: {
+      preset,
+      dir: relative(ROOT, model.dir) || model.dir,
+      visionParams: counts.vision,
+      textParams: counts.text,
+      visionGflops: (2 * visionMacsPerImage(presetInfo)) / 1e9,
+    },
+    photos: {
+      count: photoSet.files.length,
+      width: photoSet.width,
+      height: photoSet.height,
+      meanMB: photoSet.bytes / photoSet.files.length / 1e6,
+    },
+    modelOnly,
+    indexing: { shrinkOn, ...(shrinkOff ? { shrinkOff } : {}) },
+    sweep,
+    profile: profile.result,
+    queries,
+    text: text.result,
+    peakRss,
+  };
+  await writeFile(reportPath, renderReport(results));
+  await writeFile(join(outDir, 'last-run.json'), JSON.stringify(results, null, 2));
+  await rm(workDir, { recursive: true, force: true });
+  log(
+    `end-to-end / model-only: ${(throughputRatio(results) * 100).toFixed(0)}%; wrote ${relative(process.cwd(), reportPath)} ` +
+      `in ${results.totalSeconds.toFixed(0)} s`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  },
+);
