@@ -4,7 +4,7 @@
 import { resolveModelDir } from '../models/resolve-model.js';
 import { startInferenceWorker } from './inference-client.js';
 import { readModelFolder } from './model-folder.js';
-import { preprocessImage } from './preprocess.js';
+import { preprocessImage, preprocessPixels } from './preprocess.js';
 import { DECODERS, formatFromExtension } from '../media/formats.js';
 import { openImageInput } from '../media/decode.js';
 import type { PreprocessOptions } from './preprocess.js';
@@ -38,6 +38,7 @@ export async function createClipEngine(
     device: options.device ?? 'auto',
     padId: folder.padId,
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
     ...(internals.forceProvider ? { forceProvider: internals.forceProvider } : {}),
   });
   const { size } = model.preprocess;
@@ -63,6 +64,7 @@ export async function createClipEngine(
     async preprocess(input) {
       return preprocessImage(await readableBySharp(input), model.preprocess, internals.preprocess);
     },
+    preprocessPixels: (pixels) => preprocessPixels(pixels, model.preprocess),
     async embedImageTensors(tensors) {
       const out: Float32Array[] = [];
       for (let i = 0; i < tensors.length; i += IMAGE_BATCH) {

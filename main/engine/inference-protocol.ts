@@ -7,6 +7,7 @@ export interface WorkerInit {
   visionModelPath: string;
   device: DeviceRequest;
   threads?: number;
+  spinWait?: boolean;
   padId: number;
   forceProvider?: ExecutionProvider;
 }

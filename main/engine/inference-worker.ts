@@ -28,6 +28,7 @@ async function main() {
       visionModelPath: init.visionModelPath,
       device: init.device,
       ...(init.threads ? { threads: init.threads } : {}),
+      ...(init.spinWait !== undefined ? { spinWait: init.spinWait } : {}),
       ...(init.forceProvider ? { forceProvider: init.forceProvider } : {}),
     });
   } catch (e) {

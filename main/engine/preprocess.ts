@@ -3,7 +3,7 @@
 // RGB/255, per-channel normalization, CHW float32. The goldens in tests/engine check it.
 import sharp from 'sharp';
 import { UserError } from '../errors.js';
-import type { ImageTensor, PreprocessConfig } from './types.js';
+import type { ImagePixels, ImageTensor, PreprocessConfig } from './types.js';
 
 export interface PreprocessOptions {
   /**
@@ -84,6 +84,36 @@ export async function preprocessImage(
     return toTensor(data, info.channels, cfg);
   } catch (e) {
     throw imageError(label, e);
+  }
+}
+
+/**
+ * Already-decoded upright pixels → the tensor. The resize plan follows the image's own size
+ * (`sourceWidth`/`sourceHeight` when the pixels were decoded smaller), so pixels from a shrink-on-load
+ * decode land on exactly the crop that preprocessing the file would: the same as `preprocessImage` with
+ * shrink-on-load, one decode fewer.
+ */
+export async function preprocessPixels(pixels: ImagePixels, cfg: PreprocessConfig): Promise<ImageTensor> {
+  const { width, height, channels } = pixels;
+  const plan = planResize(pixels.sourceWidth ?? width, pixels.sourceHeight ?? height, cfg);
+  try {
+    let pipeline = sharp(pixels.data, { raw: { width, height, channels } });
+    // Pixels already at the plan's size (the decode did the resize) need only the crop.
+    if (width !== plan.width || height !== plan.height) {
+      pipeline = pipeline.resize(plan.width, plan.height, {
+        fit: 'fill',
+        kernel: cfg.interpolation === 'bilinear' ? 'linear' : 'cubic',
+      });
+    }
+    const { data, info } = await pipeline
+      .flatten({ background: WHITE })
+      .extract({ left: plan.left, top: plan.top, width: cfg.size, height: cfg.size })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return toTensor(data, info.channels, cfg);
+  } catch (e) {
+    throw imageError('image pixels', e);
   }
 }
 

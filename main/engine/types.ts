@@ -45,6 +45,21 @@ export interface ModelInfo {
 /** One image ready for the vision tower: float32 CHW, already normalized. */
 export type ImageTensor = Float32Array;
 
+/**
+ * Decoded, upright 8-bit pixels (HWC, 1–4 channels, sRGB), e.g. from the one decode the indexer shares
+ * between the thumbnail and the model. May be smaller than the image (a JPEG decoded with shrink-on-load):
+ * `sourceWidth`/`sourceHeight` then give the image's own upright size, which the resize plan follows so
+ * the tensor matches preprocessing the file itself.
+ */
+export interface ImagePixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  sourceWidth?: number;
+  sourceHeight?: number;
+}
+
 export interface ClipEngine {
   readonly model: ModelInfo;
   readonly device: DeviceInfo;
@@ -54,6 +69,8 @@ export interface ClipEngine {
   embedTexts(texts: string[]): Promise<Float32Array[]>;
   /** Decode + preprocess one image file or buffer (EXIF orientation, resize, crop, normalize). */
   preprocess(input: string | Buffer): Promise<ImageTensor>;
+  /** Preprocess already-decoded pixels (resize, crop, normalize), at least the model's size on the short side. */
+  preprocessPixels(pixels: ImagePixels): Promise<ImageTensor>;
   /** L2-normalized image embeddings for preprocessed tensors, batched for the model. */
   embedImageTensors(tensors: ImageTensor[]): Promise<Float32Array[]>;
   /** Convenience: preprocess + embed. */
@@ -67,6 +84,12 @@ export interface EngineOptions {
   device?: DeviceRequest;
   /** Intra-op threads for onnxruntime (indexing leaves room for the rest of the machine). */
   threads?: number;
+  /**
+   * Let the vision tower's idle onnxruntime threads spin-wait for work (default false). Spinning shaves
+   * a little latency per operator but burns a core whenever the model waits, which while indexing (photos
+   * decode beside inference) takes CPU from the decoders. The text tower always spins: query latency.
+   */
+  spinWait?: boolean;
   /** The data directory (where the demo model is generated and downloaded models live). */
   dataDir?: string;
 }

@@ -1,17 +1,20 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planResize } from '../engine/preprocess.js';
 import type { ClipEngine, ImageTensor } from '../engine/types.js';
 import { describeError } from '../errors.js';
 import { formatFromExtension } from '../media/formats.js';
+import type { ModelInputNeed } from '../media/index-read.js';
 import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
 import { AsyncQueue, createSerializer, type Gate } from './async-queue.js';
 import type { MediaPort } from './media-port.js';
 import type { ScannedFile } from './scanner.js';
 import type { IndexingFailure, IndexingProgress, IndexStats } from './types.js';
 
-// The indexing pipeline. Decoders (hash, metadata, thumbnail, preprocess) run `decodeConcurrency` files
-// at a time and feed a bounded queue; one consumer takes batches from it to the model, so decoding the
-// next images overlaps inference of the current batch and the model never waits for a single file.
+// The indexing pipeline. Decoders (hash, then one decode per photo for its metadata, thumbnail and model
+// input) run `decodeConcurrency` files at a time and feed a bounded queue; one consumer takes batches
+// from it to the model, so decoding the next images overlaps inference of the current batch and the model
+// never waits for a single file.
 // Writes go vectors → contents → files, one at a time: a crash between them leaves at worst a content
 // no file refers to (dropped later), never a file pointing at nothing; a file row is only written once
 // its photo is complete, so a killed run redoes exactly the files without a row. mergeInsert on the
@@ -137,6 +140,10 @@ export async function indexFiles(
   let done = 0;
   let currentPath: string | undefined;
   const dim = ctx.engine.model.embedDim;
+  const cfg = ctx.engine.model.preprocess;
+  const modelNeed: ModelInputNeed = {
+    resizeTo: (width, height) => planResize(width, height, cfg),
+  };
 
   const progress = (phase: IndexingProgress['phase'] = 'indexing'): IndexingProgress => {
     const seconds = (Date.now() - started) / 1000;
@@ -226,28 +233,26 @@ export async function indexFiles(
     };
     inFlight.set(contentId, item);
     try {
-      if (!known.contents.has(contentId)) {
-        const facts = await ctx.media.readMetadata(file.path);
-        let thumbnail = true;
-        try {
-          const out = thumbnailFile(ctx.thumbnailsDir, contentId);
-          await mkdir(dirname(out), { recursive: true });
-          await ctx.media.makeThumbnail(file.path, out);
-        } catch {
-          // A photo without a thumbnail is still searchable; the UI falls back to the full image.
-          thumbnail = false;
-        }
+      // One header probe and one decode give the facts, the thumbnail and the model's pixels.
+      const needContent = !known.contents.has(contentId);
+      const read = await ctx.media.readForIndex(file.path, {
+        facts: needContent,
+        model: modelNeed,
+        ...(needContent ? { thumbnailOut: thumbnailFile(ctx.thumbnailsDir, contentId) } : {}),
+      });
+      if (needContent && read.facts) {
+        const facts = read.facts;
         item.content = {
           contentId,
           ...facts,
           takenAt: facts.takenAt ?? file.mtimeMs,
           takenAtSource: facts.takenAt !== null ? 'exif' : 'file',
           size: file.size,
-          thumbnail,
+          thumbnail: read.thumbnail,
           addedAt: Date.now(),
         };
       }
-      item.tensor = await ctx.engine.preprocess(await ctx.media.imageInput(file.path));
+      item.tensor = await ctx.engine.preprocessPixels(read.pixels);
     } catch (e) {
       inFlight.delete(contentId);
       // Copies waiting on this content fail the same way (same bytes).

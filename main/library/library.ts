@@ -45,7 +45,7 @@ export interface LibraryOptions {
   device?: DeviceRequest;
   /** onnxruntime intra-op threads (default: settings.indexThreads, else the engine's choice). */
   threads?: number;
-  /** Files decoded at once (default: settings.decodeConcurrency, else min(4, cores)). */
+  /** Files decoded at once (default: settings.decodeConcurrency, else 4; 2 on one core). */
   decodeConcurrency?: number;
   /** Images per model call (default 16). */
   batchSize?: number;
@@ -181,8 +181,10 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
 
   const media = options.media ?? createMediaPort();
   const thumbnailsDir = join(dataDir, 'thumbnails');
+  // Four files in flight even on 2 cores: each decode waits on file reads and on sharp's thread pool, and
+  // with two the model sometimes found its queue empty (bench: +9% images/s, less CPU per photo).
   const decodeConcurrency =
-    options.decodeConcurrency ?? settings.decodeConcurrency ?? Math.max(2, Math.min(4, cpus().length));
+    options.decodeConcurrency ?? settings.decodeConcurrency ?? (cpus().length > 1 ? 4 : 2);
   const batchSize = options.batchSize ?? 16;
   const annThreshold = options.annThreshold ?? 50_000;
   const orphanGraceMs = (options.orphanGraceSeconds ?? 60) * 1000;

@@ -1,6 +1,8 @@
+import type { ImagePixels } from '../engine/types.js';
 import { contentId } from '../media/content-id.js';
 import { openImageInput } from '../media/decode.js';
-import { readMetadata } from '../media/metadata.js';
+import { readForIndex, type ModelInputNeed } from '../media/index-read.js';
+import { readMetadata, type PhotoMetadata } from '../media/metadata.js';
 import { makeThumbnail } from '../media/thumbnail.js';
 
 // What the indexer needs from main/media, in one narrow interface so the pipeline reads without the
@@ -30,27 +32,45 @@ export interface MediaPort {
    * BMP, PNM, RAW previews). Applies the media module's safety limits (decompression bombs).
    */
   imageInput(path: string): Promise<string | Buffer>;
+  /**
+   * What indexing needs from one photo, decoding it once: the facts (when `facts`), the thumbnail (when
+   * `thumbnailOut`; `thumbnail` false if only writing it failed) and upright pixels for the engine's
+   * `preprocessPixels`. Throws a MediaError when the photo cannot be read.
+   */
+  readForIndex(
+    path: string,
+    options: { facts: boolean; thumbnailOut?: string; model: ModelInputNeed },
+  ): Promise<{ facts: MediaFacts | null; thumbnail: boolean; pixels: ImagePixels }>;
+}
+
+function toFacts(m: PhotoMetadata): MediaFacts {
+  return {
+    width: m.width,
+    height: m.height,
+    takenAt: m.takenAtSource === 'exif' ? m.takenAt.getTime() : null,
+    cameraMake: m.cameraMake,
+    cameraModel: m.cameraModel,
+    latitude: m.gps?.lat ?? null,
+    longitude: m.gps?.lon ?? null,
+    format: m.format,
+  };
 }
 
 export function createMediaPort(): MediaPort {
   return {
     contentId,
-    async readMetadata(path) {
-      const m = await readMetadata(path);
-      return {
-        width: m.width,
-        height: m.height,
-        takenAt: m.takenAtSource === 'exif' ? m.takenAt.getTime() : null,
-        cameraMake: m.cameraMake,
-        cameraModel: m.cameraModel,
-        latitude: m.gps?.lat ?? null,
-        longitude: m.gps?.lon ?? null,
-        format: m.format,
-      };
-    },
+    readMetadata: async (path) => toFacts(await readMetadata(path)),
     imageInput: (path) => openImageInput(path),
     async makeThumbnail(path, outPath) {
       await makeThumbnail(path, outPath);
+    },
+    async readForIndex(path, options) {
+      const r = await readForIndex(path, {
+        model: options.model,
+        metadata: options.facts,
+        ...(options.thumbnailOut !== undefined ? { thumbnailOut: options.thumbnailOut } : {}),
+      });
+      return { facts: r.metadata && toFacts(r.metadata), thumbnail: r.thumbnail, pixels: r.pixels };
     },
   };
 }

@@ -311,3 +311,50 @@ export async function decodePixels(
     throw asMediaError(e, path);
   }
 }
+
+/** Upright 8-bit sRGB pixels (HWC), possibly decoded smaller than the image. */
+export interface DecodedPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  /** The image's own upright size (the pixels are smaller when decoded scaled). */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/**
+ * Decodes a loaded image once, upright, resized to `width`×`height` in the same libvips pipeline, so a
+ * JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers the size (shrink-on-load) and no
+ * full-size copy of the pixels is ever held. Alpha is kept; colour becomes 8-bit sRGB.
+ */
+export async function decodeResized(
+  image: LoadedImage,
+  size: { width: number; height: number },
+  kernel: 'lanczos3' | 'cubic' | 'linear' = 'lanczos3',
+  opts: OpenOptions & { fastShrinkOnLoad?: boolean } = {},
+): Promise<DecodedPixels> {
+  try {
+    let pipeline = toSharp(image, opts);
+    if (size.width !== image.width || size.height !== image.height)
+      pipeline = pipeline.resize(size.width, size.height, {
+        fit: 'fill',
+        kernel,
+        fastShrinkOnLoad: opts.fastShrinkOnLoad ?? true,
+      });
+    const { data, info } = await pipeline
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      data,
+      width: info.width,
+      height: info.height,
+      channels: info.channels as DecodedPixels['channels'],
+      sourceWidth: image.width,
+      sourceHeight: image.height,
+    };
+  } catch (e) {
+    throw asMediaError(e, image.path);
+  }
+}

@@ -13,15 +13,18 @@ export {
   DEFAULT_MAX_PIXELS,
   asMediaError,
   decodePixels,
+  decodeResized,
   loadImage,
   openImage,
   openImageInput,
   probeImage,
   toSharp,
 } from './decode.js';
-export type { ImageProbe, LoadedImage, OpenOptions } from './decode.js';
-export { readMetadata } from './metadata.js';
+export type { DecodedPixels, ImageProbe, LoadedImage, OpenOptions } from './decode.js';
+export { metadataOfProbed, readMetadata } from './metadata.js';
 export type { PhotoMetadata } from './metadata.js';
-export { makeThumbnail, thumbnailSize } from './thumbnail.js';
+export { makeThumbnail, makeThumbnailFromPixels, thumbnailSize } from './thumbnail.js';
+export { readForIndex, sharedDecodeSize } from './index-read.js';
+export type { IndexRead, IndexReadOptions, ModelInputNeed } from './index-read.js';
 export type { Thumbnail } from './thumbnail.js';
 export { contentId } from './content-id.js';

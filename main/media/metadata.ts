@@ -1,6 +1,6 @@
 import exifr from 'exifr';
 import { asMediaError, probeImage } from './decode.js';
-import type { OpenOptions } from './decode.js';
+import type { ImageProbe, OpenOptions } from './decode.js';
 import type { PhotoFormat } from './formats.js';
 import { statFile } from './read-file.js';
 
@@ -93,7 +93,12 @@ function gpsOf(tags: ExifTags): PhotoMetadata['gps'] {
 
 /** Size, capture time, camera and location of a photo. Throws a MediaError when it is not a readable photo. */
 export async function readMetadata(path: string, opts: OpenOptions = {}): Promise<PhotoMetadata> {
-  const image = await probeImage(path, opts);
+  return metadataOfProbed(await probeImage(path, opts));
+}
+
+/** `readMetadata` for an image already probed (or loaded): reads the EXIF block, not the headers again. */
+export async function metadataOfProbed(image: ImageProbe): Promise<PhotoMetadata> {
+  const { path } = image;
   const file = await statFile(path);
   // Formats without EXIF (BMP, PNM, GIF) or broken EXIF blocks still have a size and a file date.
   let tags: ExifTags = {};

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { asMediaError, loadImage, toSharp } from './decode.js';
-import type { OpenOptions } from './decode.js';
+import type { DecodedPixels, OpenOptions } from './decode.js';
 import { fsErrorToMediaError } from './errors.js';
 
 export interface Thumbnail {
@@ -29,11 +31,7 @@ export function thumbnailSize(
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/**
- * Writes a WebP thumbnail of any supported photo, upright, without metadata (no GPS leaks into caches).
- * Written to a temporary name in the same folder and renamed, so readers never see half a file and a
- * failure leaves any earlier thumbnail in place.
- */
+/** Writes a WebP thumbnail of any supported photo, upright, without metadata (no GPS leaks into caches). */
 export async function makeThumbnail(
   path: string,
   outFile: string,
@@ -42,6 +40,32 @@ export async function makeThumbnail(
 ): Promise<Thumbnail> {
   const image = await loadImage(path, opts);
   const target = thumbnailSize(image.width, image.height, size);
+  return writeWebp(toSharp(image, opts).resize(target.width, target.height, { fit: 'fill' }), outFile, path);
+}
+
+/**
+ * The same thumbnail from pixels already decoded upright (the indexer's one decode per photo), at the
+ * size the image itself would give (`source*` when the pixels are a shrink-on-load decode).
+ */
+export async function makeThumbnailFromPixels(
+  pixels: DecodedPixels,
+  outFile: string,
+  size = 256,
+  label = outFile,
+): Promise<Thumbnail> {
+  const { data, width, height, channels } = pixels;
+  const target = thumbnailSize(pixels.sourceWidth ?? width, pixels.sourceHeight ?? height, size);
+  let pipeline = sharp(data, { raw: { width, height, channels } });
+  if (target.width !== width || target.height !== height)
+    pipeline = pipeline.resize(target.width, target.height, { fit: 'fill' });
+  return writeWebp(pipeline, outFile, label);
+}
+
+/**
+ * Written to a temporary name in the same folder and renamed, so readers never see half a file and a
+ * failure leaves any earlier thumbnail in place.
+ */
+async function writeWebp(pipeline: Sharp, outFile: string, path: string): Promise<Thumbnail> {
   const dir = dirname(outFile);
   const tmp = join(dir, `.${basename(outFile)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -50,10 +74,7 @@ export async function makeThumbnail(
     throw fsErrorToMediaError(e, outFile);
   }
   try {
-    const info = await toSharp(image, opts)
-      .resize(target.width, target.height, { fit: 'fill' })
-      .webp({ quality: 80, effort: 4 })
-      .toFile(tmp);
+    const info = await pipeline.webp({ quality: 80, effort: 4 }).toFile(tmp);
     await rename(tmp, outFile);
     const { size: bytes } = await stat(outFile);
     return { path: outFile, width: info.width, height: info.height, bytes };
