@@ -37,16 +37,18 @@ export interface CutoffStats {
   robustStd: number;
 }
 
-function median(sorted: readonly number[]): number {
+function median(sorted: ArrayLike<number>): number {
   if (sorted.length === 0) return 0;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function scoreStats(scores: readonly number[]): CutoffStats {
-  const sorted = [...scores].sort((a, b) => a - b);
+export function scoreStats(scores: ArrayLike<number>): CutoffStats {
+  // Typed-array sorts are numeric and several times faster than Array#sort with a comparator: this runs
+  // on every search, over thousands of sampled scores.
+  const sorted = Float64Array.from(scores).sort();
   const m = median(sorted);
-  const deviations = sorted.map((s) => Math.abs(s - m)).sort((a, b) => a - b);
+  const deviations = sorted.map((s) => Math.abs(s - m)).sort();
   return { median: m, robustStd: 1.4826 * median(deviations) };
 }
 

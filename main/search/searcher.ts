@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import type { ClipEngine } from '../engine/types.js';
-import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
+import type { ContentRow, FileRow, LibraryStore, VectorHit } from '../store/library-store.js';
 import type {
   Photo,
   SearchOptions,
@@ -33,6 +33,10 @@ export interface SearcherDeps {
 export const DEFAULT_LIMIT = 50;
 /** Candidates fetched from the vector index before the cut-off, joins and sorting. */
 export const MAX_CANDIDATES = 2000;
+/** Extra candidates an `all` page fetches past its end (see search). */
+const TIE_MARGIN = 16;
+/** Candidates a relevance-ordered search fetches first (widened to MAX_CANDIDATES when all are kept). */
+export const FIRST_CANDIDATES = 500;
 /** Candidates re-scored exactly when an image-side adapter is active (relevance order). */
 export const RESCORED_CANDIDATES = 300;
 /** Vectors sampled to measure a query's score distribution (all of them in libraries up to this size). */
@@ -48,7 +52,14 @@ export function parseDate(value: string | number | undefined, what: string): num
 }
 
 export function photoFromRows(content: ContentRow, files: FileRow[]): Photo {
-  const paths = files.map((f) => f.path).sort();
+  return photoFromPaths(
+    content,
+    files.map((f) => f.path),
+  );
+}
+
+export function photoFromPaths(content: ContentRow, unsortedPaths: readonly string[]): Photo {
+  const paths = [...unsortedPaths].sort();
   return {
     contentId: content.contentId,
     path: paths[0] ?? '',
@@ -82,7 +93,9 @@ export interface Searcher {
 }
 
 export function createSearcher(deps: SearcherDeps): Searcher {
-  let sampleCache: { key: string; generation: number; vectors: Float32Array[] } | undefined;
+  let sampleCache:
+    | { key: string; generation: number; vectors: Float32Array[]; matrix: Float32Array; dim: number }
+    | undefined;
 
   function imageTransformed(key: string, vs: Float32Array[]): Float32Array[] {
     const t = deps.vectorTransform(key);
@@ -91,17 +104,48 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     return vs;
   }
 
-  async function sample(key: string): Promise<Float32Array[]> {
+  async function loadSample(key: string): Promise<NonNullable<typeof sampleCache>> {
     const generation = deps.generation();
-    if (sampleCache && sampleCache.key === key && sampleCache.generation === generation)
-      return sampleCache.vectors;
+    if (sampleCache && sampleCache.key === key && sampleCache.generation === generation) return sampleCache;
     const rows = await deps.store.scanVectors(key, SAMPLE_SIZE);
     const vectors = imageTransformed(
       key,
       rows.map((r) => r.vector),
     );
-    sampleCache = { key, generation, vectors };
-    return vectors;
+    // One contiguous matrix: scoring the sample runs on every search.
+    const dim = vectors[0]?.length ?? 0;
+    const matrix = new Float32Array(vectors.length * dim);
+    vectors.forEach((v, i) => matrix.set(v, i * dim));
+    sampleCache = { key, generation, vectors, matrix, dim };
+    return sampleCache;
+  }
+
+  /** The query's score against every sampled vector. */
+  async function sampleScores(key: string, query: Float32Array): Promise<Float64Array> {
+    const { matrix, dim } = await loadSample(key);
+    const n = dim > 0 ? matrix.length / dim : 0;
+    const out = new Float64Array(n);
+    if (query.length !== dim) {
+      // A sample of another width cannot be scored (the dot would read past each row): fall back.
+      (await loadSample(key)).vectors.forEach((v, i) => (out[i] = dot(query, v)));
+      return out;
+    }
+    for (let i = 0, base = 0; i < n; i++, base += dim) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let j = 0;
+      for (; j + 3 < dim; j += 4) {
+        s0 += query[j]! * matrix[base + j]!;
+        s1 += query[j + 1]! * matrix[base + j + 1]!;
+        s2 += query[j + 2]! * matrix[base + j + 2]!;
+        s3 += query[j + 3]! * matrix[base + j + 3]!;
+      }
+      for (; j < dim; j++) s0 += query[j]! * matrix[base + j]!;
+      out[i] = s0 + s1 + s2 + s3;
+    }
+    return out;
   }
 
   async function queryVector(query: SearchQuery): Promise<{ key: string; vector: Float32Array }> {
@@ -163,20 +207,18 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     scored: { contentId: string; score: number | null }[],
     folder: string | undefined,
   ): Promise<SearchResult[]> {
-    const ids = scored.map((s) => s.contentId);
-    const files = (await deps.store.filesForContents(ids)).filter(
-      (f) => f.status === 'indexed' && (!folder || underFolder(f.path, folder)),
+    const indexed = await deps.store.indexedPaths();
+    const contents = new Map(
+      (await deps.store.getContents(scored.map((s) => s.contentId))).map((c) => [c.contentId, c]),
     );
-    const byContent = new Map<string, FileRow[]>();
-    for (const f of files) byContent.set(f.contentId!, [...(byContent.get(f.contentId!) ?? []), f]);
-    const contents = new Map((await deps.store.getContents(ids)).map((c) => [c.contentId, c]));
     const out: SearchResult[] = [];
     for (const s of scored) {
       const c = contents.get(s.contentId);
-      const fs = byContent.get(s.contentId);
+      const all = indexed.get(s.contentId);
+      const paths = folder ? all?.filter((p) => underFolder(p, folder)) : all;
       // A content no file refers to any more (moved away, deleted, not yet collected) is not a result.
-      if (!c || !fs || fs.length === 0) continue;
-      out.push({ ...photoFromRows(c, fs), score: s.score });
+      if (!c || !paths || paths.length === 0) continue;
+      out.push({ ...photoFromPaths(c, paths), score: s.score });
     }
     return out;
   }
@@ -230,74 +272,152 @@ export function createSearcher(deps: SearcherDeps): Searcher {
       if (id) exclude.add(id);
     }
     const transform = deps.vectorTransform(key);
-    const sorted = options.sort && options.sort !== 'relevance';
+    const sorted = Boolean(options.sort && options.sort !== 'relevance');
     const total = allowed ? allowed.size : await deps.store.countVectors(key);
-    const want =
+    // `all` pages fetch what the page needs and a margin: results of equal score at the edge of a fetch
+    // come back in no set order, so the margin lets the page see the whole tie and order it by path.
+    const wide =
       options.all && !sorted
-        ? offset + limit + exclude.size
+        ? offset + limit + exclude.size + TIE_MARGIN
         : Math.max(MAX_CANDIDATES, options.all ? total : 0);
+    const imageSide = Boolean(transform?.image || transform?.images);
+    // A relevance-ordered page needs the best candidates only, and the cut-off usually keeps fewer than
+    // FIRST_CANDIDATES: the search widens to all MAX_CANDIDATES only when it keeps every one of them.
+    // (Candidates cost time twice: the ANN re-ranking reads each one's vector.)
+    const narrow =
+      sorted || options.all || imageSide
+        ? wide
+        : Math.min(wide, Math.max(FIRST_CANDIDATES, offset + limit + exclude.size));
+
+    let hits: VectorHit[] = [];
+    let cutoff: number | null = null;
+    let stats: CutoffStats | undefined;
+    for (let want = narrow; ; want = wide) {
+      const fetching = candidates(key, vector, want, allowed, options, exclude.size);
+      // Scoring the sample (a few ms of JavaScript) runs while LanceDB searches on its own threads.
+      stats ??= options.all ? undefined : scoreStats(await sampleScores(key, vector));
+      const fetched = await fetching;
+      hits = fetched.hits.filter((h) => !exclude.has(h.contentId));
+      cutoff = null;
+      if (stats && hits.length > 0) {
+        const kept = await applyCutoff(key, vector, hits, allowed, exclude, stats);
+        cutoff = kept.cutoff;
+        if (want < wide && fetched.raw >= want && kept.hits.length === hits.length) continue;
+        hits = kept.hits;
+      }
+      break;
+    }
+
+    // Only photos that an indexed file still refers to are results (a content whose files were moved
+    // away or deleted lingers until it is collected).
+    const live = await deps.store.indexedPaths();
+    hits = hits.filter((h) => live.has(h.contentId));
+    const count = (n: number) => (options.all && !sorted ? Math.max(total - exclude.size, n) : n);
+    if (sorted) {
+      // Date order needs every kept result's date: join them all.
+      const results = await join(hits, options.folder);
+      sortResults(results, options.sort);
+      return {
+        total: count(results.length),
+        offset,
+        items: results.slice(offset, offset + limit),
+        model: key,
+        cutoff,
+      };
+    }
+    // Relevance order: join only the page. Results of equal score are ordered by path, so the page is
+    // widened over ties at its edges before the join, and cut back after sorting.
+    hits.sort((a, b) => b.score - a.score);
+    let start = Math.min(offset, hits.length);
+    let end = Math.min(offset + limit, hits.length);
+    while (start > 0 && start < hits.length && hits[start - 1]!.score === hits[start]!.score) start--;
+    while (end > start && end < hits.length && hits[end]!.score === hits[end - 1]!.score) end++;
+    const page = await join(hits.slice(start, end), options.folder);
+    sortResults(page, options.sort);
+    // A content row missing from the join (written after its file row, mid-index) is not a result.
+    const missing = end - start - page.length;
+    return {
+      total: count(hits.length - missing),
+      offset,
+      items: page.slice(offset - start, offset - start + limit),
+      model: key,
+      cutoff,
+    };
+  }
+
+  /**
+   * The `want` nearest candidates (with an image-side adapter, re-scored exactly), best first; `raw` is
+   * how many the vector search returned, to tell a short library from a full fetch.
+   */
+  async function candidates(
+    key: string,
+    vector: Float32Array,
+    want: number,
+    allowed: Set<string> | undefined,
+    options: SearchOptions,
+    excluded: number,
+  ): Promise<{ hits: VectorHit[]; raw: number }> {
+    const transform = deps.vectorTransform(key);
+    const sorted = options.sort && options.sort !== 'relevance';
+    const offset = Math.max(0, options.offset ?? 0);
+    const limit = Math.max(0, options.limit ?? DEFAULT_LIMIT);
     const imageSide = Boolean(transform?.image || transform?.images);
     // With an image-side adapter the raw index is searched with the folded query (it ranks by the
     // adapted geometry up to each photo's norm), and only the best candidates are re-scored exactly:
     // re-scoring costs a d×d product per photo, ~0.17 ms at d = 512.
     const probe = imageSide && transform?.foldQuery ? transform.foldQuery(vector) : vector;
     let hits = await deps.store.nearestVectors(key, probe, { limit: want, contentIds: allowed });
+    const raw = hits.length;
     if (imageSide && hits.length > 0) {
       if (!sorted && transform?.foldQuery) {
-        hits = hits.slice(0, Math.max(RESCORED_CANDIDATES, offset + limit + exclude.size));
+        hits = hits.slice(0, Math.max(RESCORED_CANDIDATES, offset + limit + excluded));
       }
-      const raw = await deps.store.getVectors(
+      const vectors = await deps.store.getVectors(
         key,
         hits.map((h) => h.contentId),
       );
-      const present = hits.filter((h) => raw.has(h.contentId));
+      const present = hits.filter((h) => vectors.has(h.contentId));
       const mapped = imageTransformed(
         key,
-        present.map((h) => raw.get(h.contentId)!),
+        present.map((h) => vectors.get(h.contentId)!),
       );
       hits = present
         .map((h, i) => ({ contentId: h.contentId, score: dot(vector, mapped[i]!) }))
         .sort((a, b) => b.score - a.score);
     }
-    hits = hits.filter((h) => !exclude.has(h.contentId));
+    return { hits, raw };
+  }
 
-    let cutoff: number | null = null;
-    if (!options.all && hits.length > 0) {
-      const scores = (await sample(key)).map((v) => dot(vector, v));
-      const stats: CutoffStats = scoreStats(scores);
-      // The top score of the whole library, not of the filtered subset: a filter must not make a poor
-      // match look relevant just because it is the best of what remains.
-      let top = hits[0]!.score;
-      if (allowed) {
-        const best = (await deps.store.nearestVectors(key, vector, { limit: 1 + exclude.size })).filter(
-          (h) => !exclude.has(h.contentId),
-        );
-        if (best[0]) top = Math.max(top, best[0].score);
-      }
-      cutoff = relevanceThreshold(stats, top);
-      if (isFlat(stats, top)) {
-        const { engine } = await deps.searchModel();
-        const [generic] = await engine.embedTexts([GENERIC_PROMPT]);
-        const t = deps.vectorTransform(key)?.query;
-        const g = t ? t(generic!) : generic!;
-        const floor = Math.max(...(await sample(key)).map((v) => dot(g, v)));
-        // Everything or nothing: the flat set is either above what "a photo" reaches, or it is not.
-        if (top <= floor) cutoff = Number.POSITIVE_INFINITY;
-      }
-      const c = cutoff;
-      hits = hits.filter((h) => h.score >= c - 1e-6);
-      if (!Number.isFinite(cutoff)) cutoff = top;
+  /** The adaptive cut-off (cutoff.ts) over candidates sorted best first: the kept ones and the threshold. */
+  async function applyCutoff(
+    key: string,
+    vector: Float32Array,
+    hits: VectorHit[],
+    allowed: Set<string> | undefined,
+    exclude: Set<string>,
+    stats: CutoffStats,
+  ): Promise<{ hits: VectorHit[]; cutoff: number }> {
+    // The top score of the whole library, not of the filtered subset: a filter must not make a poor
+    // match look relevant just because it is the best of what remains.
+    let top = hits[0]!.score;
+    if (allowed) {
+      const best = (await deps.store.nearestVectors(key, vector, { limit: 1 + exclude.size })).filter(
+        (h) => !exclude.has(h.contentId),
+      );
+      if (best[0]) top = Math.max(top, best[0].score);
     }
-
-    const results = await join(hits, options.folder);
-    sortResults(results, options.sort);
-    return {
-      total: options.all && !sorted ? Math.max(total - exclude.size, results.length) : results.length,
-      offset,
-      items: results.slice(offset, offset + limit),
-      model: key,
-      cutoff,
-    };
+    let cutoff = relevanceThreshold(stats, top);
+    if (isFlat(stats, top)) {
+      const { engine } = await deps.searchModel();
+      const [generic] = await engine.embedTexts([GENERIC_PROMPT]);
+      const t = deps.vectorTransform(key)?.query;
+      const g = t ? t(generic!) : generic!;
+      const floor = (await sampleScores(key, g)).reduce((a, b) => Math.max(a, b), -Infinity);
+      // Everything or nothing: the flat set is either above what "a photo" reaches, or it is not.
+      if (top <= floor) cutoff = Number.POSITIVE_INFINITY;
+    }
+    const c = cutoff;
+    return { hits: hits.filter((h) => h.score >= c - 1e-6), cutoff: Number.isFinite(cutoff) ? cutoff : top };
   }
 
   return { search, queryVector };

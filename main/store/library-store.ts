@@ -64,6 +64,28 @@ const CONTENTS = 'contents';
 const VECTORS_PREFIX = 'vectors__';
 /** LanceDB's SQL parser copes with long IN lists, but each filter is kept to a bounded size. */
 const IN_CHUNK = 1000;
+/**
+ * ANN probing and re-ranking. Re-ranking (refine) reads each candidate's full vector, ~15 µs a row: the
+ * dominant cost of a wide search. A page of results gets REFINE_MAX times its size re-ranked exactly (the
+ * ranking of the top matters most); wider searches at least REFINE_ROWS rows, and never fewer than they
+ * return, so every returned score is exact. ANN_NPROBES of the (up to 256) partitions are searched:
+ * on the bench's 100k vectors, 40 instead of 20 raised recall@10 from 0.21 to 0.26 for ~1 ms.
+ */
+export const ANN_NPROBES = 40;
+const REFINE_MAX = 5;
+const REFINE_ROWS = 500;
+
+/** The ANN refine factor for a search of `limit` rows (see ANN_NPROBES). */
+export function refineFactorFor(limit: number): number {
+  return Math.max(1, Math.min(REFINE_MAX, Math.ceil(REFINE_ROWS / Math.max(1, limit))));
+}
+
+/** Scalar (BTREE) indexes optimize() keeps, per table: the columns lookups filter on with `=`/`IN`. */
+const SCALAR_INDEXES: Record<string, string[]> = {
+  files: ['path', 'contentId'],
+  contents: ['contentId'],
+};
+const VECTOR_SCALAR_INDEXES = ['contentId'];
 
 /** A table name for a model key: readable, safe for LanceDB, and distinct for distinct keys. */
 export function vectorTableName(modelKey: string): string {
@@ -139,6 +161,12 @@ export interface LibraryStore {
   getFile(path: string): Promise<FileRow | undefined>;
   getFiles(paths: readonly string[]): Promise<FileRow[]>;
   filesForContents(contentIds: readonly string[]): Promise<FileRow[]>;
+  /**
+   * The paths of the indexed files, by content id: what search may return and where. Cached until the
+   * files table changes (a version check, which also sees other processes' writes), so a search does not
+   * query the files table; treat the map as read-only.
+   */
+  indexedPaths(): Promise<ReadonlyMap<string, readonly string[]>>;
   upsertFiles(rows: FileRow[]): Promise<void>;
   deleteFiles(paths: readonly string[]): Promise<void>;
   deleteFilesUnder(folder: string): Promise<void>;
@@ -170,13 +198,17 @@ export interface LibraryStore {
   /** Every vector of a model (the sample the adaptive cut-off measures the score distribution on). */
   scanVectors(modelKey: string, limit?: number): Promise<{ contentId: string; vector: Float32Array }[]>;
   countVectors(modelKey: string): Promise<number>;
+  /** The `limit` nearest vectors by cosine similarity, best first; with an ANN index, approximate. */
   nearestVectors(
     modelKey: string,
     query: Float32Array,
     options: { limit: number; contentIds?: Set<string> },
   ): Promise<VectorHit[]>;
   deleteVectorsEverywhere(contentIds: readonly string[]): Promise<void>;
-  /** Compacts every table and builds the ANN index for large vector tables. */
+  /**
+   * Compacts every table, builds the scalar (BTREE) indexes the lookups by content id and path use, and
+   * the ANN index for large vector tables; compaction also brings existing indexes up to date.
+   */
   optimize(options: VectorIndexOptions): Promise<{ indexed: string[] }>;
   hasAnnIndex(modelKey: string): Promise<boolean>;
   close(): void;
@@ -248,6 +280,17 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
     return arr instanceof Float32Array ? new Float32Array(arr) : Float32Array.from(arr as ArrayLike<number>);
   }
 
+  let indexedCache: { version: number; paths: ReadonlyMap<string, readonly string[]> } | undefined;
+
+  async function ensureScalarIndexes(table: Table, columns: readonly string[]): Promise<void> {
+    if (columns.length === 0 || (await table.countRows()) === 0) return;
+    const indices = await table.listIndices();
+    for (const column of columns) {
+      if (indices.some((i) => i.columns.length === 1 && i.columns[0] === column)) continue;
+      await table.createIndex(column, { config: lancedb.Index.btree() });
+    }
+  }
+
   const store: LibraryStore = {
     db,
     async allFiles() {
@@ -265,6 +308,24 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
     },
     async filesForContents(contentIds) {
       return (await queryIn(files, 'contentId', contentIds)).map(fileFromRow);
+    },
+    async indexedPaths() {
+      const version = await files.version();
+      if (indexedCache?.version === version) return indexedCache.paths;
+      const rows = await queryAll(files, `status = 'indexed' AND contentId IS NOT NULL`, [
+        'contentId',
+        'path',
+      ]);
+      const paths = new Map<string, string[]>();
+      for (const r of rows) {
+        const id = String(r.contentId);
+        const list = paths.get(id);
+        if (list) list.push(String(r.path));
+        else paths.set(id, [String(r.path)]);
+      }
+      for (const list of paths.values()) if (list.length > 1) list.sort();
+      indexedCache = { version, paths };
+      return paths;
     },
     async upsertFiles(rows) {
       // mergeInsert rejects a batch holding one key twice; the last write for a path wins.
@@ -415,8 +476,8 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
           .distanceType('cosine')
           .limit(limit)
           .select(['contentId', '_distance']);
-        // The ANN index is approximate: refine re-ranks a few times more candidates with exact distances.
-        q = q.nprobes(20).refineFactor(5);
+        // The ANN index is approximate: refine re-ranks the candidates with exact distances.
+        q = q.nprobes(ANN_NPROBES).refineFactor(refineFactorFor(limit));
         if (where) q = q.where(where);
         const rows = (await q.toArray()) as Record<string, unknown>[];
         return rows.map((r) => ({ contentId: String(r.contentId), score: 1 - Number(r._distance) }));
@@ -442,7 +503,9 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
         if (!table) continue;
         // Keep a short history only: every merge writes a version, and old versions cost disk.
         await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-        if (!name.startsWith(VECTORS_PREFIX)) continue;
+        const vectors = name.startsWith(VECTORS_PREFIX);
+        await ensureScalarIndexes(table, vectors ? VECTOR_SCALAR_INDEXES : (SCALAR_INDEXES[name] ?? []));
+        if (!vectors) continue;
         const rows = await table.countRows();
         const indices = await table.listIndices();
         const hasIndex = indices.some((i) => i.columns.includes('vector'));
