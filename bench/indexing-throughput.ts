@@ -3,7 +3,6 @@
 import { link, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { preprocessImage } from '../main/engine/preprocess.js';
 import { openLibrary, type Library } from '../main/library/library.js';
 import { createMediaPort, type MediaPort } from '../main/library/media-port.js';
 import type { IndexStats } from '../main/library/types.js';
@@ -18,8 +17,8 @@ export interface IndexingSettings {
   batchSize?: number;
   /** libvips threads per image (undefined: sharp's default, one per core). */
   sharpConcurrency?: number;
-  /** JPEG shrink-on-load in the CLIP preprocessing (default on, as the library runs). */
-  shrinkOnLoad?: boolean;
+  /** onnxruntime spin-waiting (undefined: the library's default, off). */
+  spinWait?: boolean;
 }
 
 /** Milliseconds spent inside each stage, summed over calls (calls overlap when decoding runs in parallel). */
@@ -78,20 +77,14 @@ function timedMedia(busy: StageBusy): MediaPort {
     readMetadata: timeAsync(busy, 'metadata', m.readMetadata),
     makeThumbnail: timeAsync(busy, 'thumbnail', m.makeThumbnail),
     imageInput: timeAsync(busy, 'image input', m.imageInput),
+    readForIndex: timeAsync(busy, 'decode once (probe, EXIF, thumbnail)', m.readForIndex),
   };
 }
 
-/**
- * Wraps the library's engine and store (plain objects) so each stage is timed, and applies the
- * shrink-on-load setting, which the library does not expose: its preprocess is replaced by the same
- * function with that option.
- */
-function instrument(library: Library, busy: StageBusy, shrinkOnLoad: boolean): void {
+/** Wraps the library's engine and store (plain objects) so each stage is timed. */
+function instrument(library: Library, busy: StageBusy): void {
   const engine = library.engine;
-  const cfg = engine.model.preprocess;
-  engine.preprocess = timeAsync(busy, 'preprocess', (input: string | Buffer) =>
-    preprocessImage(input, cfg, { fastShrinkOnLoad: shrinkOnLoad }),
-  );
+  engine.preprocessPixels = timeAsync(busy, 'preprocess', engine.preprocessPixels.bind(engine));
   engine.embedImageTensors = timeAsync(busy, 'model', engine.embedImageTensors.bind(engine));
   const store = library.store;
   store.upsertVectors = timeAsync(busy, 'db: vectors', store.upsertVectors.bind(store));
@@ -129,8 +122,9 @@ export async function measureIndexing(options: IndexingBenchOptions): Promise<In
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     ...(settings.decodeConcurrency !== undefined ? { decodeConcurrency: settings.decodeConcurrency } : {}),
     ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}),
+    ...(settings.spinWait !== undefined ? { spinWait: settings.spinWait } : {}),
   });
-  instrument(library, busy, settings.shrinkOnLoad ?? true);
+  instrument(library, busy);
   const runs: IndexingRun[] = [];
   try {
     const warm = await linkPhotos(options.warmup, join(options.workDir, 'warmup'));

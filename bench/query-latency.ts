@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Library } from '../main/library/library.js';
-import { MAX_CANDIDATES } from '../main/search/searcher.js';
-import type { ContentRow, FileRow } from '../main/store/library-store.js';
+import { DEFAULT_LIMIT, FIRST_CANDIDATES, MAX_CANDIDATES } from '../main/search/searcher.js';
+import { vectorTableName, type ContentRow, type FileRow } from '../main/store/library-store.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 /** Queries of everyday lengths (3–12 words), as people type them into a photo search. */
@@ -130,14 +130,45 @@ export interface QueryLatency {
   search: LatencySummary;
   /** engine.embedTexts([text]) alone, ms. */
   encode: LatencySummary;
-  /** store.nearestVectors for the searcher's candidate count (MAX_CANDIDATES), ms. */
+  /** store.nearestVectors for the searcher's widest candidate count (MAX_CANDIDATES), ms. */
   vectorSearch: LatencySummary;
-  /** store.nearestVectors for one page of results (50), ms: what fewer candidates would cost. */
+  /** store.nearestVectors for one page of results (50), ms. */
   vectorSearchPage: LatencySummary;
-  /** Joining the kept results with their file and content rows (filesForContents + getContents), ms. */
+  /** store.nearestVectors for the searcher's first fetch (FIRST_CANDIDATES), ms; absent in older runs. */
+  vectorSearchFirst?: LatencySummary;
+  /**
+   * Joining the first page of kept results with their paths and content rows as the searcher does
+   * (store.indexedPaths, cached, + getContents), ms. Older runs joined every kept result.
+   */
   join: LatencySummary;
+  /**
+   * Share of the exact 10 nearest neighbours (LanceDB's brute-force scan) among the first 10 candidates
+   * of the searcher's first fetch, over all queries; absent in older runs.
+   */
+  recallAt10?: number;
   /** Results kept by the cut-off (median), to show the search returns something. */
   medianResults: number;
+}
+
+/** The exact `k` nearest content ids of each query: LanceDB's brute-force scan, bypassing any index. */
+async function exactNeighbours(library: Library, queries: Float32Array[], k: number): Promise<string[][]> {
+  const table = await library.store.db.openTable(vectorTableName(library.engine.model.id));
+  try {
+    const out: string[][] = [];
+    for (const q of queries) {
+      const rows = (await table
+        .vectorSearch(Array.from(q))
+        .distanceType('cosine')
+        .bypassVectorIndex()
+        .limit(k)
+        .select(['contentId', '_distance'])
+        .toArray()) as { contentId: string }[];
+      out.push(rows.map((r) => String(r.contentId)));
+    }
+    return out;
+  } finally {
+    table.close();
+  }
 }
 
 /** Runs every query `rounds` times after one warm-up pass; all timings in milliseconds. */
@@ -150,6 +181,7 @@ export async function measureQueries(
   const encode: number[] = [];
   const vector: number[] = [];
   const page: number[] = [];
+  const first: number[] = [];
   const joins: number[] = [];
   const results: number[] = [];
   const key = library.engine.model.id;
@@ -165,17 +197,28 @@ export async function measureQueries(
       await library.engine.embedTexts([q]);
       encode.push(performance.now() - t0);
       t0 = performance.now();
-      const hits = await library.store.nearestVectors(key, vectors[i]!, { limit: MAX_CANDIDATES });
+      await library.store.nearestVectors(key, vectors[i]!, { limit: MAX_CANDIDATES });
       vector.push(performance.now() - t0);
+      t0 = performance.now();
+      const hits = await library.store.nearestVectors(key, vectors[i]!, { limit: FIRST_CANDIDATES });
+      first.push(performance.now() - t0);
       t0 = performance.now();
       await library.store.nearestVectors(key, vectors[i]!, { limit: 50 });
       page.push(performance.now() - t0);
-      const kept = hits.slice(0, response.total).map((h) => h.contentId);
+      const shown = hits.slice(0, Math.min(response.total, DEFAULT_LIMIT)).map((h) => h.contentId);
       t0 = performance.now();
-      await library.store.filesForContents(kept);
-      await library.store.getContents(kept);
+      await library.store.indexedPaths();
+      await library.store.getContents(shown);
       joins.push(performance.now() - t0);
     }
+  }
+  const exact = await exactNeighbours(library, vectors, 10);
+  let found = 0;
+  for (const [i, v] of vectors.entries()) {
+    // The searcher's first 10: its first fetch, best first.
+    const hits = await library.store.nearestVectors(key, v, { limit: FIRST_CANDIDATES });
+    const got = new Set(hits.slice(0, 10).map((h) => h.contentId));
+    found += exact[i]!.filter((id) => got.has(id)).length;
   }
   results.sort((a, b) => a - b);
   return {
@@ -183,7 +226,9 @@ export async function measureQueries(
     encode: summarize(encode),
     vectorSearch: summarize(vector),
     vectorSearchPage: summarize(page),
+    vectorSearchFirst: summarize(first),
     join: summarize(joins),
+    recallAt10: found / (10 * vectors.length),
     medianResults: results[results.length >> 1] ?? 0,
   };
 }

@@ -15,6 +15,7 @@ import { describeMachine } from './machine.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
 import { BENCH_QUERIES } from './query-latency.js';
+import { rerunQueries } from './query-rerun.js';
 import type { QueryScaleResult } from './query-phase.js';
 import { renderReport, throughputRatio, type BenchResults } from './report.js';
 import type { StageCost } from './stage-profile.js';
@@ -28,7 +29,6 @@ interface Plan {
   warmup: number;
   modelRounds: number;
   indexingRounds: number;
-  shrinkOff: boolean;
   queryScales: number[];
   queryRounds: number;
   queries: readonly string[];
@@ -39,7 +39,6 @@ const FULL: Plan = {
   warmup: 8,
   modelRounds: 4,
   indexingRounds: 2,
-  shrinkOff: true,
   queryScales: [10_000, 100_000],
   queryRounds: 2,
   queries: BENCH_QUERIES,
@@ -50,7 +49,6 @@ const QUICK: Plan = {
   warmup: 4,
   modelRounds: 2,
   indexingRounds: 1,
-  shrinkOff: false,
   queryScales: [10_000],
   queryRounds: 1,
   queries: BENCH_QUERIES.slice(0, 10),
@@ -58,13 +56,46 @@ const QUICK: Plan = {
 
 const SWEEP: { label: string; settings: IndexingSettings }[] = [
   { label: 'decodeConcurrency 1', settings: { decodeConcurrency: 1 } },
-  { label: 'decodeConcurrency 4', settings: { decodeConcurrency: 4 } },
+  { label: 'decodeConcurrency 2', settings: { decodeConcurrency: 2 } },
   { label: 'sharp.concurrency(1)', settings: { sharpConcurrency: 1 } },
   { label: 'onnxruntime threads 1', settings: { threads: 1 } },
+  { label: 'onnxruntime spin-waiting on', settings: { spinWait: true } },
 ];
 
 function log(message: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** What `--phase indexing` measures, merged into the last full run's figures. */
+type IndexingRerun = Pick<
+  BenchResults,
+  'machine' | 'loadAverageAtEnd' | 'modelOnly' | 'indexing' | 'sweep' | 'profile' | 'peakRss'
+> & { command: string };
+
+/** Reads last-run.json as late as possible, replaces the indexing figures, writes it and the report. */
+async function mergeIndexingRerun(
+  outDir: string,
+  reportPath: string,
+  rerun: IndexingRerun,
+): Promise<BenchResults> {
+  const last = JSON.parse(await readFile(join(outDir, 'last-run.json'), 'utf8')) as BenchResults;
+  const base = last.command.replace(/ \(indexing rerun: [^)]*\)/g, '');
+  const merged: BenchResults = {
+    ...last,
+    ...rerun,
+    command: `${base} (indexing rerun: ${rerun.command})`,
+    peakRss: {
+      ...Object.fromEntries(
+        Object.entries(last.peakRss).filter(
+          ([k]) => !k.startsWith('indexing') && k !== 'model only' && k !== 'stage profile',
+        ),
+      ),
+      ...rerun.peakRss,
+    },
+  };
+  await writeFile(reportPath, renderReport(merged));
+  await writeFile(join(outDir, 'last-run.json'), JSON.stringify(merged, null, 2));
+  return merged;
 }
 
 /** Runs one phase in a child process; returns its result and peak RSS. */
@@ -97,13 +128,20 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       report: { type: 'string' },
       'render-only': { type: 'boolean' },
+      phase: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --out bench/out] [-- --report BENCHMARKS.md]',
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries] [-- --out bench/out] [-- --report BENCHMARKS.md]',
     );
+    return 0;
+  }
+  if (values['render-only'] && values.phase === 'indexing') {
+    const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
+    const rerun = JSON.parse(await readFile(join(outDir, 'last-indexing-run.json'), 'utf8')) as IndexingRerun;
+    await mergeIndexingRerun(outDir, resolve(values.report ?? join(ROOT, 'BENCHMARKS.md')), rerun);
     return 0;
   }
   if (values['render-only']) {
@@ -115,8 +153,27 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   const plan = values.quick ? QUICK : FULL;
+  if (values.phase !== undefined && values.phase !== 'indexing' && values.phase !== 'queries')
+    throw new Error(`--phase ${values.phase}: only 'indexing' or 'queries' can be rerun on its own`);
   const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
   const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+  if (values.phase === 'queries') {
+    // Its own work folder: an indexing run may be using bench/out/work at the same time.
+    const queryWork = join(outDir, 'work-queries');
+    await mkdir(queryWork, { recursive: true });
+    await rerunQueries({
+      runPhase: (name, options) => phase(name, options, queryWork),
+      outDir,
+      reportPath,
+      modelDir: (await ensureBenchModel(outDir, 'vit-b-32')).dir,
+      scales: plan.queryScales,
+      rounds: plan.queryRounds,
+      queries: plan.queries,
+      log,
+    });
+    await rm(queryWork, { recursive: true, force: true });
+    return 0;
+  }
   const workDir = join(outDir, 'work');
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
@@ -170,13 +227,37 @@ async function main(): Promise<number> {
 
   await runModel();
   const shrinkOn = await runIndexing('shrink-on-load on', {});
-  const shrinkOff = plan.shrinkOff
-    ? await runIndexing('shrink-on-load off', { shrinkOnLoad: false })
-    : undefined;
+  // Shrink-on-load is part of the indexer's single decode now (media/index-read.ts): no 'off' run.
+  const shrinkOff: IndexingResult | undefined = undefined;
   await runModel();
   const sweep: BenchResults['sweep'] = [];
   if (values.sweep) {
     for (const s of SWEEP) sweep.push({ label: s.label, result: await runIndexing(s.label, s.settings, 1) });
+  }
+  if (values.phase === 'indexing') {
+    // Only the model-only and indexing figures (and the stage profile) are measured again; the rest comes
+    // from the last run. Saved on their own too: a `--phase queries` run may rewrite last-run.json from
+    // an older read while this one measures (merge again with `--phase indexing --render-only`).
+    const profile = await phase<StageCost[]>(
+      'profile',
+      { model: model.dir, photos: measured.slice(0, 5), batch: 16 },
+      workDir,
+    );
+    const [a, b, c] = loadavg();
+    const rerun: IndexingRerun = {
+      command: `npm run bench -- --phase indexing${values.sweep ? ' --sweep' : ''}`,
+      machine,
+      loadAverageAtEnd: [a!, b!, c!].map((x) => Math.round(x * 100) / 100) as [number, number, number],
+      modelOnly,
+      indexing: { shrinkOn },
+      sweep: values.sweep ? sweep : [],
+      profile: profile.result,
+      peakRss: { ...peakRss, 'stage profile': profile.peakRssMiB },
+    };
+    await writeFile(join(outDir, 'last-indexing-run.json'), JSON.stringify(rerun, null, 2));
+    const merged = await mergeIndexingRerun(outDir, reportPath, rerun);
+    log(`end-to-end / model-only: ${(throughputRatio(merged) * 100).toFixed(0)}%`);
+    return 0;
   }
   const profile = await phase<StageCost[]>(
     'profile',

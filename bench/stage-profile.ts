@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { ClipEngine } from '../main/engine/types.js';
-import { preprocessImage } from '../main/engine/preprocess.js';
+import { planResize, preprocessImage, preprocessPixels } from '../main/engine/preprocess.js';
 import { createMediaPort } from '../main/library/media-port.js';
 import { median } from './stats.js';
 
@@ -90,6 +90,19 @@ export async function profileStages(
         [
           'decode once → thumbnail + CLIP tensor (prototype)',
           () => decodeOnce(photo, cfg.size, join(thumbs, `${i}-once.webp`)),
+        ],
+        [
+          'decode once → thumbnail + CLIP tensor (indexer)',
+          async () => {
+            const r = await media.readForIndex(photo, {
+              facts: true,
+              thumbnailOut: join(thumbs, `${i}-indexer.webp`),
+              model: {
+                resizeTo: (w, h) => planResize(w, h, cfg),
+              },
+            });
+            return preprocessPixels(r.pixels, cfg);
+          },
         ],
         ['preprocess, shrink-on-load off', () => preprocessImage(photo, cfg, { fastShrinkOnLoad: false })],
       ];

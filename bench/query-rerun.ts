@@ -1,0 +1,60 @@
+// npm run bench -- --phase queries: measures the text-query latency again (section 3) without the
+// indexing phases, and merges it into bench/out/last-run.json and BENCHMARKS.md; everything else in the
+// report comes from the last full run.
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { describeMachine } from './machine.js';
+import type { PhaseName } from './phase.js';
+import type { QueryScaleResult } from './query-phase.js';
+import { renderReport, type BenchResults } from './report.js';
+
+export type PhaseRunner = <T>(name: PhaseName, options: object) => Promise<{ result: T; peakRssMiB: number }>;
+
+export async function rerunQueries(options: {
+  runPhase: PhaseRunner;
+  outDir: string;
+  reportPath: string;
+  modelDir: string;
+  scales: number[];
+  rounds: number;
+  queries: readonly string[];
+  log: (message: string) => void;
+}): Promise<void> {
+  const last = JSON.parse(await readFile(join(options.outDir, 'last-run.json'), 'utf8')) as BenchResults;
+  const started = new Date().toISOString();
+  const loadAtStart = describeMachine().loadAverage;
+  const queries: QueryScaleResult[] = [];
+  const peakRss: Record<string, number> = {};
+  for (const photos of options.scales) {
+    const r = await options.runPhase<QueryScaleResult>('queries', {
+      model: options.modelDir,
+      photos,
+      rounds: options.rounds,
+      cacheDir: join(options.outDir, 'libraries'),
+      queries: options.queries,
+    });
+    queries.push(r.result);
+    peakRss[`queries, ${photos.toLocaleString('en')} photos`] = r.peakRssMiB;
+    const q = r.result.libraryUses === 'indexed' && r.result.indexed ? r.result.indexed : r.result.flat;
+    options.log(`queries at ${photos}: p50 ${q.search.p50.toFixed(1)} ms, p95 ${q.search.p95.toFixed(1)} ms`);
+  }
+  const [a, b, c] = loadavg();
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const merged: BenchResults = {
+    ...last,
+    queries,
+    queriesRun: {
+      command: 'npm run bench -- --phase queries',
+      date: started,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: [round(a!), round(b!), round(c!)],
+    },
+    peakRss: {
+      ...Object.fromEntries(Object.entries(last.peakRss).filter(([k]) => !k.startsWith('queries'))),
+      ...peakRss,
+    },
+  };
+  await writeFile(options.reportPath, renderReport(merged));
+  await writeFile(join(options.outDir, 'last-run.json'), JSON.stringify(merged, null, 2));
+}
