@@ -9,7 +9,7 @@ import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.j
 import { AsyncQueue, createSerializer, type Gate } from './async-queue.js';
 import type { MediaPort } from './media-port.js';
 import type { ScannedFile } from './scanner.js';
-import type { IndexingFailure, IndexingProgress, IndexStats } from './types.js';
+import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type IndexStats } from './types.js';
 
 // The indexing pipeline. Decoders (hash, then one decode per photo for its metadata, thumbnail and model
 // input) run `decodeConcurrency` files at a time and feed a bounded queue; one consumer takes batches
@@ -116,21 +116,7 @@ export async function indexFiles(
   known: KnownSets,
 ): Promise<IndexStats> {
   const started = Date.now();
-  const stats: IndexStats = {
-    seen: files.length,
-    hashed: 0,
-    encoded: 0,
-    engineCalls: 0,
-    reused: 0,
-    failed: 0,
-    skipped: 0,
-    removed: 0,
-    orphansDropped: 0,
-    seconds: 0,
-    modelSeconds: 0,
-    imagesPerSecond: 0,
-    modelImagesPerSecond: 0,
-  };
+  const stats: IndexStats = emptyIndexStats(files.length);
   const failures: IndexingFailure[] = [];
   const serialize = createSerializer();
   const queue = new AsyncQueue<WorkItem>(Math.max(2, ctx.batchSize * 2));

@@ -34,6 +34,7 @@ import type {
   SearchResponse,
   VectorTransform,
 } from './types.js';
+import { emptyIndexStats } from './types.js';
 import { watchFolders, type FolderWatcher } from './watcher.js';
 
 export const DEMO_NOTICE = 'demo model: it only knows colours; `lookbook models pull …` for a real one';
@@ -194,21 +195,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   const indexedListeners = new Set<(ids: string[]) => void>();
   let progress = emptyProgress();
   let stats: IndexStats | undefined;
-  const totals: IndexStats = {
-    seen: 0,
-    hashed: 0,
-    encoded: 0,
-    engineCalls: 0,
-    reused: 0,
-    failed: 0,
-    skipped: 0,
-    removed: 0,
-    orphansDropped: 0,
-    seconds: 0,
-    modelSeconds: 0,
-    imagesPerSecond: 0,
-    modelImagesPerSecond: 0,
-  };
+  const totals: IndexStats = emptyIndexStats();
   const addToTotals = (r: IndexStats) => {
     for (const k of Object.keys(totals) as (keyof IndexStats)[]) {
       if (k !== 'imagesPerSecond' && k !== 'modelImagesPerSecond') totals[k] += r[k];

@@ -61,6 +61,25 @@ export interface IndexStats {
   modelImagesPerSecond: number;
 }
 
+/** Stats with every count at zero (a run's start, or the running totals). */
+export function emptyIndexStats(seen = 0): IndexStats {
+  return {
+    seen,
+    hashed: 0,
+    encoded: 0,
+    engineCalls: 0,
+    reused: 0,
+    failed: 0,
+    skipped: 0,
+    removed: 0,
+    orphansDropped: 0,
+    seconds: 0,
+    modelSeconds: 0,
+    imagesPerSecond: 0,
+    modelImagesPerSecond: 0,
+  };
+}
+
 export interface FolderInfo {
   path: string;
   excluded: string[];
