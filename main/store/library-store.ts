@@ -479,8 +479,15 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
         // The ANN index is approximate: refine re-ranks the candidates with exact distances.
         q = q.nprobes(ANN_NPROBES).refineFactor(refineFactorFor(limit));
         if (where) q = q.where(where);
-        const rows = (await q.toArray()) as Record<string, unknown>[];
-        return rows.map((r) => ({ contentId: String(r.contentId), score: 1 - Number(r._distance) }));
+        // Columns straight from Arrow: row objects (toArray) cost more than the search at 500 rows.
+        const result = await q.toArrow();
+        const ids = result.getChild('contentId');
+        const distances = result.getChild('_distance');
+        const hits: VectorHit[] = new Array(result.numRows);
+        for (let i = 0; i < result.numRows; i++) {
+          hits[i] = { contentId: String(ids?.get(i)), score: 1 - Number(distances?.get(i)) };
+        }
+        return hits;
       };
       if (!contentIds) return run();
       const hits: VectorHit[] = [];
