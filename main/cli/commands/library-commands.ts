@@ -3,9 +3,9 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { withLibrary } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
-import { resolveDataDir } from '../../library/data-dir.js';
-import { openLibrary, type Library } from '../../library/library.js';
+import type { Library } from '../../library/library.js';
 import { createTagStore } from '../../tagging/tag-store.js';
 import type {
   FolderInfo,
@@ -15,26 +15,8 @@ import type {
   SortOrder,
 } from '../../library/types.js';
 
-interface GlobalOptions {
-  dataDir?: string;
-}
-
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);
-}
-
-async function withLibrary<T>(
-  cmd: Command,
-  fn: (library: Library) => Promise<T>,
-  extra: { threads?: number } = {},
-) {
-  const dataDir = resolveDataDir(cmd.optsWithGlobals<GlobalOptions>().dataDir);
-  const library = await openLibrary({ dataDir, threads: extra.threads });
-  try {
-    return await fn(library);
-  } finally {
-    await library.close();
-  }
 }
 
 function positiveInt(name: string) {

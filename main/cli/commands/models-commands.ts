@@ -1,7 +1,7 @@
 // `lookbook models list|pull|import|use|remove|info`.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { resolveDataDir } from '../../library/data-dir.js';
+import { dataDirOf } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import {
   catalogueEntrySize,
@@ -19,10 +19,6 @@ import {
   setActiveModel,
   type InstalledModel,
 } from '../../models/installed-models.js';
-
-function dataDirOf(cmd: Command): string {
-  return resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
-}
 
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);

@@ -3,10 +3,9 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import { createClipEngine } from '../../engine/clip-engine.js';
-import { resolveDataDir } from '../../library/data-dir.js';
-import { openLibrary } from '../../library/library.js';
 import { readSettings } from '../../library/settings.js';
 import { evaluateZeroShot, type ClassifyEvalReport } from '../../tagging/classify-eval.js';
 import { createTaggingService, type TaggingService } from '../../tagging/tagging-service.js';
@@ -17,10 +16,6 @@ import type { SidecarNaming } from '../../tagging/xmp-sidecar.js';
 import type { ScoringOptions } from '../../tagging/zero-shot-scorer.js';
 import { applyAdapter } from '../../tuning/adapter.js';
 import { createAdapterStore } from '../../tuning/adapter-store.js';
-
-interface GlobalOptions {
-  dataDir?: string;
-}
 
 /** Where the commands write; tests pass their own to run commands in-process. */
 export interface TaggingCliOutput {
@@ -33,29 +28,8 @@ const processOutput: TaggingCliOutput = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-function dataDirOf(cmd: Command): string {
-  return resolveDataDir(cmd.optsWithGlobals<GlobalOptions>().dataDir);
-}
-
 async function withTagging<T>(cmd: Command, fn: (tagging: TaggingService) => Promise<T>): Promise<T> {
-  const library = await openLibrary({ dataDir: dataDirOf(cmd) });
-  try {
-    return await fn(createTaggingService(library));
-  } finally {
-    await library.close();
-  }
-}
-
-function numberIn(name: string, min: number, max: number, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new UserError(
-        `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got '${value}'`,
-      );
-    }
-    return n;
-  };
+  return withLibrary(cmd, (library) => fn(createTaggingService(library)));
 }
 
 function progressBar(label: string) {

@@ -4,9 +4,8 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { numberIn, withLibrary } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
-import { resolveDataDir } from '../../library/data-dir.js';
-import { openLibrary } from '../../library/library.js';
 import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
 import type { RecallReport } from '../../tuning/recall.js';
 import {
@@ -17,34 +16,11 @@ import {
   type TuningService,
 } from '../../tuning/tuning-service.js';
 
-interface GlobalOptions {
-  dataDir?: string;
-}
-
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withTuning<T>(cmd: Command, fn: (tuning: TuningService) => Promise<T>): Promise<T> {
-  const library = await openLibrary({
-    dataDir: resolveDataDir(cmd.optsWithGlobals<GlobalOptions>().dataDir),
-  });
-  try {
-    return await fn(await createTuningService(library));
-  } finally {
-    await library.close();
-  }
-}
-
-function numberIn(name: string, min: number, max: number, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new UserError(
-        `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got '${value}'`,
-      );
-    }
-    return n;
-  };
+  return withLibrary(cmd, async (library) => fn(await createTuningService(library)));
 }
 
 /** 'v3', '3' → 3; 'none' → 'none'. */
