@@ -1,25 +1,19 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { CatalogueModel, DownloadProgress } from '../api/types';
 import { ProgressBar, formatBytes } from '../components/common';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
-import { messageOf } from '../api/client';
+import { useLoad } from '../hooks/use-load';
 
 export function ModelsView() {
   const { client, run, refreshStatus, notify } = useApp();
   const [models, setModels] = useState<CatalogueModel[]>([]);
   const [downloads, setDownloads] = useState<Record<string, DownloadProgress>>({});
-  const [loadError, setLoadError] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setModels(await client.call('models.catalogue', {}));
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(messageOf(e));
-    }
+  const fetchData = useCallback(async () => {
+    setModels(await client.call('models.catalogue', {}));
   }, [client]);
-  useEffect(() => void load(), [load]);
+  const { load, loadError } = useLoad(fetchData);
 
   useEventListener(
     'downloadProgress',

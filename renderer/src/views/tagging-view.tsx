@@ -3,7 +3,7 @@ import type { TagFacet, TaggingProgress, VocabularyView } from '../api/types';
 import { EmptyState, ProgressBar } from '../components/common';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
-import { messageOf } from '../api/client';
+import { useLoad } from '../hooks/use-load';
 
 export function TaggingView() {
   const { client, status, run, searchWith, notify } = useApp();
@@ -15,24 +15,14 @@ export function TaggingView() {
   const [threshold, setThreshold] = useState(0.25);
   const [progress, setProgress] = useState<TaggingProgress | null>(null);
   const [facets, setFacets] = useState<TagFacet[]>([]);
-  const [loadError, setLoadError] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      const [v, f] = await Promise.all([
-        client.call('vocabularies.list', {}),
-        client.call('tags.facets', {}),
-      ]);
-      setVocabularies(v);
-      setFacets(f);
-      setSelected((s) => s || v[0]?.id || '');
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(messageOf(e));
-    }
+  const fetchData = useCallback(async () => {
+    const [v, f] = await Promise.all([client.call('vocabularies.list', {}), client.call('tags.facets', {})]);
+    setVocabularies(v);
+    setFacets(f);
+    setSelected((s) => s || v[0]?.id || '');
   }, [client]);
-
-  useEffect(() => void load(), [load]);
+  const { load, loadError } = useLoad(fetchData);
 
   useEventListener(
     'taggingProgress',

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { AdapterView, PairsOverview, TrainingProgress } from '../api/types';
 import type { EpochPoint } from '../components/charts';
 import { LossChart, RecallChart } from '../components/charts';
 import { EmptyState, ProgressBar, formatDate, pct } from '../components/common';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
-import { messageOf } from '../api/client';
+import { useLoad } from '../hooks/use-load';
 
 export function TuningView() {
   const { client, run, notify, navigate } = useApp();
@@ -14,19 +14,13 @@ export function TuningView() {
   const [epochs, setEpochs] = useState(20);
   const [progress, setProgress] = useState<TrainingProgress | null>(null);
   const [points, setPoints] = useState<EpochPoint[]>([]);
-  const [loadError, setLoadError] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      const [o, a] = await Promise.all([client.call('pairs.overview', {}), client.call('adapters.list', {})]);
-      setOverview(o);
-      setAdapters(a);
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(messageOf(e));
-    }
+  const fetchData = useCallback(async () => {
+    const [o, a] = await Promise.all([client.call('pairs.overview', {}), client.call('adapters.list', {})]);
+    setOverview(o);
+    setAdapters(a);
   }, [client]);
-  useEffect(() => void load(), [load]);
+  const { load, loadError } = useLoad(fetchData);
 
   useEventListener(
     'trainingProgress',
