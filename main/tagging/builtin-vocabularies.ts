@@ -1,3 +1,4 @@
+import { DEMO_COLOURS } from '../models/demo-model.js';
 import type { Vocabulary, VocabularyLabel } from './vocabulary.js';
 
 // Entries are written "label|synonym|synonym" to keep the lists readable; synonyms join the label's
@@ -559,19 +560,8 @@ const PRODUCTS: Vocabulary = {
 const COLOURS: Vocabulary = {
   name: 'colours',
   description: 'Dominant colours (works with the demo model)',
-  labels: labels([
-    'red',
-    'orange',
-    'yellow',
-    'green',
-    'blue',
-    'purple',
-    'pink',
-    'brown',
-    'black',
-    'white',
-    'gray|grey',
-  ]),
+  // Exactly the colours the demo model knows, so the two cannot drift apart.
+  labels: labels(DEMO_COLOURS.map((c) => (c === 'gray' ? 'gray|grey' : c))),
 };
 
 const BUILTINS: readonly Vocabulary[] = [EVERYDAY, PRODUCTS, COLOURS];

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED = resolve(REPO, '..', 'shared');
@@ -52,4 +53,23 @@ export interface TinyReference {
   hf_image_embeds: number[][];
   immich_text_embedding: number[][];
   immich_image_embedding: number[][];
+}
+
+/**
+ * A 12-megapixel JPEG with fine grain, made from a real photo: large enough that libjpeg may decode it
+ * at 1/8 scale, noisy enough that doing so shows in the tensor.
+ */
+export async function grainy12MpJpeg(): Promise<Buffer> {
+  const W = 4032;
+  const H = 3024;
+  const base = await sharp(join(PHOTOS, 'cat.jpg'))
+    .resize(W, H, { fit: 'cover' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  for (let k = 0; k < base.length; k++)
+    base[k] = Math.max(0, Math.min(255, base[k]! + ((k * 2654435761) % 41) - 20));
+  return sharp(base, { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }

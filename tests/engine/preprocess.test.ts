@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { planResize, preprocessImage } from '../../main/engine/preprocess.js';
-import { CLIP_PREPROCESS, PHOTOS, SHARED, meanAbsDiff, readF32, readJson } from './fixtures.js';
+import {
+  CLIP_PREPROCESS,
+  PHOTOS,
+  SHARED,
+  grainy12MpJpeg,
+  meanAbsDiff,
+  readF32,
+  readJson,
+} from './fixtures.js';
 
 const GOLDEN = join(SHARED, 'fixtures', 'preprocess', 'golden');
 const index = readJson<{ cases: { file: string; tensor: string; shape: number[] }[] }>(
@@ -34,19 +42,7 @@ test('matches the reference CLIP preprocessing on every golden image', async () 
 });
 
 test('shrink-on-load (the default) stays within tolerance of a full decode on a large JPEG', async () => {
-  // A 12-megapixel JPEG with fine grain: libjpeg may decode it at 1/8 scale before the bicubic resize.
-  const W = 4032;
-  const H = 3024;
-  const base = await sharp(join(PHOTOS, 'cat.jpg'))
-    .resize(W, H, { fit: 'cover' })
-    .removeAlpha()
-    .raw()
-    .toBuffer();
-  for (let k = 0; k < base.length; k++)
-    base[k] = Math.max(0, Math.min(255, base[k]! + ((k * 2654435761) % 41) - 20));
-  const jpeg = await sharp(base, { raw: { width: W, height: H, channels: 3 } })
-    .jpeg({ quality: 90 })
-    .toBuffer();
+  const jpeg = await grainy12MpJpeg();
   const fast = await preprocessImage(jpeg, CLIP_PREPROCESS);
   const full = await preprocessImage(jpeg, CLIP_PREPROCESS, { fastShrinkOnLoad: false });
   const diff = meanAbsDiff(fast, full);

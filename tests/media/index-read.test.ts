@@ -9,7 +9,14 @@ import sharp from 'sharp';
 import { planResize, preprocessImage, preprocessPixels } from '../../main/engine/preprocess.js';
 import { readForIndex } from '../../main/media/index-read.js';
 import { makeThumbnail } from '../../main/media/thumbnail.js';
-import { CLIP_PREPROCESS, PHOTOS, SHARED, meanAbsDiff, readF32, readJson } from '../engine/fixtures.js';
+import {
+  CLIP_PREPROCESS,
+  SHARED,
+  grainy12MpJpeg,
+  meanAbsDiff,
+  readF32,
+  readJson,
+} from '../engine/fixtures.js';
 
 const model = { resizeTo: (w: number, h: number) => planResize(w, h, CLIP_PREPROCESS) };
 
@@ -21,22 +28,8 @@ async function viaIndexRead(path: string, thumbnailOut?: string): Promise<Float3
 test('one decode for thumbnail and model stays within 0.01 of a full decode on a 12-MP JPEG', async () => {
   const tmp = await mkdtemp(join(tmpdir(), 'lookbook-index-read-'));
   try {
-    const W = 4032;
-    const H = 3024;
-    const base = await sharp(join(PHOTOS, 'cat.jpg'))
-      .resize(W, H, { fit: 'cover' })
-      .removeAlpha()
-      .raw()
-      .toBuffer();
-    for (let k = 0; k < base.length; k++)
-      base[k] = Math.max(0, Math.min(255, base[k]! + ((k * 2654435761) % 41) - 20));
     const file = join(tmp, 'big.jpg');
-    await writeFile(
-      file,
-      await sharp(base, { raw: { width: W, height: H, channels: 3 } })
-        .jpeg({ quality: 90 })
-        .toBuffer(),
-    );
+    await writeFile(file, await grainy12MpJpeg());
     const thumb = join(tmp, 'thumb.webp');
     const once = await viaIndexRead(file, thumb);
     const full = await preprocessImage(file, CLIP_PREPROCESS, { fastShrinkOnLoad: false });
