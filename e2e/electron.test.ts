@@ -1,7 +1,6 @@
 // The same new-user flow inside the Electron app, driven by playwright's _electron. Electron's binary
 // cannot always be downloaded (offline machines, some CI): then this file is skipped and says why.
 import { after, before, describe, it } from 'node:test';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,24 +12,9 @@ import { screenshot } from './support/browser.js';
 import { NEW_USER_FLOW } from './support/flows.js';
 import type { FlowContext } from './support/flows.js';
 import { makeColourPhotos } from './support/photos.js';
+import { electronBinary } from '../scripts/electron-binary.mjs';
 
-/** The Electron binary, without triggering the electron package's download-on-require. */
-export function electronBinary(): string | undefined {
-  const pkg = join(REPO_ROOT, 'node_modules', 'electron');
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const p = join(
-      process.env.ELECTRON_OVERRIDE_DIST_PATH,
-      process.platform === 'win32' ? 'electron.exe' : 'electron',
-    );
-    return existsSync(p) ? p : undefined;
-  }
-  const pathFile = join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const p = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(p) ? p : undefined;
-}
-
-const binary = electronBinary();
+const binary = electronBinary(REPO_ROOT);
 const skip = binary
   ? false
   : 'no Electron binary (node_modules/electron/dist is missing: it could not be downloaded); the same flows run in web-mode.test.ts';

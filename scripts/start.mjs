@@ -2,28 +2,13 @@
 // electron package's install script, which needs the network), it says so and starts the web mode
 // (`lookbook serve`) instead, building the interface first if needed. Arguments are passed on.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
-
-/** The Electron binary, found without require('electron') (which would try to download it). */
-function electronBinary() {
-  const pkg = join(root, 'node_modules', 'electron');
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const p = join(
-      process.env.ELECTRON_OVERRIDE_DIST_PATH,
-      process.platform === 'win32' ? 'electron.exe' : 'electron',
-    );
-    return existsSync(p) ? p : undefined;
-  }
-  const pathFile = join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const p = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(p) ? p : undefined;
-}
 
 function run(command, commandArgs) {
   const r = spawnSync(command, commandArgs, {
@@ -45,7 +30,7 @@ function downloadElectron() {
     encoding: 'utf8',
     timeout: 15 * 60_000,
   });
-  if (r.status === 0 && electronBinary()) return undefined;
+  if (r.status === 0 && electronBinary(root)) return undefined;
   const text = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
   const reason = text.split('\n').find((l) => /error|ENOTFOUND|ECONN|EAI_AGAIN|fetch failed/i.test(l));
   return (reason ?? (r.error ? String(r.error) : `exit code ${r.status}`)).trim();
@@ -53,11 +38,11 @@ function downloadElectron() {
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const wantWeb = process.env.LOOKBOOK_WEB === '1';
-let electron = wantWeb ? undefined : electronBinary();
+let electron = wantWeb ? undefined : electronBinary(root);
 let downloadFailure;
 if (!wantWeb && !electron && existsSync(join(root, 'node_modules', 'electron', 'install.js'))) {
   downloadFailure = downloadElectron();
-  electron = electronBinary();
+  electron = electronBinary(root);
 }
 
 if (electron) {
