@@ -469,12 +469,23 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     // An adapter belongs to the model it was trained on: not applied while search falls back to another.
     vectorTransform: (key) => (key === modelKey ? vectorTransform : undefined),
     generation: () => generation,
-    resolveContentId: async (idOrPath) => {
-      if (/^[0-9a-f]{64}$/i.test(idOrPath)) return idOrPath.toLowerCase();
-      const row = await store.getFile(resolve(idOrPath));
-      return row?.status === 'indexed' ? (row.contentId ?? undefined) : undefined;
-    },
+    resolveContentId: (idOrPath) => contentIdOf(idOrPath),
   });
+
+  /**
+   * The photo a user names: a content id, the start of one (at least 8 hex digits, as `pairs list`
+   * prints them; git-style, it must be unique), or the path of an indexed library file.
+   */
+  async function contentIdOf(ref: string): Promise<string | undefined> {
+    if (/^[0-9a-f]{64}$/i.test(ref)) return ref.toLowerCase();
+    const row = await store.getFile(resolve(ref));
+    if (row?.status === 'indexed' && row.contentId) return row.contentId;
+    if (!/^[0-9a-f]{8,63}$/i.test(ref)) return undefined;
+    const ids = await store.contentIdsStartingWith(ref.toLowerCase(), 2);
+    if (ids.length > 1)
+      throw new UserError(`'${ref}' is the start of more than one photo id: give more of it`, 'ambiguous-id');
+    return ids[0];
+  }
 
   async function folderInfos(): Promise<FolderInfo[]> {
     const files = await store.allFiles();
@@ -712,10 +723,8 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     async similar(target, opts = {}) {
       if (Buffer.isBuffer(target)) return searcher.search({ image: target }, opts);
       const abs = resolve(target);
-      const row = /^[0-9a-f]{64}$/i.test(target) ? undefined : await store.getFile(abs);
-      if (/^[0-9a-f]{64}$/i.test(target) || row?.status === 'indexed') {
-        return searcher.search({ similarTo: target }, { ...opts, exclude: [target] });
-      }
+      const id = await contentIdOf(target);
+      if (id) return searcher.search({ similarTo: id }, { ...opts, exclude: [id] });
       if (!existsSync(abs))
         throw new UserError(`${abs} is neither a library photo nor an image file`, 'photo-not-found');
       return searcher.search({ image: await media.imageInput(abs) }, opts);
@@ -733,12 +742,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     },
 
     async getPhoto(contentIdOrPath) {
-      let id: string | undefined;
-      if (/^[0-9a-f]{64}$/i.test(contentIdOrPath)) id = contentIdOrPath.toLowerCase();
-      else {
-        const row = await store.getFile(resolve(contentIdOrPath));
-        id = row?.status === 'indexed' ? (row.contentId ?? undefined) : undefined;
-      }
+      const id = await contentIdOf(contentIdOrPath);
       if (!id) return undefined;
       const [content] = await store.getContents([id]);
       const files = (await store.filesForContents([id])).filter((f) => f.status === 'indexed');

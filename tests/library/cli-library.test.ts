@@ -64,6 +64,18 @@ test('folders add, index, search --json, similar, status', async () => {
     assert.equal(similar.code, 0, similar.stderr);
     assert.match(similar.stdout, /red2\.png/);
     assert.doesNotMatch(similar.stdout, /blue/);
+    // By the short id `pairs list` prints (the first 12 hex digits), as with git.
+    const red = lines.find((l) => l.path === join(root, 'red.jpg'))!;
+    const byShortId = lookbook(data, 'similar', red.contentId.slice(0, 12));
+    assert.equal(byShortId.code, 0, byShortId.stderr);
+    assert.equal(byShortId.stdout, similar.stdout);
+    const unknownId = lookbook(data, 'similar', '0123456789ab');
+    assert.equal(unknownId.code, 1);
+    assert.match(unknownId.stderr, /neither a library photo nor an image file/);
+
+    const noPage = lookbook(data, 'search', 'red', '--limit', '0');
+    assert.equal(noPage.code, 1, 'a page of no results is a mistake, not "No matching photos"');
+    assert.match(noPage.stderr, /--limit must be a whole number from 1/);
 
     const status = lookbook(data, 'status');
     assert.equal(status.code, 0, status.stderr);

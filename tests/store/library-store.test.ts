@@ -120,6 +120,28 @@ test('vectors per model: nearest neighbours, filters, and an ANN index past the 
     const back = await store.getVectors('model/a:b', ['k7']);
     assert.deepEqual(Array.from(back.get('k7')!), Array.from(rows[7]!.vector));
 
+    // Scores are cosine similarities whatever the lengths of the query and of a stored vector (the flat
+    // search ranks by dot product over unit vectors).
+    await store.upsertVectors('model/a:b', dim, [
+      { contentId: 'long', vector: rows[5]!.vector.map((x) => 4 * x) },
+    ]);
+    const query = rows[9]!.vector.map((x, i) => 3 * x + 0.1 * rows[5]!.vector[i]!);
+    const cosine = (a: Float32Array, b: Float32Array) =>
+      a.reduce((s, x, i) => s + x * b[i]!, 0) / Math.hypot(...a) / Math.hypot(...b);
+    const flat = await store.nearestVectors('model/a:b', query, { limit: 301 });
+    assert.equal(flat.length, 301);
+    for (const hit of flat) {
+      const stored =
+        hit.contentId === 'long' ? rows[5]!.vector : rows[Number(hit.contentId.slice(1))]!.vector;
+      assert.ok(Math.abs(hit.score - cosine(query, stored)) < 1e-5, `${hit.contentId}: cosine score`);
+    }
+    assert.deepEqual(
+      flat.map((h) => h.score),
+      flat.map((h) => h.score).sort((a, b) => b - a),
+      'best first',
+    );
+    await store.deleteVectorsEverywhere(['long']);
+
     assert.equal(await store.hasAnnIndex('model/a:b'), false);
     await store.optimize({ annThreshold: 1000 });
     assert.equal(await store.hasAnnIndex('model/a:b'), false, 'below the threshold: flat search');
@@ -128,9 +150,43 @@ test('vectors per model: nearest neighbours, filters, and an ANN index past the 
     assert.equal(await store.hasAnnIndex('model/a:b'), true);
     const viaIndex = await store.nearestVectors('model/a:b', rows[42]!.vector, { limit: 1 });
     assert.equal(viaIndex[0]!.contentId, 'k42', 'the refined ANN search finds the exact match');
+    const top = (await store.nearestVectors('model/a:b', query, { limit: 1 }))[0]!;
+    assert.equal(top.contentId, flat[0]!.contentId, 'the index finds the best match of the flat search');
+    assert.ok(Math.abs(top.score - flat[0]!.score) < 1e-5, 'with the same (exact, refined) score');
 
     await store.deleteVectorsEverywhere(['k42']);
     assert.equal(await store.countVectors('model/a:b'), 299);
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('content ids by their first hex digits (short ids), at most the number asked for', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-store-'));
+  const store = await openLibraryStore(dir);
+  try {
+    const row = (contentId: string) => ({
+      contentId,
+      width: 1,
+      height: 1,
+      takenAt: null,
+      takenAtSource: null,
+      cameraMake: null,
+      cameraModel: null,
+      latitude: null,
+      longitude: null,
+      format: 'jpeg',
+      size: 1,
+      thumbnail: false,
+      addedAt: 1,
+    });
+    await store.upsertContents(['abcdef0011', 'abcdef0022', 'ffffabcdef'].map(row));
+    assert.deepEqual(await store.contentIdsStartingWith('abcdef001', 2), ['abcdef0011']);
+    assert.deepEqual((await store.contentIdsStartingWith('abcdef', 5)).sort(), ['abcdef0011', 'abcdef0022']);
+    assert.equal((await store.contentIdsStartingWith('abcdef', 1)).length, 1);
+    assert.deepEqual(await store.contentIdsStartingWith('bcdef', 5), [], 'a prefix, not a substring');
+    await assert.rejects(store.contentIdsStartingWith("a' OR 1=1 --", 5), /not a hex prefix/);
   } finally {
     store.close();
     await rm(dir, { recursive: true, force: true });

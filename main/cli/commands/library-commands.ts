@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { withLibrary } from '../command-helpers.js';
+import { numberIn, withLibrary } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import type { Library } from '../../library/library.js';
 import { createTagStore } from '../../tagging/tag-store.js';
@@ -17,14 +17,6 @@ import type {
 
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a whole number, got '${value}'`);
-    return n;
-  };
 }
 
 function printFolders(folders: FolderInfo[]): void {
@@ -106,8 +98,8 @@ function useTags(library: Library, flags: SearchFlags): void {
 
 function addSearchFlags(cmd: Command): Command {
   return cmd
-    .option('--limit <n>', 'results per page', positiveInt('--limit'), 20)
-    .option('--offset <n>', 'skip this many results', positiveInt('--offset'), 0)
+    .option('--limit <n>', 'results per page', numberIn('--limit', 1, 100_000, true), 20)
+    .option('--offset <n>', 'skip this many results', numberIn('--offset', 0, 1e9, true), 0)
     .option('--json', 'one JSON object per result (path, score, metadata)')
     .option('--folder <folder>', 'only photos under this folder')
     .option('--after <date>', 'only photos taken on or after this date (YYYY-MM-DD)')
@@ -208,7 +200,7 @@ export function registerLibraryCommands(program: Command): void {
     .command('index')
     .description('index new and changed photos in the library folders')
     .option('--watch', 'keep watching the folders for changes')
-    .option('--threads <n>', 'model threads', positiveInt('--threads'))
+    .option('--threads <n>', 'model threads', numberIn('--threads', 1, 256, true))
     .action(async (flags: { watch?: boolean; threads?: number }, cmd: Command) => {
       await withLibrary(cmd, (library) => runIndex(library, flags.watch === true), {
         threads: flags.threads,
