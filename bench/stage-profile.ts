@@ -1,6 +1,7 @@
 // Where the indexing time of one photo goes: every stage of the pipeline timed on its own, one photo at
 // a time, with nothing else running in this process. Wall time here is the stage's cost on an idle core
 // (sharp and onnxruntime may still use more than one thread inside a call; CPU time shows it).
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,37 +20,28 @@ export interface StageCost {
 }
 
 /**
- * A prototype of what the indexer could do instead of decoding each photo twice (once for the thumbnail,
- * once for the CLIP tensor): one decode at the scale libjpeg shrinks to for both (1/8 of a 12-MP photo is
- * 500×375, above both the 256-px thumbnail and the 224-px crop's resize), then both outputs from those
- * pixels. Not the indexer's code: it measures what the change would save.
+ * libjpeg-turbo's own command-line decoder at 1/8 scale, when `djpeg` is installed (Debian:
+ * libjpeg-turbo-progs): an outside reference for the decode floor, so that the analysis does not rest on
+ * sharp's figure alone. Timed by bash's `time` around djpeg itself: starting a child from this process
+ * (over a GiB with the model loaded) costs more than the decode, and this process's CPU clock does not
+ * see a child's.
  */
-export async function decodeOnce(photo: string, size: number, thumbFile: string): Promise<void> {
-  const meta = await sharp(photo).metadata();
-  const w = meta.autoOrient?.width ?? meta.width ?? 0;
-  const h = meta.autoOrient?.height ?? meta.height ?? 0;
-  const scale = Math.max(256, size) / Math.min(w, h);
-  const shrink = scale <= 1 / 8 ? 8 : scale <= 1 / 4 ? 4 : scale <= 1 / 2 ? 2 : 1;
-  const { data, info } = await sharp(photo)
-    .autoOrient()
-    .resize(Math.ceil(w / shrink), Math.ceil(h / shrink), { fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
-  const short = Math.min(info.width, info.height);
-  const tw = Math.round((info.width * 256) / short);
-  const th = Math.round((info.height * 256) / short);
-  const cw = Math.trunc((info.width * size) / short);
-  const ch = Math.trunc((info.height * size) / short);
-  await Promise.all([
-    sharp(data, raw).resize(tw, th, { fit: 'fill' }).webp({ quality: 80, effort: 4 }).toFile(thumbFile),
-    sharp(data, raw)
-      .resize(cw, ch, { fit: 'fill', kernel: 'cubic' })
-      .extract({ left: (cw - size) >> 1, top: (ch - size) >> 1, width: size, height: size })
-      .raw()
-      .toBuffer(),
-  ]);
+function djpegDecoder(): ((photo: string) => Promise<{ wall: number; cpu: number }>) | undefined {
+  const probe = spawnSync('djpeg', ['-version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) return undefined;
+  const script = 'TIMEFORMAT="%3R %3U %3S"; time djpeg -scale 1/8 -outfile /dev/null "$1"';
+  return (photo) =>
+    new Promise((resolve, reject) => {
+      execFile('bash', ['-c', script, 'djpeg', photo], (e, _stdout, stderr) => {
+        const [real, user, sys] = String(stderr).trim().split(/\s+/).slice(-3).map(Number);
+        if (e || !Number.isFinite(real) || !Number.isFinite(user) || !Number.isFinite(sys))
+          reject(e ?? new Error(`djpeg: ${String(stderr)}`));
+        else resolve({ wall: real! * 1000, cpu: (user! + sys!) * 1000 });
+      });
+    });
 }
+
+export const DJPEG_STAGE = 'decode only, libjpeg-turbo (djpeg -scale 1/8)';
 
 async function cost(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const c0 = process.cpuUsage();
@@ -70,6 +62,7 @@ export async function profileStages(
   batch: number,
 ): Promise<StageCost[]> {
   const media = createMediaPort();
+  const djpeg = djpegDecoder();
   const cfg = engine.model.preprocess;
   const thumbs = await mkdtemp(join(tmpdir(), 'lookbook-bench-thumbs-'));
   const samples = new Map<string, { wall: number; cpu: number }[]>();
@@ -88,10 +81,6 @@ export async function profileStages(
         ['image input (probe)', () => media.imageInput(photo)],
         ['preprocess, shrink-on-load on', () => preprocessImage(photo, cfg, { fastShrinkOnLoad: true })],
         [
-          'decode once → thumbnail + CLIP tensor (prototype)',
-          () => decodeOnce(photo, cfg.size, join(thumbs, `${i}-once.webp`)),
-        ],
-        [
           'decode once → thumbnail + CLIP tensor (indexer)',
           async () => {
             const r = await media.readForIndex(photo, {
@@ -106,9 +95,14 @@ export async function profileStages(
         ],
         ['preprocess, shrink-on-load off', () => preprocessImage(photo, cfg, { fastShrinkOnLoad: false })],
       ];
+
       for (const [stage, fn] of stages) {
         const c = await cost(fn);
         if (record) add(stage, c);
+      }
+      if (djpeg) {
+        const c = await djpeg(photo);
+        if (record) add(DJPEG_STAGE, c);
       }
     }
     const tensor = await engine.preprocess(photos[0]!);

@@ -74,7 +74,9 @@ async function writeWebp(pipeline: Sharp, outFile: string, path: string): Promis
     throw fsErrorToMediaError(e, outFile);
   }
   try {
-    const info = await pipeline.webp({ quality: 80, effort: 4 }).toFile(tmp);
+    // Effort 2 instead of libwebp's default 4: measured on 256-px thumbnails of 12-MP photos, 6.9 vs
+    // 11.8 ms of CPU for files 6% larger (5.7 vs 5.4 kB), and every photo indexed pays it.
+    const info = await pipeline.webp({ quality: 80, effort: 2 }).toFile(tmp);
     await rename(tmp, outFile);
     const { size: bytes } = await stat(outFile);
     return { path: outFile, width: info.width, height: info.height, bytes };
