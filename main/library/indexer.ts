@@ -117,6 +117,9 @@ export async function indexFiles(
 ): Promise<IndexStats> {
   const started = Date.now();
   const stats: IndexStats = emptyIndexStats(files.length);
+  // Files that are not photos by their extension (notes, sidecars, videos) are recorded at once and not
+  // counted in the progress, which speaks of photos.
+  const photos = files.filter((f) => formatFromExtension(f.path) !== undefined);
   const failures: IndexingFailure[] = [];
   const serialize = createSerializer();
   const queue = new AsyncQueue<WorkItem>(Math.max(2, ctx.batchSize * 2));
@@ -134,10 +137,10 @@ export async function indexFiles(
   const progress = (phase: IndexingProgress['phase'] = 'indexing'): IndexingProgress => {
     const seconds = (Date.now() - started) / 1000;
     const ips = seconds > 0 ? done / seconds : 0;
-    const left = files.length - done;
+    const left = photos.length - done;
     return {
       phase: ctx.gate.paused && phase === 'indexing' ? 'paused' : phase,
-      total: files.length,
+      total: photos.length,
       done,
       queued: left,
       failed: stats.failed,
@@ -184,13 +187,6 @@ export async function indexFiles(
 
   async function prepare(file: ScannedFile): Promise<void> {
     currentPath = file.path;
-    if (formatFromExtension(file.path) === undefined) {
-      stats.skipped++;
-      pendingRows.push(
-        fileRow(file, { status: 'skipped', code: 'not-a-photo', reason: `${file.path}: not a photo file` }),
-      );
-      return;
-    }
     const prev = previous.get(file.path);
     let contentId: string;
     if (prev?.contentId && prev.size === file.size && prev.mtimeMs === file.mtimeMs)
@@ -329,9 +325,17 @@ export async function indexFiles(
     }
   }
 
+  for (const file of files) {
+    if (formatFromExtension(file.path) !== undefined) continue;
+    stats.skipped++;
+    pendingRows.push(
+      fileRow(file, { status: 'skipped', code: 'not-a-photo', reason: `${file.path}: not a photo file` }),
+    );
+  }
+
   let cursor = 0;
   let consumerError: unknown;
-  const next = () => (ctx.isAborted() || consumerError !== undefined ? undefined : files[cursor++]);
+  const next = () => (ctx.isAborted() || consumerError !== undefined ? undefined : photos[cursor++]);
   const consuming = consumer().catch((e: unknown) => {
     consumerError = e ?? new Error('indexing failed');
     queue.close();

@@ -23,7 +23,7 @@ export interface IndexingProgress {
   encoded: number;
   /** Files whose content was already in the library (moved, renamed, copied, or unchanged content). */
   reused: number;
-  /** Files of this run per second, over the run so far. */
+  /** Photos of this run handled per second, over the run so far (`total` and `done` count photos too). */
   imagesPerSecond: number;
   /** Seconds left at the current speed; null while unknown. */
   etaSeconds: number | null;
@@ -55,7 +55,7 @@ export interface IndexStats {
   seconds: number;
   /** Seconds spent inside the model (encode only): encoded / modelSeconds is the model-only throughput. */
   modelSeconds: number;
-  /** Files handled per second, whole run. */
+  /** Photos handled (encoded, reused or failed) per second, whole run; non-photo files not counted. */
   imagesPerSecond: number;
   /** Images encoded per second of model time. */
   modelImagesPerSecond: number;

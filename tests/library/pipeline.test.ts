@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AsyncQueue } from '../../main/library/async-queue.js';
 import { openLibrary } from '../../main/library/library.js';
@@ -30,6 +31,9 @@ test('indexing batches images, reports progress as plain JSON, and pauses and re
     const root = join(dir.path, 'photos');
     for (let i = 0; i < COUNT; i++)
       await writePhoto({ path: join(root, `p${i}.jpg`), colour: COLOURS[i % 4]!, seed: i, size: 16 });
+    // Files beside the photos that are not photos: recorded, but not counted as photos in the progress.
+    await writeFile(join(root, 'notes.txt'), 'shopping list');
+    await writeFile(join(root, 'p0.jpg.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
     const library = await openLibrary({
       dataDir: join(dir.path, 'data'),
       batchSize: 4,
@@ -53,6 +57,7 @@ test('indexing batches images, reports progress as plain JSON, and pauses and re
       });
       const stats = await library.index();
       assert.equal(stats.encoded, COUNT);
+      assert.equal(stats.skipped, 2, 'the two files that are not photos');
       assert.ok(stats.engineCalls < COUNT, `batched: ${stats.engineCalls} model calls for ${COUNT} images`);
       assert.ok(stats.imagesPerSecond > 0 && stats.modelImagesPerSecond > 0);
       assert.ok(pausedAt >= 4);
@@ -66,7 +71,8 @@ test('indexing batches images, reports progress as plain JSON, and pauses and re
       const last = events.at(-1)!;
       assert.equal(last.phase, 'done');
       assert.equal(last.done, COUNT);
-      assert.equal(last.total, COUNT);
+      assert.equal(last.total, COUNT, 'the progress counts photos, not every file');
+      assert.ok(events.every((e) => e.total <= COUNT));
       assert.ok(events.filter((e) => e.phase === 'indexing').every((e) => e.queued === e.total - e.done));
       assert.ok(events.some((e) => e.etaSeconds !== null && e.etaSeconds > 0));
     } finally {

@@ -144,7 +144,7 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
   if (started) bar.stop();
   out(
     `Indexed: ${stats.encoded} new, ${stats.reused} already known, ${stats.failed} failed, ${stats.removed} removed ` +
-      `(${stats.seconds.toFixed(1)} s, ${stats.imagesPerSecond.toFixed(1)} files/s, model ${stats.modelImagesPerSecond.toFixed(1)} img/s).`,
+      `(${stats.seconds.toFixed(1)} s, ${stats.imagesPerSecond.toFixed(1)} photos/s, model ${stats.modelImagesPerSecond.toFixed(1)} img/s).`,
   );
   if (stats.failed > 0) out('See `lookbook status` for the reasons.');
   if (!watch) {

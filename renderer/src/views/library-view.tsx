@@ -100,7 +100,7 @@ function IndexingCard({
           </span>
           {progress.total > 0 && (
             <span className="stat muted">
-              last run: {progress.done.toLocaleString()} files at {progress.imagesPerSecond.toFixed(1)}{' '}
+              last run: {progress.done.toLocaleString()} photos at {progress.imagesPerSecond.toFixed(1)}{' '}
               images/s
             </span>
           )}
