@@ -108,6 +108,7 @@ export interface Library {
   /** Re-reads the active model's active adapter (after training, activate or rollback). */
   reloadAdapter(): Promise<void>;
   // photos
+  /** A photo by content id, the start of one (8+ hex digits, unique) or the path of a library file. */
   getPhoto(contentIdOrPath: string): Promise<Photo | undefined>;
   listPhotos(options?: ListPhotosOptions): Promise<{ total: number; items: Photo[] }>;
   thumbnailPath(contentId: string): string | undefined;

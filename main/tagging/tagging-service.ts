@@ -184,7 +184,7 @@ export function createTaggingService(
   async function resolveContentIds(photos: string[]): Promise<string[]> {
     const ids: string[] = [];
     for (const p of photos) {
-      const photo = await library.getPhoto(/^[0-9a-f]{64}$/i.test(p) ? p : resolve(p));
+      const photo = await library.getPhoto(p);
       if (!photo)
         throw new UserError(
           `${p} is not a photo in the library (index its folder first).`,
@@ -392,9 +392,7 @@ export function createTaggingService(
     },
 
     async photoTags(photo, states) {
-      const found: Photo | undefined = await library.getPhoto(
-        /^[0-9a-f]{64}$/i.test(photo) ? photo : resolve(photo),
-      );
+      const found: Photo | undefined = await library.getPhoto(photo);
       if (!found) throw new UserError(`${photo} is not a photo in the library.`, 'photo-not-found');
       const map = await tags.tagsFor([found.contentId], states);
       return { contentId: found.contentId, path: found.path, tags: map.get(found.contentId) ?? [] };

@@ -673,7 +673,7 @@ export async function createTuningService(
     },
     async addCaption(photo, text) {
       if (!text.trim()) throw new UserError('the caption is empty', 'empty-text');
-      const p = await library.getPhoto(/^[0-9a-f]{64}$/i.test(photo) ? photo : resolve(photo));
+      const p = await library.getPhoto(photo);
       if (!p)
         throw new UserError(
           `${photo} is not a photo in the library (index its folder first)`,

@@ -32,6 +32,16 @@ test('folders add, index, search --json, similar, status', async () => {
     const added = lookbook(data, 'folders', 'add', root);
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /photos/);
+    const listed = lookbook(data, 'folders', 'list', '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      listed.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).path),
+      [root],
+      'a listing prints one JSON object per line',
+    );
     const missing = lookbook(data, 'folders', 'add', join(dir.path, 'nope'));
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /does not exist/);

@@ -17,10 +17,11 @@ test('a new library lists the demo model as the active one', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'lookbook-active-'));
   try {
     await lookbook(dataDir, 'embed', '--text', 'red'); // generates the demo model
-    const rows = JSON.parse((await lookbook(dataDir, 'models', 'list', '--json')).stdout) as {
-      id: string;
-      active: boolean;
-    }[];
+    // One JSON object per model and line.
+    const rows = (await lookbook(dataDir, 'models', 'list', '--json')).stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; active: boolean });
     assert.deepEqual(
       rows.filter((r) => r.active).map((r) => r.id),
       ['demo'],

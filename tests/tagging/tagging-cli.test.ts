@@ -27,6 +27,16 @@ async function json<T>(...args: string[]): Promise<T> {
   return JSON.parse((await lookbook(...args, '--json')).stdout) as T;
 }
 
+/** A listing command's --json output: one object per line. */
+async function jsonLines<T>(...args: string[]): Promise<T[]> {
+  const { stdout } = await lookbook(...args, '--json');
+  assert.ok(stdout.endsWith('\n'));
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as T);
+}
+
 before(async () => {
   tmp = await tempDir('tagging-cli');
   dataDir = join(tmp.path, 'data');
@@ -50,7 +60,7 @@ test('vocab import, tag, review, facets and XMP export from the command line', a
   const imported = await lookbook('vocab', 'import', join(tmp.path, 'basic.txt'));
   assert.equal(imported.stdout, 'Imported vocabulary basic: 4 labels.\n');
   assert.match(imported.stderr, /note: line 6: "red" appears more than once; merged/);
-  const list = await json<{ name: string }[]>('vocab', 'list');
+  const list = await jsonLines<{ name: string }>('vocab', 'list');
   assert.deepEqual(
     list.map((v) => v.name),
     ['everyday', 'products', 'colours', 'basic'],
@@ -84,7 +94,7 @@ test('vocab import, tag, review, facets and XMP export from the command line', a
     `2 tags changed on ${join(photos, 'purple.jpg')}\n`,
   );
 
-  const facets = await json<{ label: string; count: number; confirmed: number }[]>(
+  const facets = await jsonLines<{ label: string; count: number; confirmed: number }>(
     'tags',
     'list',
     '--folder',

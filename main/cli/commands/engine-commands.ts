@@ -11,6 +11,7 @@ import type { DeviceRequest } from '../../engine/types.js';
 import { resolveModelDir } from '../../models/resolve-model.js';
 import { resolveDataDir } from '../../library/data-dir.js';
 import { readSettings } from '../../library/settings.js';
+import { printJsonDocument, printJsonLines } from '../output.js';
 
 const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 
@@ -37,10 +38,6 @@ function modelOf(model: string | undefined, cmd: Command): string {
 async function openFolder(model: string | undefined, cmd: Command) {
   const resolved = await resolveModelDir(modelOf(model, cmd), dataDirOf(cmd));
   return readModelFolder(resolved.dir, resolved.id);
-}
-
-function line(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
 export function registerEngineCommands(program: Command): void {
@@ -77,9 +74,13 @@ export function registerEngineCommands(program: Command): void {
           // Every image is decoded before anything is printed, so a bad file fails the command cleanly.
           const tensors = await Promise.all(opts.image.map((p) => engine.preprocess(p)));
           const texts = await engine.embedTexts(opts.text);
-          texts.forEach((e, i) => line({ kind: 'text', input: opts.text[i], embedding: Array.from(e) }));
+          printJsonLines(
+            texts.map((e, i) => ({ kind: 'text', input: opts.text[i], embedding: Array.from(e) })),
+          );
           const images = await engine.embedImageTensors(tensors);
-          images.forEach((e, i) => line({ kind: 'image', input: opts.image[i], embedding: Array.from(e) }));
+          printJsonLines(
+            images.map((e, i) => ({ kind: 'image', input: opts.image[i], embedding: Array.from(e) })),
+          );
         } finally {
           await engine.close();
         }
@@ -100,7 +101,7 @@ export function registerEngineCommands(program: Command): void {
         contextLength: folder.info.contextLength,
         padId: folder.padId,
       });
-      line({ ids: tokenizer.encode(text) });
+      printJsonDocument({ ids: tokenizer.encode(text) });
     });
 
   program
@@ -125,6 +126,6 @@ export function registerEngineCommands(program: Command): void {
         });
       }
       const { size } = folder.info.preprocess;
-      line({ out: opts.out, shape: [1, 3, size, size] });
+      printJsonDocument({ out: opts.out, shape: [1, 3, size, size] });
     });
 }

@@ -14,10 +14,7 @@ import type {
   SearchResult,
   SortOrder,
 } from '../../library/types.js';
-
-function out(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
+import { out, printJsonDocument, printJsonLines } from '../output.js';
 
 function printFolders(folders: FolderInfo[]): void {
   if (folders.length === 0) {
@@ -37,7 +34,7 @@ function printFolders(folders: FolderInfo[]): void {
 
 function printResults(response: SearchResponse, asJson: boolean): void {
   if (asJson) {
-    for (const item of response.items) out(JSON.stringify(item));
+    printJsonLines(response.items);
     return;
   }
   if (response.items.length === 0) {
@@ -187,11 +184,11 @@ export function registerLibraryCommands(program: Command): void {
   folders
     .command('list')
     .description('list the library folders')
-    .option('--json', 'as JSON')
+    .option('--json', 'one JSON object per folder and line')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
       await withLibrary(cmd, async (library) => {
         const list = await library.listFolders();
-        if (flags.json) out(JSON.stringify(list, null, 2));
+        if (flags.json) printJsonLines(list);
         else printFolders(list);
       });
     });
@@ -235,7 +232,7 @@ export function registerLibraryCommands(program: Command): void {
       await withLibrary(cmd, async (library) => {
         const s = await library.status();
         if (flags.json) {
-          out(JSON.stringify(s, null, 2));
+          printJsonDocument(s);
           return;
         }
         out(`Library: ${s.dataDir}`);

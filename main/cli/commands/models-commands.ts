@@ -19,14 +19,7 @@ import {
   setActiveModel,
   type InstalledModel,
 } from '../../models/installed-models.js';
-
-function out(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function json(value: unknown): void {
-  out(JSON.stringify(value, null, 2));
-}
+import { out, printJsonDocument, printJsonLines } from '../output.js';
 
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
@@ -202,10 +195,10 @@ export function registerModelsCommands(program: Command): void {
   models
     .command('list')
     .description('catalogue models and installed models')
-    .option('--json', 'print JSON')
+    .option('--json', 'one JSON object per model and line')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const rows = await listRows(dataDirOf(cmd));
-      if (opts.json) json(rows);
+      if (opts.json) printJsonLines(rows);
       else printList(rows);
     });
 
@@ -231,7 +224,7 @@ export function registerModelsCommands(program: Command): void {
           ...(reporter ? { onProgress: reporter.onProgress } : {}),
         });
         reporter?.stop();
-        if (opts.json) json(result);
+        if (opts.json) printJsonDocument(result);
         else {
           out(`Installed ${entry.id} in ${result.dir}`);
           if ((await getActiveModel(dataDir)) !== entry.id)
@@ -260,7 +253,12 @@ export function registerModelsCommands(program: Command): void {
         ...(opts.json ? {} : { onStatus: (m: string) => process.stderr.write(`${m}…\n`) }),
       });
       if (opts.json)
-        json({ id: result.id, dir: result.dir, layout: result.layout, embedDim: result.embedDim });
+        printJsonDocument({
+          id: result.id,
+          dir: result.dir,
+          layout: result.layout,
+          embedDim: result.embedDim,
+        });
       else {
         out(
           `Imported ${result.id} (${result.layout} layout, ${result.embedDim}-dim embeddings) into ${result.dir}`,
@@ -308,7 +306,7 @@ export function registerModelsCommands(program: Command): void {
       }
       const active = ((await getActiveModel(dataDir)) ?? 'demo') === (installed?.id ?? entry?.id);
       const info = infoOf(entry, installed, active);
-      if (opts.json) return json(info);
+      if (opts.json) return printJsonDocument(info);
       out(`${entry?.name ?? installed?.manifest?.name ?? id} (${installed?.id ?? entry?.id})`);
       if (entry) {
         out(`  ${entry.description}`);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
+import { printJsonDocument, printJsonLines, type Write } from '../output.js';
 import { UserError } from '../../errors.js';
 import { createClipEngine } from '../../engine/clip-engine.js';
 import { readSettings } from '../../library/settings.js';
@@ -19,8 +20,8 @@ import { createAdapterStore } from '../../tuning/adapter-store.js';
 
 /** Where the commands write; tests pass their own to run commands in-process. */
 export interface TaggingCliOutput {
-  out(line: string): void;
-  err(line: string): void;
+  out: Write;
+  err: Write;
 }
 
 const processOutput: TaggingCliOutput = {
@@ -146,7 +147,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
             bar.stop();
           }
           if (flags.json) {
-            out(JSON.stringify(summary, null, 2));
+            printJsonDocument(summary, out);
             return;
           }
           out(
@@ -182,7 +183,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
         await withTagging(cmd, async (tagging) => {
           if (photo) {
             const result = await tagging.photoTags(photo, states);
-            if (flags.json) return out(JSON.stringify(result, null, 2));
+            if (flags.json) return printJsonDocument(result, out);
             if (result.tags.length === 0)
               return out(`${result.path}: no tags (\`lookbook tag\` suggests some)`);
             out(result.path);
@@ -193,7 +194,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
             return;
           }
           const facets = await tagging.facets(flags.folder, states);
-          if (flags.json) return out(JSON.stringify(facets, null, 2));
+          if (flags.json) return printJsonLines(facets, out);
           if (facets.length === 0) return out('No tags yet: `lookbook tag` suggests some.');
           for (const f of facets)
             out(
@@ -217,7 +218,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           }[name];
           const changed = await op([photo], labels);
           const after = await tagging.photoTags(photo);
-          if (flags.json) return out(JSON.stringify(after, null, 2));
+          if (flags.json) return printJsonDocument(after, out);
           out(`${changed} tag${changed === 1 ? '' : 's'} changed on ${after.path}`);
         });
       });
@@ -229,10 +230,10 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
   const vocab = program.command('vocab').description('tagging vocabularies: list, show, import, remove');
   vocab
     .command('list')
-    .option('--json', 'as JSON')
+    .option('--json', 'one JSON object per vocabulary and line')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
       const list = await createVocabularyStore(dataDirOf(cmd)).list();
-      if (flags.json) return out(JSON.stringify(list, null, 2));
+      if (flags.json) return printJsonLines(list, out);
       for (const v of list)
         out(
           `${v.name}  ${v.labelCount} labels${v.builtin ? ', built in' : ''}${v.description ? `  ${v.description}` : ''}`,
@@ -243,7 +244,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
     .option('--json', 'as JSON (the format `vocab import` reads)')
     .action(async (name: string, flags: { json?: boolean }, cmd: Command) => {
       const v = await createVocabularyStore(dataDirOf(cmd)).get(name);
-      if (flags.json) return out(JSON.stringify(v, null, 2));
+      if (flags.json) return printJsonDocument(v, out);
       if (v.description) out(`# ${v.description}`);
       for (const l of v.labels) {
         out(
@@ -274,7 +275,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           format: flags.format as VocabularyFormat | undefined,
           replace: flags.replace,
         });
-        if (flags.json) return out(JSON.stringify(result, null, 2));
+        if (flags.json) return printJsonDocument(result, out);
         for (const w of result.warnings) io.err(`note: ${w}`);
         out(
           `${result.replaced ? 'Replaced' : 'Imported'} vocabulary ${result.vocabulary.name}: ${result.vocabulary.labels.length} labels.`,
@@ -336,7 +337,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           } finally {
             bar.stop();
           }
-          if (flags.json) out(JSON.stringify(report, null, 2));
+          if (flags.json) printJsonDocument(report, out);
           else printEval(report, out);
         } finally {
           await engine.close();
@@ -380,7 +381,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
             naming: flags.naming as SidecarNaming,
             dryRun: flags.dryRun,
           });
-          if (flags.json) return out(JSON.stringify(summary, null, 2));
+          if (flags.json) return printJsonDocument(summary, out);
           const verb = flags.dryRun ? 'would be ' : '';
           out(
             `${summary.created} sidecars ${verb}created, ${summary.updated} ${verb}updated, ${summary.unchanged} unchanged, ${summary.failed} failed.`,

@@ -15,8 +15,8 @@ import {
   type SkippedItem,
   type TuningService,
 } from '../../tuning/tuning-service.js';
+import { out, printJsonDocument, printJsonLines } from '../output.js';
 
-const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withTuning<T>(cmd: Command, fn: (tuning: TuningService) => Promise<T>): Promise<T> {
@@ -92,7 +92,7 @@ export function registerTuningCommands(program: Command): void {
     .action(async (path: string, o: { name?: string; template: string; json?: boolean }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
         const r = await tuning.importPath(path, { name: o.name, template: o.template });
-        if (o.json) out(JSON.stringify(r));
+        if (o.json) printJsonDocument(r);
         else {
           out(
             `Imported ${r.imported} pairs from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
@@ -140,7 +140,7 @@ export function registerTuningCommands(program: Command): void {
         });
         const shown = o.limit !== undefined ? list.slice(0, o.limit) : list;
         if (o.json) {
-          for (const p of shown) out(JSON.stringify(p));
+          printJsonLines(shown);
           return;
         }
         if (shown.length === 0) {
@@ -252,7 +252,7 @@ export function registerTuningCommands(program: Command): void {
             });
             if (started) bar.stop();
             if (o.json) {
-              out(JSON.stringify({ ...result, history: undefined }));
+              printJsonDocument({ ...result, history: undefined });
               return;
             }
             out(
@@ -291,7 +291,7 @@ export function registerTuningCommands(program: Command): void {
     .action(async (dataset: string, o: { adapter?: AdapterChoice; json?: boolean }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
         const r = await tuning.evaluateTsv(dataset, o.adapter !== undefined ? { adapter: o.adapter } : {});
-        if (o.json) out(JSON.stringify(r));
+        if (o.json) printJsonDocument(r);
         else {
           out(
             `${r.pairs} pairs, model ${r.model}, adapter ${r.adapter}${r.alpha !== null && r.alpha !== 1 ? ` (alpha ${r.alpha})` : ''}`,
@@ -314,7 +314,7 @@ export function registerTuningCommands(program: Command): void {
       withTuning(cmd, async (tuning) => {
         const list = await tuning.listAdapters();
         if (o.json) {
-          for (const v of list) out(JSON.stringify(v));
+          printJsonLines(list);
           return;
         }
         if (list.length === 0) {

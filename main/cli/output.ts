@@ -1,0 +1,20 @@
+// How commands print. Lines for people by default. With --json, a command that lists things prints JSON
+// Lines (one compact object per line: it streams, greps and pipes into `jq -c` line by line), and a
+// command that reports one thing prints one JSON document. Everything else (progress, notices) goes to
+// stderr, so stdout stays machine-readable.
+
+export type Write = (line: string) => void;
+
+export function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** A list of records, one JSON object per line. */
+export function printJsonLines(items: Iterable<unknown>, write: Write = out): void {
+  for (const item of items) write(JSON.stringify(item));
+}
+
+/** One result, as an indented JSON document. */
+export function printJsonDocument(value: unknown, write: Write = out): void {
+  write(JSON.stringify(value, null, 2));
+}
