@@ -3,7 +3,7 @@
 // (what a fixed-shape export such as Immich's forces). Same sessions, same queries.
 import { loadClipTokenizer } from '../main/engine/tokenizer.js';
 import { readModelFolder } from '../main/engine/model-folder.js';
-import { closeClipSessions, openClipSessions, runText } from '../main/engine/onnx-sessions.js';
+import { openClipSessions, runText } from '../main/engine/onnx-sessions.js';
 import { padIds } from '../main/engine/tokenizer.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -58,6 +58,6 @@ export async function compareTextEncoding(options: {
       padded: summarize(pad),
     };
   } finally {
-    await closeClipSessions(sessions);
+    await sessions.release();
   }
 }

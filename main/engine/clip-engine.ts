@@ -51,7 +51,9 @@ export async function createClipEngine(
 
   const engine: ClipEngine = {
     model,
-    device: client.device,
+    get device() {
+      return client.device;
+    },
     tokenize: (text) => tokenizer.encode(text),
     async embedTexts(texts) {
       const out: Float32Array[] = [];

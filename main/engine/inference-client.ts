@@ -9,6 +9,7 @@ import type { DeviceInfo } from './types.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
 
 export interface InferenceClient {
+  /** Where inference runs, as of the latest reply (see ClipSessions.device). */
   readonly device: DeviceInfo;
   /** Set when the text graph has a fixed sequence length (rows are padded to it). */
   readonly fixedTextLength?: number;
@@ -49,6 +50,7 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
   let nextId = 1;
   let dead: Error | undefined;
   let closeRequested = false;
+  let device: DeviceInfo | undefined;
 
   const failAll = (e: Error) => {
     dead ??= e;
@@ -63,8 +65,10 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
-      if (msg.kind === 'result') p.resolve(msg.embeddings);
-      else if (msg.kind === 'closed') p.resolve(undefined);
+      if (msg.kind === 'result') {
+        device = msg.device;
+        p.resolve(msg.embeddings);
+      } else if (msg.kind === 'closed') p.resolve(undefined);
       else p.reject(toError(msg.error));
     });
     worker.on('error', (e) => {
@@ -88,6 +92,7 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
     await worker.terminate();
     throw e;
   }
+  device = hello.device;
 
   function send(req: RequestBody, transfer: ArrayBuffer[] = []): Promise<Float32Array | undefined> {
     if (dead) return Promise.reject(dead);
@@ -100,7 +105,9 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
 
   let closing: Promise<void> | undefined;
   return {
-    device: hello.device,
+    get device() {
+      return device!;
+    },
     ...(hello.textInput.fixedLength ? { fixedTextLength: hello.textInput.fixedLength } : {}),
     async embedTokenRows(rows) {
       return (await send({ kind: 'text', rows }))!;

@@ -28,6 +28,6 @@ export type WorkerReply =
   | { kind: 'ready'; device: DeviceInfo; textInput: { fixedLength?: number } }
   | { kind: 'init-failed'; error: WorkerError }
   /** `embeddings`: n rows of the embedding dimension, L2-normalized (its buffer is transferred). */
-  | { id: number; kind: 'result'; embeddings: Float32Array }
+  | { id: number; kind: 'result'; embeddings: Float32Array; device: DeviceInfo }
   | { id: number; kind: 'failed'; error: WorkerError }
   | { id: number; kind: 'closed' };

@@ -3,7 +3,7 @@
 // [Note: inference worker protocol]
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../errors.js';
-import { closeClipSessions, openClipSessions, runText, runVision } from './onnx-sessions.js';
+import { openClipSessions, runText, runVision } from './onnx-sessions.js';
 import type { ClipSessions } from './onnx-sessions.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
 
@@ -50,7 +50,7 @@ async function main() {
 async function handle(sessions: ClipSessions, req: WorkerRequest) {
   try {
     if (req.kind === 'close') {
-      await closeClipSessions(sessions);
+      await sessions.release();
       reply({ id: req.id, kind: 'closed' });
       port!.close();
       return;
@@ -61,7 +61,8 @@ async function handle(sessions: ClipSessions, req: WorkerRequest) {
         : await runVision(sessions, req.data, req.n, req.size);
     // A copy that owns its buffer: onnxruntime's output memory may not be transferable.
     const embeddings = new Float32Array(raw);
-    reply({ id: req.id, kind: 'result', embeddings }, [embeddings.buffer]);
+    // The device travels with each result: the vision tower, created on first use, may have fallen back.
+    reply({ id: req.id, kind: 'result', embeddings, device: sessions.device }, [embeddings.buffer]);
   } catch (e) {
     reply({ id: req.id, kind: 'failed', error: toWorkerError(e) });
   }

@@ -27,10 +27,17 @@ export interface VisionIo {
 
 export interface ClipSessions {
   text: ort.InferenceSession;
-  vision: ort.InferenceSession;
   textIo: TextIo;
-  visionIo: VisionIo;
-  device: DeviceInfo;
+  /**
+   * The vision tower, created on its first use: a search only needs the text tower, and the vision
+   * session of a ViT-B/32 takes ~0.8 s and ~550 MB to create. A corrupt vision file therefore fails the
+   * first image request, with the same user error naming the file.
+   */
+  vision(): Promise<{ session: ort.InferenceSession; io: VisionIo }>;
+  /** Current: a vision tower that fails on the GPU moves to the CPU, and this says so. */
+  readonly device: DeviceInfo;
+  /** Releases what was created. */
+  release(): Promise<void>;
 }
 
 export interface OpenSessionsOptions {
@@ -60,36 +67,45 @@ export async function openClipSessions(options: OpenSessionsOptions): Promise<Cl
   };
   let provider = plan.provider;
   let fallbackReason = plan.fallbackReason;
-  let text: ort.InferenceSession | undefined;
-  let vision: ort.InferenceSession | undefined;
   // The process-wide native logger is set up by the first session. A missing GPU provider library logs
   // an ERROR line there that the fallback reason already reports, so a GPU probe keeps it to fatal only.
   ort.env.logLevel = provider === 'cpu' ? 'error' : 'fatal';
-  if (provider !== 'cpu') {
-    try {
-      // Only fatal native logs while probing: a missing provider library is expected and reported below.
-      const gpu = { ...base, executionProviders: [provider], logSeverityLevel: 4 as const };
-      text = await createSession(options.textModelPath, gpu);
-      vision = await createSession(options.visionModelPath, { ...visionBase, ...gpu });
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      await text?.release();
-      text = vision = undefined;
-      fallbackReason = sessionFailureReason(provider, e);
-      provider = 'cpu';
+
+  /** A session on the provider in use, moving everything to the CPU (with the reason) if it fails there. */
+  async function create(path: string, opts: ort.InferenceSession.SessionOptions) {
+    if (provider !== 'cpu') {
+      try {
+        // Only fatal native logs while probing: a missing provider library is expected and reported.
+        return await createSession(path, { ...opts, executionProviders: [provider], logSeverityLevel: 4 });
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        fallbackReason = sessionFailureReason(provider, e);
+        provider = 'cpu';
+      }
     }
+    return createSession(path, { ...opts, executionProviders: ['cpu'] }, true);
   }
-  if (!text || !vision) {
-    const cpu = { ...base, executionProviders: ['cpu'] };
-    text = await createSession(options.textModelPath, cpu, true);
-    vision = await createSession(options.visionModelPath, { ...visionBase, ...cpu }, true);
-  }
+
+  const text = await create(options.textModelPath, base);
+  const textIo = describeText(text, options.textModelPath);
+  let vision: Promise<{ session: ort.InferenceSession; io: VisionIo }> | undefined;
   return {
     text,
-    vision,
-    textIo: describeText(text, options.textModelPath),
-    visionIo: describeVision(vision, options.visionModelPath),
-    device: { requested: options.device, provider, ...(fallbackReason ? { fallbackReason } : {}) },
+    textIo,
+    vision() {
+      vision ??= create(options.visionModelPath, visionBase).then((session) => ({
+        session,
+        io: describeVision(session, options.visionModelPath),
+      }));
+      return vision;
+    },
+    get device() {
+      return { requested: options.device, provider, ...(fallbackReason ? { fallbackReason } : {}) };
+    },
+    async release() {
+      const made = await vision?.catch(() => undefined);
+      await Promise.allSettled([text.release(), made?.session.release()]);
+    },
   };
 }
 
@@ -200,7 +216,7 @@ export async function runVision(
   n: number,
   size: number,
 ): Promise<Float32Array> {
-  const io = s.visionIo;
+  const { session, io } = await s.vision();
   const per = 3 * size * size;
   if (data.length !== n * per)
     throw new Error(`image batch holds ${data.length} values, expected ${n * per}`);
@@ -210,7 +226,7 @@ export async function runVision(
     const m = Math.min(chunk, n - start);
     const slice = data.subarray(start * per, (start + m) * per);
     const feeds = { [io.input]: new ort.Tensor('float32', slice, [m, 3, size, size]) };
-    parts.push(await runPooled(s.vision, feeds, io.output));
+    parts.push(await runPooled(session, feeds, io.output));
   }
   return normalizeRows(concat(parts), n);
 }
@@ -244,8 +260,4 @@ export function normalizeRows(flat: Float32Array, n: number): Float32Array {
     for (let i = r * dim; i < (r + 1) * dim; i++) flat[i] = flat[i]! * inv;
   }
   return flat;
-}
-
-export async function closeClipSessions(s: ClipSessions): Promise<void> {
-  await Promise.allSettled([s.text.release(), s.vision.release()]);
 }

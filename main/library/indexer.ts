@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planResize } from '../engine/preprocess.js';
 import type { ClipEngine, ImageTensor } from '../engine/types.js';
-import { describeError } from '../errors.js';
+import { describeError, isUserError } from '../errors.js';
 import { formatFromExtension } from '../media/formats.js';
 import type { ModelInputNeed } from '../media/index-read.js';
 import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
@@ -270,6 +270,9 @@ export async function indexFiles(
       const vectors = await ctx.engine.embedImageTensors(batch.map((b) => b.tensor));
       return vectors;
     } catch (e) {
+      // A model that cannot be loaded is no photo's fault: the run stops with its message instead of
+      // failing every photo (the vision tower is loaded on the first batch).
+      if (isUserError(e) && e.code === 'model-invalid') throw e;
       if (batch.length === 1) return [e instanceof Error ? e : new Error(String(e))];
       // One bad tensor must not fail its neighbours: retry one by one.
       const out: Array<Float32Array | Error> = [];

@@ -94,13 +94,32 @@ test('embedImages decodes files and bytes; a bad file rejects with a user error;
   await assert.rejects(engine.embedTexts(['after close']), /closed/);
 });
 
-test('a corrupt ONNX file fails engine creation with a user error naming it', async () => {
+test('a corrupt ONNX file gives a user error naming it: the text tower at creation, the vision tower at its first image', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lookbook-corrupt-model-'));
   try {
     await cp(join(TINY, 'immich'), dir, { recursive: true });
     await writeFile(join(dir, 'visual', 'model.onnx'), 'not a protobuf');
+    // The vision tower is created on first use, so a search-only process never pays for it.
+    const engine = await createClipEngine({ model: dir, device: 'cpu', threads: 1 });
+    try {
+      assert.equal((await engine.embedTexts(['a cat']))[0]!.length, engine.model.embedDim);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await assert.rejects(engine.embedImageTensors([images[0]!]), (e: Error) => {
+          return (
+            isUserError(e) &&
+            e.code === 'model-invalid' &&
+            /cannot load .*visual[\\/]model\.onnx/.test(e.message)
+          );
+        });
+      }
+    } finally {
+      await engine.close();
+    }
+
+    await cp(join(TINY, 'immich', 'visual'), join(dir, 'visual'), { recursive: true });
+    await writeFile(join(dir, 'textual', 'model.onnx'), 'not a protobuf');
     await assert.rejects(createClipEngine({ model: dir, device: 'cpu', threads: 1 }), (e: Error) => {
-      return e.name === 'UserError' && /cannot load .*visual[\\/]model\.onnx/.test(e.message);
+      return e.name === 'UserError' && /cannot load .*textual[\\/]model\.onnx/.test(e.message);
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isUserError } from '../../main/errors.js';
 import { AsyncQueue } from '../../main/library/async-queue.js';
 import { openLibrary } from '../../main/library/library.js';
 import type { IndexingProgress } from '../../main/library/types.js';
+import { TINY } from '../engine/fixtures.js';
 import { tempDir, writePhoto, type Colour } from './photo-fixtures.js';
 
 test('the queue applies backpressure: a push waits while the queue is full', async () => {
@@ -116,6 +118,32 @@ test('switching models: search keeps the complete model until the new one has in
       assert.deepEqual(after.vectors, { indexed: 4, total: 4 });
     } finally {
       await other.close();
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test('a model whose vision tower cannot be loaded stops indexing with its reason, failing no photo', async () => {
+  const dir = await tempDir('broken-model');
+  try {
+    const model = join(dir.path, 'model');
+    await cp(join(TINY, 'immich'), model, { recursive: true });
+    await writeFile(join(model, 'visual', 'model.onnx'), 'not a protobuf');
+    const root = join(dir.path, 'photos');
+    for (let i = 0; i < 3; i++) await writePhoto({ path: join(root, `p${i}.jpg`), colour: 'red', seed: i });
+    const library = await openLibrary({ dataDir: join(dir.path, 'data'), model });
+    try {
+      await library.addFolder(root);
+      await assert.rejects(library.index(), (e: Error) => {
+        return isUserError(e) && /cannot load .*visual[\\/]model\.onnx/.test(e.message);
+      });
+      const status = await library.status();
+      assert.equal(status.files.failed, 0, 'the photos are not to blame');
+      // Text search still works: it needs only the text tower.
+      assert.equal((await library.search('red')).total, 0);
+    } finally {
+      await library.close();
     }
   } finally {
     await dir.cleanup();
