@@ -2,6 +2,7 @@
 // and its onnxruntime threads belong to it alone. run-bench.ts starts it:
 //   node --import tsx bench/phase.ts <phase> <options-json> <result-file>
 import { writeFile } from 'node:fs/promises';
+import { measureColdSearch } from './cold-search.js';
 import { measureIndexing, type IndexingBenchOptions } from './indexing-throughput.js';
 import { measureModelThroughput } from './model-throughput.js';
 import { measureQueryScale } from './query-phase.js';
@@ -10,7 +11,7 @@ import { peakRssMiB } from './stats.js';
 import { compareTextEncoding } from './text-encoding.js';
 import { createClipEngine } from '../main/engine/clip-engine.js';
 
-export type PhaseName = 'model' | 'indexing' | 'profile' | 'queries' | 'text';
+export type PhaseName = 'model' | 'indexing' | 'profile' | 'queries' | 'cold-search' | 'text';
 
 export async function runPhase(phase: PhaseName, options: Record<string, unknown>): Promise<unknown> {
   switch (phase) {
@@ -29,6 +30,8 @@ export async function runPhase(phase: PhaseName, options: Record<string, unknown
     }
     case 'queries':
       return measureQueryScale(options as Parameters<typeof measureQueryScale>[0]);
+    case 'cold-search':
+      return measureColdSearch(options as Parameters<typeof measureColdSearch>[0]);
     case 'text':
       return compareTextEncoding(options as Parameters<typeof compareTextEncoding>[0]);
   }

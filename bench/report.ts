@@ -9,6 +9,8 @@ import type { QueryScaleResult } from './query-phase.js';
 import { DJPEG_STAGE } from './stage-profile.js';
 import type { StageCost } from './stage-profile.js';
 import type { TextEncodingComparison } from './text-encoding.js';
+import type { ColdSearch } from './cold-search.js';
+import { median } from './stats.js';
 
 export const RATIO_TARGET = 0.85;
 export const QUERY_P50_TARGET_MS = 50;
@@ -36,6 +38,14 @@ export interface BenchResults {
     loadAverageAtEnd: [number, number, number];
   };
   text?: TextEncodingComparison;
+  /** Opening the library and its first search in fresh processes (section 3). */
+  coldSearch?: {
+    photos: number;
+    runs: ColdSearch[];
+    openMs: number;
+    firstSearchMs: number;
+    peakRssMiB: number;
+  };
   /** Peak RSS (MiB) of each phase's process. */
   peakRss: Record<string, number>;
 }
@@ -44,13 +54,6 @@ const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const f0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : 'n/a');
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : 'n/a');
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Model-only images/s: the median of every round of every bracketing run. */
 export function modelOnlyImagesPerSecond(r: BenchResults): number {
@@ -172,6 +175,15 @@ export function renderReport(r: BenchResults): string {
                 `Text query p50 / p95 at ${f0(head.photos)} photos (encode + search)`,
                 `**${f0(head.latency.search.p50)}** / ${f0(head.latency.search.p95)} ms`,
                 `p50 ≤ ${QUERY_P50_TARGET_MS} ms: ${head.latency.search.p50 <= QUERY_P50_TARGET_MS ? 'met' : '**not met**'}`,
+              ],
+            ]
+          : []),
+        ...(r.coldSearch
+          ? [
+              [
+                `Opening a ${f0(r.coldSearch.photos)}-photo library + its first search (fresh process)`,
+                `${f0(r.coldSearch.openMs)} + ${f0(r.coldSearch.firstSearchMs)} ms`,
+                '',
               ],
             ]
           : []),
@@ -353,6 +365,27 @@ export function renderReport(r: BenchResults): string {
           ['dynamic length', f1(t.dynamic.p50), f1(t.dynamic.p95)],
           [`padded to ${t.contextLength}`, f1(t.padded.p50), f1(t.padded.p95)],
           ['padded / dynamic (p50)', `${f1(t.padded.p50 / t.dynamic.p50)}×`, ''],
+        ],
+      ),
+      '',
+    );
+  }
+  if (r.coldSearch) {
+    const c = r.coldSearch;
+    out.push(
+      '### Opening a library and its first search',
+      '',
+      `What \`lookbook search\` waits for before the query itself, in a fresh process each time ` +
+        `(${c.runs.length} runs, the ${f0(c.photos)}-photo flat library): \`openLibrary\` (LanceDB, the ` +
+        "tokenizer and the text tower's onnxruntime session; the vision tower is only loaded for images) and " +
+        "the first `library.search`. Node's own start and the CLI's module loading come on top.",
+      '',
+      table(
+        ['', 'median', 'runs'],
+        [
+          ['open the library (ms)', f0(c.openMs), c.runs.map((x) => f0(x.openMs)).join(', ')],
+          ['first search (ms)', f0(c.firstSearchMs), c.runs.map((x) => f0(x.firstSearchMs)).join(', ')],
+          ['RSS after it (MiB)', f0(median(c.runs.map((x) => x.rssMiB))), `peak ${f0(c.peakRssMiB)}`],
         ],
       ),
       '',

@@ -15,7 +15,7 @@ import { describeMachine } from './machine.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
 import { BENCH_QUERIES } from './query-latency.js';
-import { rerunQueries } from './query-rerun.js';
+import { measureColdSearches, rerunQueries } from './query-rerun.js';
 import type { QueryScaleResult } from './query-phase.js';
 import { renderReport, throughputRatio, type BenchResults } from './report.js';
 import type { StageCost } from './stage-profile.js';
@@ -295,6 +295,13 @@ async function main(): Promise<number> {
     log(`queries at ${photos}: p50 ${q.search.p50.toFixed(1)} ms, p95 ${q.search.p95.toFixed(1)} ms`);
   }
 
+  const coldSearch = await measureColdSearches((name, options) => phase(name, options, workDir), {
+    modelDir: model.dir,
+    cacheDir: join(outDir, 'libraries'),
+    photos: plan.queryScales[0]!,
+    log,
+  });
+
   const presetInfo = CLIP_PRESETS[preset];
   const counts = clipParamCounts(presetInfo);
   const [a, b, c] = loadavg();
@@ -322,6 +329,7 @@ async function main(): Promise<number> {
     sweep,
     profile: profile.result,
     queries,
+    coldSearch,
     text: text.result,
     peakRss,
   };

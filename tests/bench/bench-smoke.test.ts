@@ -6,6 +6,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBenchModel } from '../../bench/bench-model.js';
+import { measureColdSearch } from '../../bench/cold-search.js';
 import { measureIndexing } from '../../bench/indexing-throughput.js';
 import { describeMachine } from '../../bench/machine.js';
 import { measureModelThroughput } from '../../bench/model-throughput.js';
@@ -99,6 +100,13 @@ describe('benchmark building blocks (tiny model)', () => {
     assert.equal(queries.libraryUses, 'flat');
     assert.equal(queries.reused, false);
 
+    const cold = await measureColdSearch({
+      model,
+      dataDir: join(dir, 'libraries', 'queries-300', 'flat'),
+      query: 'a red car',
+    });
+    assert.ok(cold.openMs > 0 && cold.firstSearchMs > 0 && cold.rssMiB > 0);
+
     const text = await compareTextEncoding({ model, queries: ['a red car', 'dog'], rounds: 1 });
     assert.ok(text.dynamic.p50 > 0 && text.padded.p50 > 0);
     assert.ok(text.medianTokens < text.contextLength);
@@ -116,6 +124,7 @@ describe('benchmark building blocks (tiny model)', () => {
       sweep: [],
       profile,
       queries: [queries],
+      coldSearch: { photos: 300, runs: [cold], ...cold, peakRssMiB: cold.rssMiB },
       text,
       peakRss: { 'indexing (shrink-on-load on)': 100, 'queries, 300 photos': 120 },
     };
@@ -129,6 +138,7 @@ describe('benchmark building blocks (tiny model)', () => {
       '### Serial stage profile',
       '## 3. Text-query latency',
       '### Query encoding: dynamic length vs padded to 77',
+      '### Opening a library and its first search',
       '## 4. Peak memory',
     ])
       assert.ok(md.includes(heading), `missing ${heading}`);
