@@ -494,7 +494,10 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
       path: f.path,
       excluded: f.excluded ?? [],
       patterns: f.patterns ?? [],
-      photoCount: files.filter((r) => r.status === 'indexed' && isUnder(r.path, f.path)).length,
+      // Photos, as the library counts them: identical copies in the folder are one photo.
+      photoCount: new Set(
+        files.filter((r) => r.status === 'indexed' && isUnder(r.path, f.path)).map((r) => r.contentId),
+      ).size,
       exists: existsSync(f.path),
     }));
   }

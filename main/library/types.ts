@@ -84,7 +84,7 @@ export interface FolderInfo {
   path: string;
   excluded: string[];
   patterns: string[];
-  /** Photos (files indexed) under the folder. */
+  /** Photos (distinct contents indexed) under the folder: identical copies count once. */
   photoCount: number;
   /** False when the folder is missing (an unplugged drive): its photos are kept, not dropped. */
   exists: boolean;

@@ -106,6 +106,8 @@ describe('the library follows the disk', () => {
     assert.deepEqual(green?.paths, [p('green-copy.jpg'), p('green.jpg')]);
     assert.equal(encoded(), 4);
     assert.equal((await lib.search('green')).total, 1, 'identical copies are one result');
+    const [folder] = await lib.listFolders();
+    assert.equal(folder!.photoCount, 3, 'and one photo in the folder count (red, blue, green)');
 
     // delete one copy, then the other; then a whole folder
     await rm(p('green.jpg'));

@@ -140,7 +140,8 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
   const stats = watch ? await library.startWatching() : await library.index();
   if (started) bar.stop();
   out(
-    `Indexed: ${stats.encoded} new, ${stats.reused} already known, ${stats.failed} failed, ${stats.removed} removed ` +
+    `Indexed: ${stats.encoded} new, ${stats.reused} already known (copies, moves, unchanged), ` +
+      `${stats.failed} failed, ${stats.removed} removed ` +
       `(${stats.seconds.toFixed(1)} s, ${stats.imagesPerSecond.toFixed(1)} photos/s, model ${stats.modelImagesPerSecond.toFixed(1)} img/s).`,
   );
   if (stats.failed > 0) out('See `lookbook status` for the reasons.');
