@@ -395,7 +395,10 @@ export function createTaggingService(
       const found: Photo | undefined = await library.getPhoto(photo);
       if (!found) throw new UserError(`${photo} is not a photo in the library.`, 'photo-not-found');
       const map = await tags.tagsFor([found.contentId], states);
-      return { contentId: found.contentId, path: found.path, tags: map.get(found.contentId) ?? [] };
+      // Tags belong to the content; of its identical copies, the one the person named is shown.
+      const named = resolve(photo);
+      const path = found.paths.includes(named) ? named : found.path;
+      return { contentId: found.contentId, path, tags: map.get(found.contentId) ?? [] };
     },
 
     async addTags(photos, labels) {

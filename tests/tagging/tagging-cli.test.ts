@@ -88,7 +88,11 @@ test('vocab import, tag, review, facets and XMP export from the command line', a
     rejected.tags.map((t) => [t.label, t.state]),
     [['red', 'rejected']],
   );
-  await lookbook('tags', 'confirm', join(photos, 'blue.jpg'), 'blue');
+  const confirmed = await lookbook('tags', 'confirm', join(photos, 'blue.jpg'), 'blue');
+  assert.equal(confirmed.stderr, '', 'blue was suggested');
+  const typo = await lookbook('tags', 'confirm', join(photos, 'blue.jpg'), 'bleu');
+  assert.match(typo.stderr, /note: not suggested before, added as confirmed: bleu/);
+  await lookbook('tags', 'remove', join(photos, 'blue.jpg'), 'bleu');
   assert.equal(
     (await lookbook('tags', 'add', join(photos, 'purple.jpg'), 'violet', 'party')).stdout,
     `2 tags changed on ${join(photos, 'purple.jpg')}\n`,

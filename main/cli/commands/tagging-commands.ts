@@ -216,10 +216,16 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
             reject: tagging.rejectTags,
             remove: tagging.removeTags,
           }[name];
+          const before = new Set((await tagging.photoTags(photo)).tags.map((t) => t.label));
           const changed = await op([photo], labels);
           const after = await tagging.photoTags(photo);
           if (flags.json) return printJsonDocument(after, out);
           out(`${changed} tag${changed === 1 ? '' : 's'} changed on ${after.path}`);
+          // Confirming says a tag applies; one that was never suggested is added, which a typo would
+          // do silently.
+          const added = after.tags.filter((t) => !before.has(t.label)).map((t) => t.label);
+          if (name === 'confirm' && added.length > 0)
+            io.err(`note: not suggested before, added as confirmed: ${added.join(', ')}`);
         });
       });
   review('add', 'add tags by hand (confirmed)');
