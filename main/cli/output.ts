@@ -18,3 +18,8 @@ export function printJsonLines(items: Iterable<unknown>, write: Write = out): vo
 export function printJsonDocument(value: unknown, write: Write = out): void {
   write(JSON.stringify(value, null, 2));
 }
+
+/** "1 pair", "2 pairs" (with the number formatted for reading: 12,345). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? noun : plural}`;
+}

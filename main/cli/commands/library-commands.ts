@@ -14,7 +14,7 @@ import type {
   SearchResult,
   SortOrder,
 } from '../../library/types.js';
-import { out, printJsonDocument, printJsonLines } from '../output.js';
+import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
 function printFolders(folders: FolderInfo[]): void {
   if (folders.length === 0) {
@@ -23,7 +23,7 @@ function printFolders(folders: FolderInfo[]): void {
   }
   for (const f of folders) {
     const notes = [
-      `${f.photoCount} photo${f.photoCount === 1 ? '' : 's'}`,
+      count(f.photoCount, 'photo'),
       ...(f.exists ? [] : ['MISSING']),
       ...f.excluded.map((e) => `excluding ${e}`),
       ...f.patterns.map((p) => `excluding '${p}'`),

@@ -15,7 +15,7 @@ import {
   type SkippedItem,
   type TuningService,
 } from '../../tuning/tuning-service.js';
-import { out, printJsonDocument, printJsonLines } from '../output.js';
+import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -95,7 +95,7 @@ export function registerTuningCommands(program: Command): void {
         if (o.json) printJsonDocument(r);
         else {
           out(
-            `Imported ${r.imported} pairs from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
+            `Imported ${count(r.imported, 'pair')} from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
           );
           out(`Images are in ${r.folder} (a library folder).`);
         }
@@ -118,7 +118,7 @@ export function registerTuningCommands(program: Command): void {
       withTuning(cmd, async (tuning) => {
         const r = await tuning.addPairsFromTags({ template: o.template, labels: o.label });
         out(
-          `Added ${r.imported} pairs from confirmed tags${r.existing ? ` (${r.existing} already stored)` : ''}.`,
+          `Added ${count(r.imported, 'pair')} from confirmed tags${r.existing ? ` (${r.existing} already stored)` : ''}.`,
         );
       }),
     );
@@ -152,7 +152,7 @@ export function registerTuningCommands(program: Command): void {
             `${p.id.slice(0, 12)}  ${p.split.padEnd(5)}  ${p.source.padEnd(7)}  ${p.contentId.slice(0, 12)}  ${p.text}`,
           );
         const c = await tuning.counts();
-        out(`${c.total} pairs on ${c.photos} photos (${c.train} train, ${c.val} held out)`);
+        out(`${count(c.total, 'pair')} on ${count(c.photos, 'photo')} (${c.train} train, ${c.val} held out)`);
       }),
     );
 
@@ -172,7 +172,7 @@ export function registerTuningCommands(program: Command): void {
             );
           full.push(matches[0]!.id);
         }
-        out(`Removed ${await tuning.removePairs(full)} pairs.`);
+        out(`Removed ${count(await tuning.removePairs(full), 'pair')}.`);
       }),
     );
 
@@ -256,7 +256,7 @@ export function registerTuningCommands(program: Command): void {
               return;
             }
             out(
-              `Trained on ${result.trainPairs} pairs, ${result.history.length} epochs (best: ${result.bestEpoch}) in ${result.seconds.toFixed(1)} s.`,
+              `Trained on ${count(result.trainPairs, 'pair')}, ${count(result.history.length, 'epoch')} (best: ${result.bestEpoch}) in ${result.seconds.toFixed(1)} s.`,
             );
             out(
               result.evaluatedOn === 'val'
@@ -269,7 +269,7 @@ export function registerTuningCommands(program: Command): void {
             ]))
               out(line);
             if (result.notIndexed > 0)
-              out(`${result.notIndexed} pairs were left out: their photos are not indexed yet.`);
+              out(`${count(result.notIndexed, 'pair')} left out: the photos are not indexed yet.`);
             out(
               result.activated
                 ? `Saved adapter v${result.version}; search, similar and tagging use it now (\`lookbook adapters rollback\` to undo).`
