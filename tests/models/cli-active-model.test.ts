@@ -21,7 +21,12 @@ test('a new library lists the demo model as the active one', async () => {
     const rows = (await lookbook(dataDir, 'models', 'list', '--json')).stdout
       .trimEnd()
       .split('\n')
-      .map((line) => JSON.parse(line) as { id: string; active: boolean });
+      .map((line) => JSON.parse(line) as { id: string; active: boolean; embedDim?: number });
+    assert.equal(
+      rows.find((r) => r.id === 'demo')?.embedDim,
+      64,
+      "the demo model's dimension, from its config",
+    );
     assert.deepEqual(
       rows.filter((r) => r.active).map((r) => r.id),
       ['demo'],

@@ -2,6 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { dataDirOf } from '../command-helpers.js';
+import { readModelFolder } from '../../engine/model-folder.js';
 import { UserError } from '../../errors.js';
 import {
   catalogueEntrySize,
@@ -81,13 +82,20 @@ async function listRows(dataDir: string): Promise<ListRow[]> {
   });
   for (const m of installed) {
     if (rows.some((r) => r.id === m.id)) continue;
+    // Models without a manifest (the demo model, older imports) say their dimension in their config.
+    const embedDim =
+      m.manifest?.embedDim ??
+      (await readModelFolder(m.dir).then(
+        (f) => f.info.embedDim,
+        () => undefined,
+      ));
     rows.push({
       id: m.id,
       name: m.id === 'demo' ? 'Demo model (colour only, generated)' : (m.manifest?.name ?? m.id),
       installed: true,
       active: active === m.id,
       default: false,
-      ...(m.manifest?.embedDim ? { embedDim: m.manifest.embedDim } : {}),
+      ...(embedDim ? { embedDim } : {}),
       sizeBytes: m.sizeBytes,
       layout: m.layout,
       dir: m.dir,
