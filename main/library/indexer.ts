@@ -134,12 +134,12 @@ export async function indexFiles(
     resizeTo: (width, height) => planResize(width, height, cfg),
   };
 
-  const progress = (phase: IndexingProgress['phase'] = 'indexing'): IndexingProgress => {
+  const progress = (): IndexingProgress => {
     const seconds = (Date.now() - started) / 1000;
     const ips = seconds > 0 ? done / seconds : 0;
     const left = photos.length - done;
     return {
-      phase: ctx.gate.paused && phase === 'indexing' ? 'paused' : phase,
+      phase: ctx.gate.paused ? 'paused' : 'indexing',
       total: photos.length,
       done,
       queued: left,
@@ -355,7 +355,8 @@ export async function indexFiles(
   stats.imagesPerSecond = stats.seconds > 0 ? done / stats.seconds : 0;
   stats.modelImagesPerSecond = stats.modelSeconds > 0 ? stats.encoded / stats.modelSeconds : 0;
   currentPath = undefined;
-  ctx.emitProgress(progress('done'));
+  // The final counts; the library says 'done' once it has also removed what left and compacted.
+  ctx.emitProgress(progress());
   return stats;
 }
 

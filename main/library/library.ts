@@ -397,7 +397,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
       }
       stats = result;
       addToTotals(result);
-      emitProgress({ ...progress, phase: 'done' });
+      emitProgress({ ...progress, phase: 'done', removed: result.removed });
       return result;
     } catch (e) {
       emitProgress({ ...progress, phase: 'error', message: describeError(e) });
@@ -438,7 +438,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     if (!aborted) result.orphansDropped = await dropOrphans(orphanGraceMs);
     stats = result;
     addToTotals(result);
-    emitProgress({ ...progress, phase: 'done' });
+    emitProgress({ ...progress, phase: 'done', removed: result.removed });
   }
 
   async function searchModel(): Promise<{ key: string; engine: ClipEngine }> {

@@ -12,11 +12,11 @@ export interface IndexingFailure {
 /** A progress event. Compatible with main/api/types.ts' IndexingProgress (plus a few counters). */
 export interface IndexingProgress {
   phase: IndexingPhase;
-  /** Files that need work in this run. */
+  /** Photos that need work in this run (files that are not photos are not counted). */
   total: number;
-  /** Files handled so far (indexed + reused + failed + skipped + removed). */
+  /** Photos handled so far (encoded, reused or failed). */
   done: number;
-  /** Files waiting: found but not yet decoded or encoded. */
+  /** Photos waiting: found but not yet decoded or encoded. */
   queued: number;
   failed: number;
   /** Images the model encoded in this run (a moved or copied photo is not re-encoded). */
@@ -30,6 +30,8 @@ export interface IndexingProgress {
   currentPath?: string;
   /** The most recent failures, newest last. */
   failures: IndexingFailure[];
+  /** On 'done': files that left the library in this run (deleted or moved away). */
+  removed?: number;
   message?: string;
 }
 

@@ -49,6 +49,8 @@ test('folders add, index, search --json, similar, status', async () => {
     const indexed = lookbook(data, 'index');
     assert.equal(indexed.code, 0, indexed.stderr);
     assert.match(indexed.stdout, /Indexed: 3 new/);
+    const again = lookbook(data, 'index');
+    assert.equal(again.stdout, 'Up to date: 3 photos.\n', 'a run with nothing to do says so in one line');
 
     const found = lookbook(data, 'search', 'red', '--json');
     assert.equal(found.code, 0, found.stderr);

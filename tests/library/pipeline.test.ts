@@ -72,6 +72,7 @@ test('indexing batches images, reports progress as plain JSON, and pauses and re
       assert.equal(events[0]!.phase, 'scanning');
       const last = events.at(-1)!;
       assert.equal(last.phase, 'done');
+      assert.equal(events.filter((e) => e.phase === 'done').length, 1, "one 'done' per run");
       assert.equal(last.done, COUNT);
       assert.equal(last.total, COUNT, 'the progress counts photos, not every file');
       assert.ok(events.every((e) => e.total <= COUNT));

@@ -110,8 +110,18 @@ describe('the library follows the disk', () => {
     assert.equal(folder!.photoCount, 3, 'and one photo in the folder count (red, blue, green)');
 
     // delete one copy, then the other; then a whole folder
+    const removedEvents: number[] = [];
+    const stopListening = lib.onProgress((e) => {
+      if (e.phase === 'done') removedEvents.push(e.removed ?? 0);
+    });
     await rm(p('green.jpg'));
     await settle('delete seen', hasPaths(['sub/red-moved.jpg', 'blue.jpg', 'green-copy.jpg']));
+    stopListening();
+    assert.equal(
+      removedEvents.reduce((a, b) => a + b, 0),
+      1,
+      "the run's 'done' event says a file left (the CLI's watch line shows it)",
+    );
     assert.equal((await lib.search('green')).items[0]?.path, p('green-copy.jpg'));
     await rm(p('green-copy.jpg'));
     await rm(p('sub'), { recursive: true });

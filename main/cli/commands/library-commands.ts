@@ -139,20 +139,32 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
   });
   const stats = watch ? await library.startWatching() : await library.index();
   if (started) bar.stop();
-  out(
-    `Indexed: ${stats.encoded} new, ${stats.reused} already known (copies, moves, unchanged), ` +
-      `${stats.failed} failed, ${stats.removed} removed ` +
-      `(${stats.seconds.toFixed(1)} s, ${stats.imagesPerSecond.toFixed(1)} photos/s, model ${stats.modelImagesPerSecond.toFixed(1)} img/s).`,
-  );
+  if (stats.encoded + stats.reused + stats.failed + stats.removed === 0) {
+    out(`Up to date: ${count((await library.status()).photoCount, 'photo')}.`);
+  } else {
+    out(
+      `Indexed: ${stats.encoded} new, ${stats.reused} already known (copies, moves, unchanged), ` +
+        `${stats.failed} failed, ${stats.removed} removed ` +
+        `(${stats.seconds.toFixed(1)} s` +
+        (stats.encoded > 0
+          ? `, ${stats.imagesPerSecond.toFixed(1)} photos/s, model ${stats.modelImagesPerSecond.toFixed(1)} img/s).`
+          : ').'),
+    );
+  }
   if (stats.failed > 0) out('See `lookbook status` for the reasons.');
   if (!watch) {
     unsubscribe();
     return;
   }
   out('Watching for changes; Ctrl+C to stop.');
+  // One line per batch of changes, and the reason for each photo that could not be read.
   const quiet = library.onProgress((p) => {
-    if (p.phase === 'done' && p.total > 0)
-      out(`${new Date().toISOString()}  ${p.done} file(s) updated, ${p.failed} failed`);
+    if (p.phase !== 'done' || (p.total === 0 && !p.removed)) return;
+    const parts = [`${count(p.done - p.failed, 'photo')} indexed`];
+    if (p.failed) parts.push(`${p.failed} failed`);
+    if (p.removed) parts.push(`${p.removed} removed`);
+    out(`${new Date().toLocaleTimeString()}  ${parts.join(', ')}`);
+    for (const f of p.failures) out(`  [${f.code}] ${f.reason}`);
   });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
