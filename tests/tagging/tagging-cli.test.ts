@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerTaggingCommands } from '../../main/cli/commands/tagging-commands.js';
@@ -44,9 +44,13 @@ before(async () => {
   await writeColourPhoto(join(photos, 'red.jpg'), 'red', { seed: 1 });
   await writeColourPhoto(join(photos, 'blue.jpg'), 'blue', { seed: 2 });
   await writeColourPhoto(join(photos, 'purple.jpg'), 'purple', { seed: 3 });
+  // An identical copy of blue.jpg in another library folder: one photo, two paths.
+  await mkdir(join(tmp.path, 'copies'));
+  await copyFile(join(photos, 'blue.jpg'), join(tmp.path, 'copies', 'blue-copy.jpg'));
   const library = await openLibrary({ dataDir, model: 'demo', threads: 1 });
   try {
     await library.addFolder(photos);
+    await library.addFolder(join(tmp.path, 'copies'));
     await library.index();
   } finally {
     await library.close();
@@ -119,6 +123,11 @@ test('vocab import, tag, review, facets and XMP export from the command line', a
 
   const plain = await lookbook('tags', 'list', join(photos, 'blue.jpg'));
   assert.match(plain.stdout, /^ {2}blue {2}confirmed \(auto\) {2}[01]\.\d{3}$/m);
+  assert.equal(plain.stdout.split('\n')[0], join(photos, 'blue.jpg'));
+  const copy = join(tmp.path, 'copies', 'blue-copy.jpg');
+  const ofCopy = await lookbook('tags', 'list', copy);
+  assert.equal(ofCopy.stdout.split('\n')[0], copy, 'the copy named, not the first path of the content');
+  assert.equal(ofCopy.stdout.split('\n').slice(1).join('\n'), plain.stdout.split('\n').slice(1).join('\n'));
 });
 
 test('classify-eval prints accuracy and the confused pair', async () => {
