@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
-import { printJsonDocument, printJsonLines, type Write } from '../output.js';
+import { count, out as stdoutLine, printJsonDocument, printJsonLines, type Write } from '../output.js';
 import { UserError } from '../../errors.js';
 import { createClipEngine } from '../../engine/clip-engine.js';
 import { readSettings } from '../../library/settings.js';
@@ -25,7 +25,7 @@ export interface TaggingCliOutput {
 }
 
 const processOutput: TaggingCliOutput = {
-  out: (line) => process.stdout.write(`${line}\n`),
+  out: stdoutLine,
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
@@ -220,7 +220,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           const changed = await op([photo], labels);
           const after = await tagging.photoTags(photo);
           if (flags.json) return printJsonDocument(after, out);
-          out(`${changed} tag${changed === 1 ? '' : 's'} changed on ${after.path}`);
+          out(`${count(changed, 'tag')} changed on ${after.path}`);
           // Confirming says a tag applies; one that was never suggested is added, which a typo would
           // do silently.
           const added = after.tags.filter((t) => !before.has(t.label)).map((t) => t.label);
