@@ -1,10 +1,8 @@
 // The engine's side of the inference worker: starts it, sends batches, matches replies to requests,
 // and fails every pending request clearly if the worker dies.
 // [Note: inference worker protocol]
-import { Worker } from 'node:worker_threads';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { startWorker } from '../worker-thread.js';
 import type { DeviceInfo } from './types.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
 
@@ -20,21 +18,6 @@ export interface InferenceClient {
   close(): Promise<void>;
 }
 
-/**
- * The worker file sits next to this module with the same extension: `.ts` when run from source through
- * tsx (the CLI, the tests), `.js` once compiled (the Electron build). A `.ts` worker needs tsx, but on
- * Node 20 neither an inherited `--import tsx` nor a registered hook reaches a worker's entry module;
- * tsx's tsImport (its own scoped loader) does, so a one-line bootstrap loads the worker through it.
- */
-function createWorker(init: WorkerInit): Worker {
-  const ext = extname(fileURLToPath(import.meta.url));
-  const url = new URL(`./inference-worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(url, { workerData: init });
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const bootstrap = `import(${api}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
-}
-
 type RequestBody = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
 function toError(e: WorkerError): Error {
@@ -42,7 +25,7 @@ function toError(e: WorkerError): Error {
 }
 
 export async function startInferenceWorker(init: WorkerInit): Promise<InferenceClient> {
-  const worker = createWorker(init);
+  const worker = startWorker(import.meta.url, 'inference-worker', init);
   const pending = new Map<
     number,
     { resolve: (v: Float32Array | undefined) => void; reject: (e: Error) => void }

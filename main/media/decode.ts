@@ -1,7 +1,6 @@
 import sharp from 'sharp';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import exifr from 'exifr';
-import heicDecode from 'heic-decode';
 import { decodeBmp, readBmpSize } from './bmp.js';
 import { MediaError, fsErrorToMediaError } from './errors.js';
 import { classifyPath } from './formats.js';
@@ -11,6 +10,7 @@ import { decodePnm, readPnmHeader } from './pnm.js';
 import type { RawImage } from './pnm.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { readHead, readWhole } from './read-file.js';
+import { decodeHeic } from './heic-decoder.js';
 
 /**
  * The one way Lookbook opens a photo, whatever its format. Contract:
@@ -241,10 +241,9 @@ export async function loadImage(path: string, opts: OpenOptions = {}): Promise<L
     case 'heic-decode': {
       const buf = await readWhole(path);
       try {
-        const img = await heicDecode({ buffer: buf });
+        const img = await decodeHeic(buf);
         checkPixels(path, img.width, img.height, maxPixels);
-        const data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-        return fromRaw(p, { data, width: img.width, height: img.height, channels: 4 });
+        return fromRaw(p, { data: img.data, width: img.width, height: img.height, channels: 4 });
       } catch (e) {
         if (e instanceof MediaError) throw e;
         throw corrupt(path, `the HEIC image could not be decoded (${(e as Error).message})`, e);

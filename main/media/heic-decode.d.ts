@@ -1,4 +1,4 @@
-// heic-decode ships no types. Only the single-image call is used (see heic.ts).
+// heic-decode ships no types. Only the single-image call is used (see heic-worker.ts).
 declare module 'heic-decode' {
   interface DecodedHeic {
     width: number;
