@@ -6,7 +6,7 @@ import type { ModelThroughput } from './model-throughput.js';
 import { FIRST_CANDIDATES, MAX_CANDIDATES } from '../main/search/searcher.js';
 import type { QueryLatency } from './query-latency.js';
 import type { QueryScaleResult } from './query-phase.js';
-import { DJPEG_STAGE } from './stage-profile.js';
+import { DJPEG_STAGE, HEIC_STAGE } from './stage-profile.js';
 import type { StageCost } from './stage-profile.js';
 import type { TextEncodingComparison } from './text-encoding.js';
 import type { ColdSearch } from './cold-search.js';
@@ -434,6 +434,7 @@ function analysis(r: BenchResults): string[] {
   const e2eCpu = r.indexing.shrinkOn.cpuSecondsPerImage * 1000;
   const decode = stage('decode only (1/8');
   const djpeg = r.profile.find((p) => p.stage === DJPEG_STAGE)?.cpuMs;
+  const heic = r.profile.find((p) => p.stage === HEIC_STAGE)?.cpuMs;
   const thumb = stage('thumbnail');
   const pre = stage('preprocess, shrink-on-load on');
   const once = stage('decode once → thumbnail + CLIP tensor (indexer)');
@@ -473,6 +474,14 @@ function analysis(r: BenchResults): string[] {
       `${f0(budget)} ms of CPU per photo, less than one decode of these photos: ` +
       'the target holds where the model does not occupy every core (a GPU, more cores than onnxruntime uses, ' +
       'smaller photos), not for 12-MP JPEGs on 2 CPU cores.',
+    ...(heic === undefined
+      ? []
+      : [
+          `- Phone photos in HEIC cost far more: the same photo as a HEIC takes ${f0(heic)} ms of CPU to decode ` +
+            `(${f1(heic / decode)}× the JPEG's), in heic-decode (libheif in WebAssembly; sharp's prebuilt ` +
+            'libvips has no HEVC decoder), off the main thread. An all-HEIC library indexes at roughly ' +
+            `${f1((1000 * r.machine.cores) / (e2eCpu - decode + heic))} photos/s here.`,
+        ]),
     '',
   ];
 }

@@ -2,13 +2,15 @@
 // a time, with nothing else running in this process. Wall time here is the stage's cost on an idle core
 // (sharp and onnxruntime may still use more than one thread inside a call; CPU time shows it).
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { ClipEngine } from '../main/engine/types.js';
 import { planResize, preprocessImage, preprocessPixels } from '../main/engine/preprocess.js';
 import { createMediaPort } from '../main/library/media-port.js';
+import { decodeHeic } from '../main/media/heic-decoder.js';
 import { median } from './stats.js';
 
 export interface StageCost {
@@ -42,6 +44,24 @@ function djpegDecoder(): ((photo: string) => Promise<{ wall: number; cpu: number
 }
 
 export const DJPEG_STAGE = 'decode only, libjpeg-turbo (djpeg -scale 1/8)';
+export const HEIC_STAGE = 'decode only, the same photo as a HEIC (heic-decode, in a worker)';
+
+/**
+ * Most phone photos are HEIC, which sharp's prebuilt libvips cannot decode (no HEVC): Lookbook decodes
+ * them with heic-decode. Where libheif's `heif-enc` is installed (Debian: libheif-examples), the first
+ * photo is encoded once as a HEIC at a phone's file size and cached beside the JPEGs; otherwise the stage
+ * is left out.
+ */
+async function heicSample(photo: string): Promise<string | undefined> {
+  const out = join(dirname(photo), '..', 'heic', basename(photo).replace(/\.jpe?g$/i, '.heic'));
+  if (existsSync(out)) return out;
+  if (spawnSync('heif-enc', ['--help'], { stdio: 'ignore' }).error) return undefined;
+  await mkdir(dirname(out), { recursive: true });
+  const made = spawnSync('heif-enc', ['-q', '50', photo, '-o', `${out}.tmp`], { stdio: 'ignore' });
+  if (made.status !== 0) return undefined;
+  await rename(`${out}.tmp`, out);
+  return out;
+}
 
 async function cost(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const c0 = process.cpuUsage();
@@ -63,6 +83,7 @@ export async function profileStages(
 ): Promise<StageCost[]> {
   const media = createMediaPort();
   const djpeg = djpegDecoder();
+  const heic = await heicSample(photos[0]!);
   const cfg = engine.model.preprocess;
   const thumbs = await mkdtemp(join(tmpdir(), 'lookbook-bench-thumbs-'));
   const samples = new Map<string, { wall: number; cpu: number }[]>();
@@ -103,6 +124,14 @@ export async function profileStages(
       if (djpeg) {
         const c = await djpeg(photo);
         if (record) add(DJPEG_STAGE, c);
+      }
+    }
+    if (heic) {
+      // After the other stages, not among them: collecting its 48 MB of RGBA would land in the next
+      // stage's time. process.cpuUsage counts every thread of the process, the decoder's worker included.
+      for (let i = 0; i <= 3; i++) {
+        const c = await cost(async () => decodeHeic(await readFile(heic)));
+        if (i > 0) add(HEIC_STAGE, c);
       }
     }
     const tensor = await engine.preprocess(photos[0]!);
