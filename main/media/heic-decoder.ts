@@ -20,8 +20,11 @@ export interface DecodedHeic {
   data: Buffer;
 }
 
-/** As many decodes at once as the indexer runs decoders (2), fewer on a single core. */
-const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism()));
+/**
+ * Up to as many decodes at once as the indexer runs decoders (4), one per core: a HEIC costs ~10× the
+ * model's time per photo, so HEIC libraries index as fast as these workers decode.
+ */
+const POOL_SIZE = Math.max(1, Math.min(4, availableParallelism()));
 const IDLE_MS = 20_000;
 
 /** A worker decodes one file at a time; `current` is the request it is working on. */
