@@ -3,6 +3,7 @@
 //   node --import tsx bench/phase.ts <phase> <options-json> <result-file>
 import { writeFile } from 'node:fs/promises';
 import { measureColdSearch } from './cold-search.js';
+import { measureSearchWhileIndexing } from './search-while-indexing.js';
 import { measureIndexing, type IndexingBenchOptions } from './indexing-throughput.js';
 import { measureModelThroughput } from './model-throughput.js';
 import { measureQueryScale } from './query-phase.js';
@@ -11,7 +12,8 @@ import { peakRssMiB } from './stats.js';
 import { compareTextEncoding } from './text-encoding.js';
 import { createClipEngine } from '../main/engine/clip-engine.js';
 
-export type PhaseName = 'model' | 'indexing' | 'profile' | 'queries' | 'cold-search' | 'text';
+export type PhaseName =
+  'model' | 'indexing' | 'profile' | 'queries' | 'cold-search' | 'search-while-indexing' | 'text';
 
 export async function runPhase(phase: PhaseName, options: Record<string, unknown>): Promise<unknown> {
   switch (phase) {
@@ -30,6 +32,8 @@ export async function runPhase(phase: PhaseName, options: Record<string, unknown
     }
     case 'queries':
       return measureQueryScale(options as Parameters<typeof measureQueryScale>[0]);
+    case 'search-while-indexing':
+      return measureSearchWhileIndexing(options as Parameters<typeof measureSearchWhileIndexing>[0]);
     case 'cold-search':
       return measureColdSearch(options as Parameters<typeof measureColdSearch>[0]);
     case 'text':

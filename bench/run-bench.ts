@@ -17,6 +17,7 @@ import type { PhaseName } from './phase.js';
 import { BENCH_QUERIES } from './query-latency.js';
 import { measureColdSearches, rerunQueries } from './query-rerun.js';
 import type { QueryScaleResult } from './query-phase.js';
+import type { SearchWhileIndexing } from './search-while-indexing.js';
 import { renderReport, throughputRatio, type BenchResults } from './report.js';
 import type { StageCost } from './stage-profile.js';
 import { ensureSyntheticPhotos } from './synthetic-photos.js';
@@ -69,7 +70,14 @@ function log(message: string): void {
 /** What `--phase indexing` measures, merged into the last full run's figures. */
 type IndexingRerun = Pick<
   BenchResults,
-  'machine' | 'loadAverageAtEnd' | 'modelOnly' | 'indexing' | 'sweep' | 'profile' | 'peakRss'
+  | 'machine'
+  | 'loadAverageAtEnd'
+  | 'modelOnly'
+  | 'indexing'
+  | 'sweep'
+  | 'profile'
+  | 'searchWhileIndexing'
+  | 'peakRss'
 > & { command: string };
 
 /** Reads last-run.json as late as possible, replaces the indexing figures, writes it and the report. */
@@ -234,6 +242,15 @@ async function main(): Promise<number> {
   if (values.sweep) {
     for (const s of SWEEP) sweep.push({ label: s.label, result: await runIndexing(s.label, s.settings, 1) });
   }
+  const whileIndexing = await phase<SearchWhileIndexing>(
+    'search-while-indexing',
+    { model: model.dir, photos: measured, workDir: join(workDir, 'search-while-indexing') },
+    workDir,
+  );
+  log(
+    `search while indexing: p50 ${whileIndexing.result.duringIndexing.p50.toFixed(0)} ms ` +
+      `(idle ${whileIndexing.result.idle.p50.toFixed(0)} ms)`,
+  );
   if (values.phase === 'indexing') {
     // Only the model-only and indexing figures (and the stage profile) are measured again; the rest comes
     // from the last run. Saved on their own too: a `--phase queries` run may rewrite last-run.json from
@@ -252,6 +269,7 @@ async function main(): Promise<number> {
       indexing: { shrinkOn },
       sweep: values.sweep ? sweep : [],
       profile: profile.result,
+      searchWhileIndexing: whileIndexing.result,
       peakRss: { ...peakRss, 'stage profile': profile.peakRssMiB },
     };
     await writeFile(join(outDir, 'last-indexing-run.json'), JSON.stringify(rerun, null, 2));
@@ -329,6 +347,7 @@ async function main(): Promise<number> {
     sweep,
     profile: profile.result,
     queries,
+    searchWhileIndexing: whileIndexing.result,
     coldSearch,
     text: text.result,
     peakRss,

@@ -3,7 +3,7 @@
 // (what a fixed-shape export such as Immich's forces). Same sessions, same queries.
 import { loadClipTokenizer } from '../main/engine/tokenizer.js';
 import { readModelFolder } from '../main/engine/model-folder.js';
-import { openClipSessions, runText } from '../main/engine/onnx-sessions.js';
+import { openTower, runText } from '../main/engine/onnx-sessions.js';
 import { padIds } from '../main/engine/tokenizer.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -26,9 +26,9 @@ export async function compareTextEncoding(options: {
     contextLength: folder.info.contextLength,
     padId: folder.padId,
   });
-  const sessions = await openClipSessions({
-    textModelPath: folder.textModelPath,
-    visionModelPath: folder.visionModelPath,
+  const sessions = await openTower({
+    tower: 'text',
+    modelPath: folder.textModelPath,
     device: 'cpu',
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
@@ -58,6 +58,6 @@ export async function compareTextEncoding(options: {
       padded: summarize(pad),
     };
   } finally {
-    await sessions.release();
+    await sessions.session.release();
   }
 }

@@ -1,15 +1,15 @@
-// createClipEngine: a model folder (or id) → a ClipEngine whose inference runs in a worker thread.
+// createClipEngine: a model folder (or id) → a ClipEngine whose inference runs in worker threads.
 // Tokenizing and image decoding stay on the calling thread (both are quick or already asynchronous
 // through sharp's own thread pool); the ONNX sessions live in the worker.
 import { resolveModelDir } from '../models/resolve-model.js';
-import { startInferenceWorker } from './inference-client.js';
+import { startInferenceWorker, type InferenceClient } from './inference-client.js';
 import { readModelFolder } from './model-folder.js';
 import { preprocessImage, preprocessPixels } from './preprocess.js';
 import { DECODERS, formatFromExtension } from '../media/formats.js';
 import { openImageInput } from '../media/decode.js';
 import type { PreprocessOptions } from './preprocess.js';
 import { loadClipTokenizer } from './tokenizer.js';
-import type { ClipEngine, EngineOptions, ExecutionProvider } from './types.js';
+import type { ClipEngine, DeviceInfo, EngineOptions, ExecutionProvider } from './types.js';
 
 /** Batches sent to the worker: large enough to amortize the call, small enough to keep memory flat. */
 const TEXT_BATCH = 64;
@@ -32,15 +32,32 @@ export async function createClipEngine(
     contextLength: model.contextLength,
     padId: folder.padId,
   });
-  const client = await startInferenceWorker({
-    textModelPath: folder.textModelPath,
-    visionModelPath: folder.visionModelPath,
+  const common = {
     device: options.device ?? 'auto',
     padId: folder.padId,
     ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
     ...(internals.forceProvider ? { forceProvider: internals.forceProvider } : {}),
-  });
+  } as const;
+  // One worker per tower (onnxruntime's run() holds its thread for a whole batch): a search's query is
+  // encoded while the indexer's images are. The vision tower starts on the first image: a search needs
+  // only the text tower, and a ViT-B/32 vision session takes ~0.8 s and ~550 MB to create. A vision
+  // model that cannot be loaded therefore fails the first image request, with the user error naming it.
+  const text = await startInferenceWorker({ ...common, tower: 'text', modelPath: folder.textModelPath });
+  let vision: Promise<InferenceClient> | undefined;
+  let visionDevice: DeviceInfo | undefined;
+  let closed = false;
+  const visionWorker = () =>
+    closed && !vision
+      ? Promise.reject(new Error('the CLIP engine is closed'))
+      : (vision ??= startInferenceWorker({
+          ...common,
+          tower: 'vision',
+          modelPath: folder.visionModelPath,
+          ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
+        }).then((client) => {
+          visionDevice = client.device;
+          return client;
+        }));
   const { size } = model.preprocess;
   const per = 3 * size * size;
 
@@ -51,15 +68,16 @@ export async function createClipEngine(
 
   const engine: ClipEngine = {
     model,
+    // The vision tower's once it runs: it does the heavy work, and may have fallen back on its own.
     get device() {
-      return client.device;
+      return visionDevice ?? text.device;
     },
     tokenize: (text) => tokenizer.encode(text),
     async embedTexts(texts) {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += TEXT_BATCH) {
         const rows = texts.slice(i, i + TEXT_BATCH).map((t) => tokenizer.encode(t));
-        out.push(...split(await client.embedTokenRows(rows), rows.length));
+        out.push(...split(await text.embedTokenRows(rows), rows.length));
       }
       return out;
     },
@@ -81,7 +99,7 @@ export async function createClipEngine(
           }
           data.set(t, j * per);
         });
-        out.push(...split(await client.embedPixels(data, batch.length, size), batch.length));
+        out.push(...split(await (await visionWorker()).embedPixels(data, batch.length, size), batch.length));
       }
       return out;
     },
@@ -93,7 +111,16 @@ export async function createClipEngine(
       }
       return out;
     },
-    close: () => client.close(),
+    async close() {
+      closed = true;
+      await Promise.all([
+        text.close(),
+        vision?.then(
+          (c) => c.close(),
+          () => undefined,
+        ),
+      ]);
+    },
   };
   return engine;
 }

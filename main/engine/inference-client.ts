@@ -1,5 +1,5 @@
-// The engine's side of the inference worker: starts it, sends batches, matches replies to requests,
-// and fails every pending request clearly if the worker dies.
+// The engine's side of an inference worker (one per tower): starts it, sends batches, matches replies
+// to requests, and fails every pending request clearly if the worker dies.
 // [Note: inference worker protocol]
 import { UserError } from '../errors.js';
 import { startWorker } from '../worker-thread.js';
@@ -7,7 +7,7 @@ import type { DeviceInfo } from './types.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
 
 export interface InferenceClient {
-  /** Where inference runs, as of the latest reply (see ClipSessions.device). */
+  /** Where this worker's tower runs, and why not where asked. */
   readonly device: DeviceInfo;
   /** Set when the text graph has a fixed sequence length (rows are padded to it). */
   readonly fixedTextLength?: number;
@@ -33,7 +33,6 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
   let nextId = 1;
   let dead: Error | undefined;
   let closeRequested = false;
-  let device: DeviceInfo | undefined;
 
   const failAll = (e: Error) => {
     dead ??= e;
@@ -48,10 +47,8 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
-      if (msg.kind === 'result') {
-        device = msg.device;
-        p.resolve(msg.embeddings);
-      } else if (msg.kind === 'closed') p.resolve(undefined);
+      if (msg.kind === 'result') p.resolve(msg.embeddings);
+      else if (msg.kind === 'closed') p.resolve(undefined);
       else p.reject(toError(msg.error));
     });
     worker.on('error', (e) => {
@@ -75,7 +72,6 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
     await worker.terminate();
     throw e;
   }
-  device = hello.device;
 
   function send(req: RequestBody, transfer: ArrayBuffer[] = []): Promise<Float32Array | undefined> {
     if (dead) return Promise.reject(dead);
@@ -88,9 +84,7 @@ export async function startInferenceWorker(init: WorkerInit): Promise<InferenceC
 
   let closing: Promise<void> | undefined;
   return {
-    get device() {
-      return device!;
-    },
+    device: hello.device,
     ...(hello.textInput.fixedLength ? { fixedTextLength: hello.textInput.fixedLength } : {}),
     async embedTokenRows(rows) {
       return (await send({ kind: 'text', rows }))!;

@@ -1,10 +1,10 @@
-// [Note: inference worker protocol] The messages between the engine (inference-client.ts) and its
-// worker thread (inference-worker.ts). Change both sides together.
+// [Note: inference worker protocol] The messages between the engine (inference-client.ts) and an
+// inference worker thread (inference-worker.ts), which runs one tower. Change both sides together.
 import type { DeviceInfo, DeviceRequest, ExecutionProvider } from './types.js';
 
 export interface WorkerInit {
-  textModelPath: string;
-  visionModelPath: string;
+  tower: 'text' | 'vision';
+  modelPath: string;
   device: DeviceRequest;
   threads?: number;
   spinWait?: boolean;
@@ -25,9 +25,10 @@ export interface WorkerError {
 }
 
 export type WorkerReply =
+  /** `textInput` is the text tower's: a fixed sequence length when its graph has one. */
   | { kind: 'ready'; device: DeviceInfo; textInput: { fixedLength?: number } }
   | { kind: 'init-failed'; error: WorkerError }
   /** `embeddings`: n rows of the embedding dimension, L2-normalized (its buffer is transferred). */
-  | { id: number; kind: 'result'; embeddings: Float32Array; device: DeviceInfo }
+  | { id: number; kind: 'result'; embeddings: Float32Array }
   | { id: number; kind: 'failed'; error: WorkerError }
   | { id: number; kind: 'closed' };

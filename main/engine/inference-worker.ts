@@ -1,10 +1,12 @@
-// The worker thread that owns the onnxruntime sessions, so that inference never blocks the thread
-// that started the engine (the Electron main process, the CLI, the web server).
+// A worker thread that owns one CLIP tower's onnxruntime session, so that inference never blocks the
+// thread that started the engine (the Electron main process, the CLI, the web server). onnxruntime's
+// run() holds its calling thread for the whole batch, so each tower gets its own worker: a search's
+// text is encoded while the indexer's images are.
 // [Note: inference worker protocol]
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../errors.js';
-import { openClipSessions, runText, runVision } from './onnx-sessions.js';
-import type { ClipSessions } from './onnx-sessions.js';
+import { openTower, runText, runVision } from './onnx-sessions.js';
+import type { TowerSession } from './onnx-sessions.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
 
 const port = parentPort;
@@ -21,11 +23,11 @@ function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []) {
 }
 
 async function main() {
-  let sessions: ClipSessions;
+  let tower: TowerSession;
   try {
-    sessions = await openClipSessions({
-      textModelPath: init.textModelPath,
-      visionModelPath: init.visionModelPath,
+    tower = await openTower({
+      tower: init.tower,
+      modelPath: init.modelPath,
       device: init.device,
       ...(init.threads ? { threads: init.threads } : {}),
       ...(init.spinWait !== undefined ? { spinWait: init.spinWait } : {}),
@@ -38,31 +40,29 @@ async function main() {
   // Requests run one at a time: onnxruntime already uses every intra-op thread for one batch.
   let queue = Promise.resolve();
   port!.on('message', (req: WorkerRequest) => {
-    queue = queue.then(() => handle(sessions, req));
+    queue = queue.then(() => handle(tower, req));
   });
-  reply({
-    kind: 'ready',
-    device: sessions.device,
-    textInput: sessions.textIo.fixedLength ? { fixedLength: sessions.textIo.fixedLength } : {},
-  });
+  const fixedLength = tower.tower === 'text' ? tower.io.fixedLength : undefined;
+  reply({ kind: 'ready', device: tower.device, textInput: fixedLength ? { fixedLength } : {} });
 }
 
-async function handle(sessions: ClipSessions, req: WorkerRequest) {
+async function run(tower: TowerSession, req: Exclude<WorkerRequest, { kind: 'close' }>) {
+  if (req.kind === 'text' && tower.tower === 'text') return runText(tower, req.rows, init.padId);
+  if (req.kind === 'vision' && tower.tower === 'vision') return runVision(tower, req.data, req.n, req.size);
+  throw new Error(`this inference worker runs the ${tower.tower} tower, not the ${req.kind} one`);
+}
+
+async function handle(tower: TowerSession, req: WorkerRequest) {
   try {
     if (req.kind === 'close') {
-      await sessions.release();
+      await tower.session.release();
       reply({ id: req.id, kind: 'closed' });
       port!.close();
       return;
     }
-    const raw =
-      req.kind === 'text'
-        ? await runText(sessions, req.rows, init.padId)
-        : await runVision(sessions, req.data, req.n, req.size);
     // A copy that owns its buffer: onnxruntime's output memory may not be transferable.
-    const embeddings = new Float32Array(raw);
-    // The device travels with each result: the vision tower, created on first use, may have fallen back.
-    reply({ id: req.id, kind: 'result', embeddings, device: sessions.device }, [embeddings.buffer]);
+    const embeddings = new Float32Array(await run(tower, req));
+    reply({ id: req.id, kind: 'result', embeddings }, [embeddings.buffer]);
   } catch (e) {
     reply({ id: req.id, kind: 'failed', error: toWorkerError(e) });
   }

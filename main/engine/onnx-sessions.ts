@@ -1,6 +1,6 @@
-// The two CLIP towers as onnxruntime sessions: created on the planned provider (falling back to the
-// CPU with a reason), inspected for their real input names, dtypes and shapes, and run in batches.
-// Runs inside the inference worker; nothing here knows about threads or messages.
+// A CLIP tower as an onnxruntime session: created on the planned provider (falling back to the CPU with
+// a reason), inspected for its real input names, dtypes and shapes, and run in batches. Runs inside an
+// inference worker; nothing here knows about threads or messages.
 import './ort-privacy.js';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
@@ -25,88 +25,63 @@ export interface VisionIo {
   output: string;
 }
 
-export interface ClipSessions {
-  text: ort.InferenceSession;
-  textIo: TextIo;
-  /**
-   * The vision tower, created on its first use: a search only needs the text tower, and the vision
-   * session of a ViT-B/32 takes ~0.8 s and ~550 MB to create. A corrupt vision file therefore fails the
-   * first image request, with the same user error naming the file.
-   */
-  vision(): Promise<{ session: ort.InferenceSession; io: VisionIo }>;
-  /** Current: a vision tower that fails on the GPU moves to the CPU, and this says so. */
-  readonly device: DeviceInfo;
-  /** Releases what was created. */
-  release(): Promise<void>;
-}
+/** One tower's onnxruntime session, what its graph takes and gives, and where it runs. */
+export type TowerSession =
+  | { tower: 'text'; session: ort.InferenceSession; io: TextIo; device: DeviceInfo }
+  | { tower: 'vision'; session: ort.InferenceSession; io: VisionIo; device: DeviceInfo };
 
-export interface OpenSessionsOptions {
-  textModelPath: string;
-  visionModelPath: string;
+export interface OpenTowerOptions {
+  tower: 'text' | 'vision';
+  modelPath: string;
   device: DeviceRequest;
   threads?: number;
-  /** onnxruntime's intra-op spin-waiting in the vision session (default off: see EngineOptions.spinWait). */
+  /** onnxruntime's intra-op spin-waiting (default: on for the text tower, off for the vision tower). */
   spinWait?: boolean;
   /** Overrides the platform plan (tests force a GPU provider that is not there to check the fallback). */
   forceProvider?: ExecutionProvider;
 }
 
-export async function openClipSessions(options: OpenSessionsOptions): Promise<ClipSessions> {
+/**
+ * Creates one tower's session on the planned provider, falling back to the CPU with the reason. Each
+ * tower runs in its own worker thread (see clip-engine.ts): a query's text never waits behind a batch of
+ * images, and the vision tower is only loaded when an image needs it.
+ */
+export async function openTower<T extends TowerSession['tower']>(
+  options: OpenTowerOptions & { tower: T },
+): Promise<Extract<TowerSession, { tower: T }>>;
+export async function openTower(options: OpenTowerOptions): Promise<TowerSession> {
   const plan = options.forceProvider ? { provider: options.forceProvider } : planProvider(options.device);
+  // Spin-waiting: the vision tower runs beside the indexer's decoders, where spinning took CPU from them
+  // (measured: ~30 ms more CPU per 12-MP photo); the text tower serves interactive queries, where
+  // spinning is worth its CPU (text encoding p50 ~5 ms faster with it).
+  const spin = options.spinWait ?? options.tower === 'text';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     interOpNumThreads: 1,
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-  };
-  // Each session has its own intra-op threads. The vision tower's run beside the indexer's decoders, where
-  // spin-waiting took CPU from them (measured: ~30 ms more CPU per 12-MP photo); the text tower's serve
-  // interactive queries, where spinning is worth its CPU (text encoding p50 ~5 ms faster with it).
-  const visionBase: ort.InferenceSession.SessionOptions = {
-    ...base,
-    extra: { session: { intra_op: { allow_spinning: options.spinWait ? '1' : '0' } } },
+    extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
   };
   let provider = plan.provider;
   let fallbackReason = plan.fallbackReason;
-  // The process-wide native logger is set up by the first session. A missing GPU provider library logs
-  // an ERROR line there that the fallback reason already reports, so a GPU probe keeps it to fatal only.
+  // The native logger is set up by the first session. A missing GPU provider library logs an ERROR line
+  // there that the fallback reason already reports, so a GPU probe keeps it to fatal only.
   ort.env.logLevel = provider === 'cpu' ? 'error' : 'fatal';
-
-  /** A session on the provider in use, moving everything to the CPU (with the reason) if it fails there. */
-  async function create(path: string, opts: ort.InferenceSession.SessionOptions) {
-    if (provider !== 'cpu') {
-      try {
-        // Only fatal native logs while probing: a missing provider library is expected and reported.
-        return await createSession(path, { ...opts, executionProviders: [provider], logSeverityLevel: 4 });
-      } catch (e) {
-        if (e instanceof UserError) throw e;
-        fallbackReason = sessionFailureReason(provider, e);
-        provider = 'cpu';
-      }
+  let session: ort.InferenceSession | undefined;
+  if (provider !== 'cpu') {
+    try {
+      const gpu = { ...base, executionProviders: [provider], logSeverityLevel: 4 as const };
+      session = await createSession(options.modelPath, gpu);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      fallbackReason = sessionFailureReason(provider, e);
+      provider = 'cpu';
     }
-    return createSession(path, { ...opts, executionProviders: ['cpu'] }, true);
   }
-
-  const text = await create(options.textModelPath, base);
-  const textIo = describeText(text, options.textModelPath);
-  let vision: Promise<{ session: ort.InferenceSession; io: VisionIo }> | undefined;
-  return {
-    text,
-    textIo,
-    vision() {
-      vision ??= create(options.visionModelPath, visionBase).then((session) => ({
-        session,
-        io: describeVision(session, options.visionModelPath),
-      }));
-      return vision;
-    },
-    get device() {
-      return { requested: options.device, provider, ...(fallbackReason ? { fallbackReason } : {}) };
-    },
-    async release() {
-      const made = await vision?.catch(() => undefined);
-      await Promise.allSettled([text.release(), made?.session.release()]);
-    },
-  };
+  session ??= await createSession(options.modelPath, { ...base, executionProviders: ['cpu'] }, true);
+  const device = { requested: options.device, provider, ...(fallbackReason ? { fallbackReason } : {}) };
+  return options.tower === 'text'
+    ? { tower: 'text', session, io: describeText(session, options.modelPath), device }
+    : { tower: 'vision', session, io: describeVision(session, options.modelPath), device };
 }
 
 /** On the CPU a failure is the model file's fault; on a GPU it may be the provider's, so it is rethrown raw. */
@@ -183,8 +158,12 @@ export function describeVision(session: ort.InferenceSession, path: string): Vis
  * has one, else only to the longest row: CLIP's text tower is causal and pools at the end token, so
  * the padding after it changes nothing but the work done.
  */
-export async function runText(s: ClipSessions, rows: number[][], padId: number): Promise<Float32Array> {
-  const io = s.textIo;
+export async function runText(
+  s: Extract<TowerSession, { tower: 'text' }>,
+  rows: number[][],
+  padId: number,
+): Promise<Float32Array> {
+  const io = s.io;
   const chunk = io.fixedBatch ?? rows.length;
   const parts: Float32Array[] = [];
   for (let start = 0; start < rows.length; start += chunk) {
@@ -204,19 +183,19 @@ export async function runText(s: ClipSessions, rows: number[][], padId: number):
     });
     const feeds: Record<string, ort.Tensor> = { [io.input]: new ort.Tensor(io.dtype, ids, [n, len]) };
     if (mask && io.mask) feeds[io.mask] = new ort.Tensor('int64', mask, [n, len]);
-    parts.push(await runPooled(s.text, feeds, io.output));
+    parts.push(await runPooled(s.session, feeds, io.output));
   }
   return normalizeRows(concat(parts), rows.length);
 }
 
 /** `data` holds `n` CHW tensors of side `size` back to back. */
 export async function runVision(
-  s: ClipSessions,
+  s: Extract<TowerSession, { tower: 'vision' }>,
   data: Float32Array,
   n: number,
   size: number,
 ): Promise<Float32Array> {
-  const { session, io } = await s.vision();
+  const { session, io } = s;
   const per = 3 * size * size;
   if (data.length !== n * per)
     throw new Error(`image batch holds ${data.length} values, expected ${n * per}`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBenchModel } from '../../bench/bench-model.js';
 import { measureColdSearch } from '../../bench/cold-search.js';
+import { measureSearchWhileIndexing } from '../../bench/search-while-indexing.js';
 import { measureIndexing } from '../../bench/indexing-throughput.js';
 import { describeMachine } from '../../bench/machine.js';
 import { measureModelThroughput } from '../../bench/model-throughput.js';
@@ -107,6 +108,14 @@ describe('benchmark building blocks (tiny model)', () => {
     });
     assert.ok(cold.openMs > 0 && cold.firstSearchMs > 0 && cold.rssMiB > 0);
 
+    const whileIndexing = await measureSearchWhileIndexing({
+      model,
+      photos: photos.files.slice(2),
+      workDir: join(dir, 'while-indexing'),
+    });
+    assert.ok(whileIndexing.duringIndexing.n >= 1 && whileIndexing.idle.n >= 8);
+    assert.ok(whileIndexing.duringIndexing.p50 > 0 && whileIndexing.idle.p50 > 0);
+
     const text = await compareTextEncoding({ model, queries: ['a red car', 'dog'], rounds: 1 });
     assert.ok(text.dynamic.p50 > 0 && text.padded.p50 > 0);
     assert.ok(text.medianTokens < text.contextLength);
@@ -124,6 +133,7 @@ describe('benchmark building blocks (tiny model)', () => {
       sweep: [],
       profile,
       queries: [queries],
+      searchWhileIndexing: whileIndexing,
       coldSearch: { photos: 300, runs: [cold], ...cold, peakRssMiB: cold.rssMiB },
       text,
       peakRss: { 'indexing (shrink-on-load on)': 100, 'queries, 300 photos': 120 },
@@ -138,6 +148,7 @@ describe('benchmark building blocks (tiny model)', () => {
       '### Serial stage profile',
       '## 3. Text-query latency',
       '### Query encoding: dynamic length vs padded to 77',
+      '### Searching while the library indexes',
       '### Opening a library and its first search',
       '## 4. Peak memory',
     ])
