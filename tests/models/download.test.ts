@@ -16,6 +16,7 @@ import { isUserError } from '../../main/errors.js';
 import { parseCatalogueEntry, type CatalogueEntry } from '../../main/models/catalogue.js';
 import { downloadTempDir, pullModel, sha256FromEtag, type PullProgress } from '../../main/models/download.js';
 import { getInstalledModel, listInstalledModels } from '../../main/models/installed-models.js';
+import { cosine } from '../engine/fixtures.js';
 
 const FIXTURE = resolve('../shared/fixtures/clip-tiny-a');
 const REPO = 'test-org/clip-tiny-a';
@@ -196,18 +197,6 @@ function testEntry(overrides: Partial<CatalogueEntry> = {}): CatalogueEntry {
 
 function statSizeSync(p: string): number {
   return readFileSync(p).length;
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 async function listModelsDir(dataDir: string): Promise<string[]> {

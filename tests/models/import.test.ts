@@ -18,6 +18,7 @@ import {
   setActiveModel,
 } from '../../main/models/installed-models.js';
 import { readSettings, updateSettings } from '../../main/library/settings.js';
+import { cosine } from '../engine/fixtures.js';
 
 const FIXTURE = resolve('../shared/fixtures/clip-tiny-a');
 
@@ -25,18 +26,6 @@ interface Reference {
   texts: string[];
   immich_text_embedding: number[][];
   hf_text_embeds: number[][];
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 /** A minimal .zip writer (stored entries), so the test needs no zip library of its own. */
