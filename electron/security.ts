@@ -2,21 +2,11 @@
 // permissions (camera, notifications…), and only the app's own pages may use the IPC bridge.
 import { app, session, shell } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
+import { contentSecurityPolicy } from '../main/api/content-security-policy.js';
 
 export const APP_ORIGIN = 'lookbook-app://app';
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' lookbook-media: data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CSP = contentSecurityPolicy(['lookbook-media:']);
 
 export function isAppUrl(url: string): boolean {
   return url === APP_ORIGIN || url.startsWith(`${APP_ORIGIN}/`);

@@ -25,6 +25,7 @@ import type { CoreApi, ErrorLogger } from '../api/dispatch.js';
 import { dispatch } from '../api/dispatch.js';
 import { isInside, resolveMedia } from '../api/media-access.js';
 import { EVENT_NAMES } from '../api/types.js';
+import { contentSecurityPolicy } from '../api/content-security-policy.js';
 
 export interface ServerOptions {
   api: CoreApi;
@@ -63,18 +64,7 @@ const STATIC_TYPES: Record<string, string> = {
 };
 
 // The renderer needs nothing from elsewhere: scripts, styles, images and API calls are all same-origin.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const CSP = contentSecurityPolicy();
 
 function baseHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
