@@ -3,7 +3,7 @@ import { sep } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
-import { openDatabase, sqlString } from './database.js';
+import { openDatabase, openOrCreateTable, openTableIfExists, sqlString } from './database.js';
 import { contentsSchema, filesSchema, vectorsSchema } from './schemas.js';
 
 // The library's repository: the `files`, `contents` and per-model `vectors__…` tables. Every SQL filter
@@ -231,25 +231,25 @@ export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
 }
 
 export async function createLibraryStore(db: Connection): Promise<LibraryStore> {
-  const tables = new Map<string, Table>();
+  // Promises, not tables: two calls that need the same new table at once (a search and the indexer's
+  // first write) share one open or creation instead of racing each other.
+  const tables = new Map<string, Promise<Table>>();
 
-  async function ensureTable(name: string, schema: Schema): Promise<Table> {
-    const cached = tables.get(name);
-    if (cached) return cached;
-    const existing = await db.tableNames();
-    const table = existing.includes(name)
-      ? await db.openTable(name)
-      : await db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
-    tables.set(name, table);
+  function ensureTable(name: string, schema: Schema): Promise<Table> {
+    let table = tables.get(name);
+    if (!table) {
+      table = openOrCreateTable(db, name, schema);
+      tables.set(name, table);
+      table.catch(() => tables.delete(name));
+    }
     return table;
   }
 
   async function maybeTable(name: string): Promise<Table | undefined> {
-    const cached = tables.get(name);
-    if (cached) return cached;
-    if (!(await db.tableNames()).includes(name)) return undefined;
-    const table = await db.openTable(name);
-    tables.set(name, table);
+    const pending = tables.get(name);
+    if (pending) return pending;
+    const table = await openTableIfExists(db, name);
+    if (table && !tables.has(name)) tables.set(name, Promise.resolve(table));
     return table;
   }
 
@@ -560,7 +560,11 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
       return (await table.listIndices()).some((i) => i.columns.includes('vector'));
     },
     close() {
-      for (const t of tables.values()) t.close();
+      for (const t of tables.values())
+        void t.then(
+          (table) => table.close(),
+          () => undefined,
+        );
       tables.clear();
       db.close();
     },

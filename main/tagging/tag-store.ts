@@ -1,6 +1,6 @@
 import type * as lancedb from '@lancedb/lancedb';
 import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
-import { sqlString } from '../store/database.js';
+import { openOrCreateTable, sqlString } from '../store/database.js';
 import { UserError } from '../errors.js';
 import { labelKey } from './vocabulary.js';
 
@@ -213,12 +213,10 @@ function checkLabels(labels: string[]): string[] {
 export function createTagStore(db: lancedb.Connection): TagStore {
   let tables: Promise<{ tags: lancedb.Table; runs: lancedb.Table }> | undefined;
   function open() {
-    tables ??= (async () => {
-      const names = await db.tableNames();
-      const get = (name: string, schema: Schema) =>
-        names.includes(name) ? db.openTable(name) : db.createEmptyTable(name, schema, { existOk: true });
-      return { tags: await get(TAGS_TABLE, tagsSchema), runs: await get(RUNS_TABLE, runsSchema) };
-    })();
+    tables ??= (async () => ({
+      tags: await openOrCreateTable(db, TAGS_TABLE, tagsSchema),
+      runs: await openOrCreateTable(db, RUNS_TABLE, runsSchema),
+    }))();
     tables.catch(() => (tables = undefined));
     return tables;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
-import { sqlString } from '../store/database.js';
+import { openOrCreateTable, sqlString } from '../store/database.js';
 
 export type PairSplit = 'train' | 'val';
 export type PairSource = 'caption' | 'tag' | 'tsv' | 'folder';
@@ -84,9 +84,7 @@ export async function openPairsStore(db: Connection, options: PairsStoreOptions 
   const { valFraction = 0.1, splitSeed = 'lookbook' } = options;
   if (!(valFraction >= 0 && valFraction < 1))
     throw new RangeError(`valFraction must be in [0, 1), got ${valFraction}`);
-  const table: Table = (await db.tableNames()).includes(PAIRS_TABLE)
-    ? await db.openTable(PAIRS_TABLE)
-    : await db.createEmptyTable(PAIRS_TABLE, pairsSchema, { mode: 'create', existOk: true });
+  const table: Table = await openOrCreateTable(db, PAIRS_TABLE, pairsSchema);
 
   return {
     async add(pairs) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Binary, Field, Schema, Utf8 } from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { ClipEngine } from '../engine/types.js';
-import { sqlString } from '../store/database.js';
+import { openOrCreateTable, sqlString } from '../store/database.js';
 
 export const TEXT_EMBEDDINGS_TABLE = 'tuning_text_embeddings';
 
@@ -32,9 +32,7 @@ export async function openTextEmbeddingCache(
   db: Connection,
   engine: ClipEngine,
 ): Promise<TextEmbeddingCache> {
-  const table: Table = (await db.tableNames()).includes(TEXT_EMBEDDINGS_TABLE)
-    ? await db.openTable(TEXT_EMBEDDINGS_TABLE)
-    : await db.createEmptyTable(TEXT_EMBEDDINGS_TABLE, schema, { mode: 'create', existOk: true });
+  const table: Table = await openOrCreateTable(db, TEXT_EMBEDDINGS_TABLE, schema);
   const model = engine.model.id;
   const dim = engine.model.embedDim;
   const memory = new Map<string, Float32Array>();

@@ -192,3 +192,38 @@ test('content ids by their first hex digits (short ids), at most the number aske
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a reader on another connection never fails while the indexer creates a model’s vector table', async () => {
+  // The API and the indexer's worker hold separate connections. A new table is listed as soon as its
+  // folder exists, before its first version is committed; a search in that window used to fail with
+  // "Table … was not found" (it failed CI once). Over 30 fresh tables the window is hit nearly every time.
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-store-race-'));
+  const writer = await openLibraryStore(dir);
+  const reader = await openLibraryStore(dir);
+  try {
+    for (let i = 0; i < 30; i++) {
+      const model = `race-${i}`;
+      let written = false;
+      const write = writer
+        .upsertVectors(model, 8, [{ contentId: 'c1', vector: unit(8, i + 1) }])
+        .then(() => (written = true));
+      let reads = 0;
+      while (!written) {
+        const [count, hits] = await Promise.all([
+          reader.countVectors(model),
+          reader.nearestVectors(model, unit(8, i + 1), { limit: 5 }),
+        ]);
+        assert.ok(count === 0 || count === 1, `count ${count}`);
+        assert.ok(hits.length <= 1);
+        reads++;
+      }
+      await write;
+      assert.ok(reads > 0);
+      assert.equal(await reader.countVectors(model), 1, 'the finished table is seen');
+    }
+  } finally {
+    writer.close();
+    reader.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
