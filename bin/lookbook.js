@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// `npx lookbook …` from the repository: runs the TypeScript CLI through tsx.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+// `npx lookbook …` from the repository: the compiled core when it is built and up to date (`npm install`
+// builds it; it starts ~2.5× faster), otherwise the TypeScript sources through tsx, so that an edit or
+// a `git pull` never runs yesterday's build. Both run in this process.
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compiledCli, isCompiledCoreFresh } from '../scripts/compiled-core.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const r = spawnSync(
-  process.execPath,
-  ['--import', import.meta.resolve('tsx'), join(root, 'main/cli/cli.ts'), ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-  },
-);
-process.exit(r.status ?? 1);
+let cli;
+if (process.env.LOOKBOOK_FROM_SOURCES !== '1' && isCompiledCoreFresh(root)) {
+  cli = await import(pathToFileURL(compiledCli(root)).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../main/cli/cli.ts');
+}
+await cli.main(process.argv.slice(2));

@@ -47,7 +47,7 @@ if (!wantWeb && !electron && existsSync(join(root, 'node_modules', 'electron', '
 
 if (electron) {
   run(npm, ['run', '--silent', 'build:renderer']);
-  run(npm, ['run', '--silent', 'build:electron']);
+  run(process.execPath, [join(root, 'scripts', 'build-core.mjs'), '--if-stale']);
   const child = spawn(electron, [root, ...args], { cwd: root, stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {

@@ -30,7 +30,7 @@ export function buildProgram(): Command {
       '--data-dir <dir>',
       'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)',
     )
-    .version(packageVersion(), '-V, --version')
+    .version(versionLine(), '-V, --version')
     .showHelpAfterError()
     .exitOverride();
   for (const register of registrations) register(program);
@@ -55,9 +55,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+/**
+ * Runs the command line as a program: exit code, and quiet stops when the reader goes away. The entry
+ * points are bin/lookbook.js (compiled build or sources) and this file run directly.
+ */
+export async function main(argv: string[]): Promise<void> {
   // `lookbook search … | head`: the reader has gone, so stop quietly like other Unix tools instead of
   // crashing on an unhandled EPIPE with a stack trace.
   for (const stream of [process.stdout, process.stderr]) {
@@ -66,14 +68,35 @@ if (invokedDirectly) {
       throw e;
     });
   }
-  runCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  process.exitCode = await runCli(argv);
 }
 
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) void main(process.argv.slice(2));
+
+/**
+ * The version, and how this copy runs: from the TypeScript sources (through tsx) or compiled
+ * (`npm run build:electron`, which `npm install` runs), the one that starts faster.
+ */
+function versionLine(): string {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return `${packageVersion()} (${fromSources ? 'from the TypeScript sources' : 'compiled'})`;
+}
+
+/** package.json of this checkout or app: above this module, wherever the build put it. */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  for (let dir = new URL('.', import.meta.url), parent; ; dir = parent) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (pkg.name === 'lookbook') return pkg.version;
+    } catch {
+      // none here: look one folder up
+    }
+    parent = new URL('..', dir);
+    if (parent.href === dir.href) return 'unknown';
+  }
 }
