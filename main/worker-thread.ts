@@ -10,11 +10,16 @@ import { Worker } from 'node:worker_threads';
  * registered hook reaches a worker's entry module; tsx's tsImport (its own scoped loader) does, so a
  * one-line bootstrap loads the worker through it.
  */
-export function startWorker(callerUrl: string, name: string, workerData?: unknown): Worker {
+export function startWorker(
+  callerUrl: string,
+  name: string,
+  workerData?: unknown,
+  transferList: ArrayBuffer[] = [],
+): Worker {
   const ext = extname(fileURLToPath(callerUrl));
   const url = new URL(`./${name}${ext}`, callerUrl);
-  if (ext !== '.ts') return new Worker(url, { workerData });
+  if (ext !== '.ts') return new Worker(url, { workerData, transferList });
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const bootstrap = `import(${api}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, transferList });
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread.js';
 import type { TrainOptions, TrainProgress, TrainResult } from './train.js';
 
 /** Options that cross the thread boundary (everything but the data, the callback and the signal). */
@@ -48,7 +48,7 @@ export function runTrainingInWorker(options: TrainOptions): Promise<TrainResult>
     .filter((a): a is Float32Array => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
 
-  const worker = startWorker(init, transfer);
+  const worker = startWorker(import.meta.url, 'train-worker', init, transfer);
   return new Promise<TrainResult>((resolve, reject) => {
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -85,20 +85,4 @@ function pack(vectors: readonly Float32Array[], dim: number): Float32Array {
     out.set(v, i * dim);
   });
   return out;
-}
-
-// Under tsx (tests, `npm run lookbook`) this module is a .ts file and so is the worker; compiled, both are
-// .js and plain Node runs them. On Node 20, `execArgv: ['--import', 'tsx']` does not help a .ts worker:
-// the worker's entry is resolved before the imported hooks are registered ("Unknown file extension
-// .ts"). So under tsx a two-line bootstrap registers tsx in the worker first, then imports the entry.
-const runningFromTs = import.meta.url.endsWith('.ts');
-
-function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
-  const entry = new URL(runningFromTs ? './train-worker.ts' : './train-worker.js', import.meta.url);
-  if (!runningFromTs) return new Worker(entry, { workerData: init, transferList });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init, transferList });
 }

@@ -1,30 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildCompiledCore, compiledDir, isCompiledCoreFresh } from '../../scripts/compiled-core.mjs';
 import { PHOTOS, REPO, TINY } from './fixtures.js';
 
 // The desktop app runs the core compiled to JavaScript, where worker threads load `.js` modules without
-// tsx; every other test runs the TypeScript sources. This builds the core as `npm run build:electron`
-// does and starts each worker thread from the build, in a plain Node process.
+// tsx; every other test runs the TypeScript sources. This starts each worker thread from the build
+// `npm run build:electron` makes, in a plain Node process.
 
-test('the compiled core starts its worker threads (inference per tower, HEIC) without tsx', () => {
-  const out = join(REPO, 'dist', 'test-compiled-workers');
-  rmSync(out, { recursive: true, force: true });
+test('the compiled core starts its worker threads (inference per tower, HEIC, training) without tsx', () => {
+  // The build `npm install` and `npm run build:electron` make; built here when missing or stale.
+  if (!isCompiledCoreFresh(REPO)) assert.equal(buildCompiledCore(REPO), undefined);
+  const out = compiledDir(REPO);
+  const scratch = mkdtempSync(join(tmpdir(), 'lookbook-compiled-workers-'));
   try {
-    const tsc = spawnSync(
-      process.execPath,
-      [
-        join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        'electron/tsconfig.json',
-        '--outDir',
-        out,
-      ],
-      { cwd: REPO, encoding: 'utf8' },
-    );
-    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
     const script = `
       const { readFile } = await import('node:fs/promises');
       const { decodeHeic } = await import(${JSON.stringify(join(out, 'main/media/heic-decoder.js'))});
@@ -35,9 +27,22 @@ test('the compiled core starts its worker threads (inference per tower, HEIC) wi
       const size = engine.model.preprocess.size;
       const [image] = await engine.embedImageTensors([new Float32Array(3 * size * size)]);
       await engine.close();
-      console.log(JSON.stringify({ heic: [heic.width, heic.height], text: text.length, image: image.length }));
+      // Fine-tuning runs in its own worker too: 8 random pairs, 2 epochs.
+      const { runTrainingInWorker } = await import(${JSON.stringify(join(out, 'main/tuning/train-in-worker.js'))});
+      const pairs = { image: [], text: [] };
+      for (let i = 0; i < 8; i++) {
+        pairs.image.push(Float32Array.from({ length: 16 }, (_, j) => Math.sin(i * 3 + j)));
+        pairs.text.push(Float32Array.from({ length: 16 }, (_, j) => Math.cos(i * 5 + j)));
+      }
+      const trained = await runTrainingInWorker({ train: pairs, epochs: 2, batchSize: 4 });
+      console.log(JSON.stringify({
+        heic: [heic.width, heic.height],
+        text: text.length,
+        image: image.length,
+        trainedEpochs: trained.history.length,
+      }));
     `;
-    const entry = join(out, 'check-workers.mjs');
+    const entry = join(scratch, 'check-workers.mjs');
     writeFileSync(entry, script);
     // No tsx anywhere: not in the arguments, not inherited through NODE_OPTIONS.
     const env = { ...process.env, NODE_OPTIONS: '' };
@@ -47,8 +52,9 @@ test('the compiled core starts its worker threads (inference per tower, HEIC) wi
       heic: [384, 256],
       text: 64,
       image: 64,
+      trainedEpochs: 2,
     });
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 });
