@@ -560,11 +560,8 @@ export async function createLibraryStore(db: Connection): Promise<LibraryStore> 
       return (await table.listIndices()).some((i) => i.columns.includes('vector'));
     },
     close() {
-      for (const t of tables.values())
-        void t.then(
-          (table) => table.close(),
-          () => undefined,
-        );
+      // A table still being opened is closed once it is open; nothing here may throw at the caller.
+      for (const t of tables.values()) void t.then((table) => table.close()).catch(() => undefined);
       tables.clear();
       db.close();
     },
