@@ -107,6 +107,7 @@ export function createLibraryHandlers(
       indexing: progressView(s.indexing),
       failures: s.failures.slice(0, 200).map((f) => ({ path: f.path, reason: f.reason })),
       paused: s.paused,
+      ...(s.watchWarning ? { watchWarning: s.watchWarning } : {}),
       dataDir: s.dataDir,
     };
   };

@@ -69,6 +69,8 @@ export interface LibraryStatus {
   /** Files that could not be read (from any run, still failing), with reasons. */
   failures: IndexingFailure[];
   paused: boolean;
+  /** Some folders are not watched for changes (the system's limit): why, and how to fix it. */
+  watchWarning?: string;
   dataDir: string;
 }
 

@@ -35,7 +35,7 @@ import type {
   VectorTransform,
 } from './types.js';
 import { emptyIndexStats } from './types.js';
-import { watchFolders, type FolderWatcher } from './watcher.js';
+import { describeWatchLimit, watchFolders, type FolderWatcher } from './watcher.js';
 
 export const DEMO_NOTICE = 'demo model: it only knows colours; `lookbook models pull …` for a real one';
 
@@ -207,6 +207,8 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   let aborted = false;
   let closed = false;
   let watcher: FolderWatcher | undefined;
+  /** Set while some folders cannot be watched (the system's limit): the UI must not promise otherwise. */
+  let watchWarning: string | undefined;
   let maintenanceTimer: NodeJS.Timeout | undefined;
   let pendingWatchWork: Promise<unknown> = Promise.resolve();
   let generation = 0;
@@ -514,6 +516,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     refreshFolders();
     if (!watcher) return;
     await watcher.close();
+    watchWarning = undefined;
     watcher = createWatcher();
     await watcher.ready;
   }
@@ -530,6 +533,10 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
         );
       },
       onError: (e) => emitProgress({ ...progress, message: `watching: ${describeError(e)}` }),
+      onLimitReached: (unwatched) => {
+        watchWarning = describeWatchLimit(unwatched);
+        emitProgress({ ...progress, message: watchWarning });
+      },
     });
   }
 
@@ -654,6 +661,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
       maintenanceTimer = undefined;
       const w = watcher;
       watcher = undefined;
+      watchWarning = undefined;
       await w?.close();
       await pendingWatchWork;
       if (holdIndexLock) {
@@ -718,6 +726,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
         indexing: progress,
         paused: gate.paused,
         watching: watcher !== undefined,
+        ...(watchWarning ? { watchWarning } : {}),
         ...(engine.model.isDemo ? { notice: DEMO_NOTICE } : {}),
       };
     },

@@ -178,6 +178,8 @@ export interface LibraryStatusInfo {
   indexing: IndexingProgress;
   paused: boolean;
   watching: boolean;
+  /** While watching: folders the system's watcher limit leaves unwatched, in words, with the fix. */
+  watchWarning?: string;
   /** A plain statement for the demo model, shown by the CLI and the UI. */
   notice?: string;
 }

@@ -157,6 +157,15 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
     return;
   }
   out('Watching for changes; Ctrl+C to stop.');
+  // What keeps watching from being complete (folders past the system's limit, a watch error): said once
+  // each, on stderr.
+  let lastMessage = (await library.status()).watchWarning;
+  if (lastMessage) process.stderr.write(`lookbook: ${lastMessage}\n`);
+  const notices = library.onProgress((p) => {
+    if (!p.message || p.message === lastMessage) return;
+    lastMessage = p.message;
+    process.stderr.write(`lookbook: ${p.message}\n`);
+  });
   // One line per batch of changes, and the reason for each photo that could not be read.
   const quiet = library.onProgress((p) => {
     if (p.phase !== 'done' || (p.total === 0 && !p.removed)) return;
@@ -172,6 +181,7 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
     process.once('SIGTERM', stop);
   });
   quiet();
+  notices();
   unsubscribe();
   await library.stopWatching();
 }

@@ -28,11 +28,13 @@ function IndexingCard({
   paused,
   photoCount,
   failures,
+  watchWarning,
 }: {
   progress: IndexingProgress;
   paused: boolean;
   photoCount: number;
   failures: IndexingFailure[];
+  watchWarning: string | undefined;
 }) {
   const { client, run, refreshStatus } = useApp();
   const active = progress.phase === 'indexing' || progress.phase === 'scanning';
@@ -104,13 +106,20 @@ function IndexingCard({
               images/s
             </span>
           )}
-          <span className="stat muted">New and changed photos are picked up automatically.</span>
+          {!watchWarning && (
+            <span className="stat muted">New and changed photos are picked up automatically.</span>
+          )}
         </div>
       )}
       {progress.currentPath && active && (
         <div className="small muted ellipsis mono">{progress.currentPath}</div>
       )}
-      {progress.message && <p className="small">{progress.message}</p>}
+      {watchWarning && (
+        <p className="small notice-warn" role="status" data-testid="watch-warning">
+          {watchWarning}
+        </p>
+      )}
+      {progress.message && progress.message !== watchWarning && <p className="small">{progress.message}</p>}
       {shownFailures.length > 0 && (
         <details className="small" style={{ marginTop: 8 }} data-testid="failures">
           <summary>
@@ -314,6 +323,7 @@ export function LibraryView() {
             paused={paused}
             photoCount={status.photoCount}
             failures={status.failures}
+            watchWarning={status.watchWarning}
           />
           <div className="card-row card-row-wide">
             <section className="card" aria-labelledby="folders-title">
