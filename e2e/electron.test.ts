@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { _electron } from 'playwright-core';
 import type { ElectronApplication, Page } from 'playwright-core';
 import { REPO_ROOT, buildRenderer } from '../main/server/renderer-build.js';
@@ -12,6 +11,7 @@ import { screenshot } from './support/browser.js';
 import { NEW_USER_FLOW } from './support/flows.js';
 import type { FlowContext } from './support/flows.js';
 import { makeColourPhotos } from './support/photos.js';
+import { buildCompiledCore } from '../scripts/compiled-core.mjs';
 import { electronBinary } from '../scripts/electron-binary.mjs';
 
 const binary = electronBinary(REPO_ROOT);
@@ -33,15 +33,8 @@ describe('the Electron app', { skip }, () => {
     const photosDir = join(tmp, 'My Photos');
     await makeColourPhotos(photosDir, PER_COLOUR);
     await buildRenderer();
-    const built = spawnSync(
-      process.execPath,
-      [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'electron/tsconfig.json'],
-      {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-      },
-    );
-    if (built.status !== 0) throw new Error(`npm run build:electron failed:\n${built.stdout}${built.stderr}`);
+    const failure = buildCompiledCore(REPO_ROOT);
+    if (failure) throw new Error(`npm run build:electron failed:\n${failure}`);
     app = await _electron.launch({
       executablePath: binary!,
       args: [REPO_ROOT, '--no-sandbox', '--disable-gpu'],

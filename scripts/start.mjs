@@ -60,15 +60,12 @@ if (electron) {
           '  Starting the web mode instead: open the address below in your browser.\n' +
           '  `npm start` tries the download again each time; it needs network access once.\n\n',
   );
-  // `lookbook serve` builds the interface when dist/renderer is missing.
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'main/cli/cli.ts'), 'serve', ...args],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  // `lookbook serve` builds the interface when dist/renderer is missing; bin/lookbook.js runs the
+  // compiled core when it is up to date, the sources otherwise.
+  const child = spawn(process.execPath, [join(root, 'bin', 'lookbook.js'), 'serve', ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

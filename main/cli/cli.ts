@@ -2,9 +2,9 @@
 // wires them together and turns errors into one clear line and a non-zero exit code.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isUserError, describeError } from '../errors.js';
+import { lookbookPackage } from '../package-root.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
 import { registerLibraryCommands } from './commands/library-commands.js';
@@ -84,19 +84,10 @@ function versionLine(): string {
   return `${packageVersion()} (${fromSources ? 'from the TypeScript sources' : 'compiled'})`;
 }
 
-/** package.json of this checkout or app: above this module, wherever the build put it. */
 function packageVersion(): string {
-  for (let dir = new URL('.', import.meta.url), parent; ; dir = parent) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
-        name?: string;
-        version: string;
-      };
-      if (pkg.name === 'lookbook') return pkg.version;
-    } catch {
-      // none here: look one folder up
-    }
-    parent = new URL('..', dir);
-    if (parent.href === dir.href) return 'unknown';
+  try {
+    return lookbookPackage().version;
+  } catch {
+    return 'unknown';
   }
 }

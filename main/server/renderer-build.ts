@@ -1,12 +1,12 @@
 // Where the built renderer lives, and building it when it is missing (web mode from a checkout).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as Vite from 'vite';
 import { UserError, describeError } from '../errors.js';
+import { lookbookPackage } from '../package-root.js';
 
-/** The repository root, from this file's place in it (main/server/). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (from the sources or from the compiled core alike). */
+export const REPO_ROOT = lookbookPackage().root;
 
 export function defaultRendererDir(): string {
   return join(REPO_ROOT, 'dist', 'renderer');

@@ -2,7 +2,7 @@
 // TypeScript sources otherwise: a user gets the fast start, a developer never runs a stale build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,48 @@ test('lookbook runs the compiled core when it is up to date, the sources when it
     assert.match(lookbook(['--version']), /\(from the TypeScript sources\)$/);
   } finally {
     await utimes(stamp, built, built);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('the compiled core serves the web mode: the interface and the API', async () => {
+  // Found by the switch to the compiled build: the server looked for the interface next to the
+  // compiled modules (dist/electron/dist/renderer) instead of in the repository.
+  if (!isCompiledCoreFresh(REPO)) assert.equal(buildCompiledCore(REPO), undefined);
+  const dataDir = await mkdtemp(join(tmpdir(), 'lookbook-entry-serve-'));
+  const child = spawn(
+    process.execPath,
+    [join(REPO, 'bin', 'lookbook.js'), '--data-dir', dataDir, 'serve', '--port', '0', '--model', 'demo'],
+    { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  try {
+    const deadline = Date.now() + 60_000;
+    let link: string | undefined;
+    while (!(link = /(http:\/\/\S+\?token=\S+)/.exec(output)?.[1]) && Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(link, `no link printed:\n${output}`);
+    const url = new URL(link);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>Lookbook<\/title>/);
+    const status = await fetch(new URL('/api/call/library.status', url), {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Lookbook-Token': url.searchParams.get('token')!,
+      },
+      body: '{}',
+    });
+    assert.equal(status.status, 200);
+    assert.equal(((await status.json()) as { result: { photoCount: number } }).result.photoCount, 0);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
     await rm(dataDir, { recursive: true, force: true });
   }
 });
