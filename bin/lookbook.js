@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npx lookbook …` from the repository: the compiled core when it is built and up to date (`npm install`
-// builds it; it starts ~2.5× faster), otherwise the TypeScript sources through tsx, so that an edit or
-// a `git pull` never runs yesterday's build. Both run in this process.
+// `npx lookbook …` from the repository: the compiled core when it is built and up to date
+// (`npm install` builds it; a search starts about twice as fast), otherwise the TypeScript sources
+// through tsx, so that an edit or a `git pull` never runs yesterday's build. Both run in this process.
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compiledCli, isCompiledCoreFresh } from '../scripts/compiled-core.mjs';
