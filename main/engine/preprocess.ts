@@ -1,7 +1,7 @@
 // Image → CLIP input tensor with sharp, reproducing the reference preprocessing (OpenAI CLIP's
 // torchvision transforms on PIL): EXIF orientation, shortest side resized with bicubic, centre crop,
 // RGB/255, per-channel normalization, CHW float32. The goldens in tests/engine check it.
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { UserError } from '../errors.js';
 import type { ImagePixels, ImageTensor, PreprocessConfig } from './types.js';
 
@@ -53,6 +53,22 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+const resizeKernel = (cfg: PreprocessConfig) => (cfg.interpolation === 'bilinear' ? 'linear' : 'cubic');
+
+/** The centre crop of a resized image, as 8-bit sRGB, normalized into the model's tensor. */
+async function cropToTensor(
+  resized: Sharp,
+  plan: ReturnType<typeof planResize>,
+  cfg: PreprocessConfig,
+): Promise<ImageTensor> {
+  const { data, info } = await resized
+    .extract({ left: plan.left, top: plan.top, width: cfg.size, height: cfg.size })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return toTensor(data, info.channels, cfg);
+}
+
 /** Decodes one image (path or bytes) and returns the normalized CHW float32 tensor. */
 export async function preprocessImage(
   input: string | Buffer,
@@ -69,19 +85,15 @@ export async function preprocessImage(
     const height = meta.autoOrient?.height ?? meta.pageHeight ?? meta.height;
     if (!width || !height) throw new UserError(`${label}: the image has no size`, 'unsupported-format');
     const plan = planResize(width, height, cfg);
-    const { data, info } = await open()
+    const resized = open()
       .autoOrient()
       .flatten({ background: WHITE })
       .resize(plan.width, plan.height, {
         fit: 'fill',
-        kernel: cfg.interpolation === 'bilinear' ? 'linear' : 'cubic',
+        kernel: resizeKernel(cfg),
         fastShrinkOnLoad: options.fastShrinkOnLoad ?? true,
-      })
-      .extract({ left: plan.left, top: plan.top, width: cfg.size, height: cfg.size })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return toTensor(data, info.channels, cfg);
+      });
+    return await cropToTensor(resized, plan, cfg);
   } catch (e) {
     throw imageError(label, e);
   }
@@ -100,18 +112,9 @@ export async function preprocessPixels(pixels: ImagePixels, cfg: PreprocessConfi
     let pipeline = sharp(pixels.data, { raw: { width, height, channels } });
     // Pixels already at the plan's size (the decode did the resize) need only the crop.
     if (width !== plan.width || height !== plan.height) {
-      pipeline = pipeline.resize(plan.width, plan.height, {
-        fit: 'fill',
-        kernel: cfg.interpolation === 'bilinear' ? 'linear' : 'cubic',
-      });
+      pipeline = pipeline.resize(plan.width, plan.height, { fit: 'fill', kernel: resizeKernel(cfg) });
     }
-    const { data, info } = await pipeline
-      .flatten({ background: WHITE })
-      .extract({ left: plan.left, top: plan.top, width: cfg.size, height: cfg.size })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return toTensor(data, info.channels, cfg);
+    return await cropToTensor(pipeline.flatten({ background: WHITE }), plan, cfg);
   } catch (e) {
     throw imageError('image pixels', e);
   }
