@@ -2,7 +2,7 @@
 // closed around the command's work, and number options with a clear message when they are out of range.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { resolveDataDir } from '../library/data-dir.js';
+import { resolveDataDir } from '../host/data-dir.js';
 import { openLibrary, type Library } from '../library/library.js';
 
 export function dataDirOf(cmd: Command): string {

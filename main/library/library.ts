@@ -5,11 +5,11 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import { createClipEngine } from '../engine/clip-engine.js';
 import type { ClipEngine, DeviceRequest } from '../engine/types.js';
 import { UserError, describeError } from '../errors.js';
-import { activeAdapterTransform } from '../search/adapter-transform.js';
+import { readActiveAdapter } from '../adapters/active-adapter.js';
 import { createSearcher, photoFromRows } from '../search/searcher.js';
 import { openLibraryStore, type FileRow, type LibraryStore } from '../store/library-store.js';
 import { Gate, createSerializer } from './async-queue.js';
-import { ensureDataDir } from './data-dir.js';
+import { ensureDataDir } from '../host/data-dir.js';
 import { createExclusionMatcher } from './exclusions.js';
 import { createIndexLock } from './index-lock.js';
 import {
@@ -22,7 +22,7 @@ import {
 } from './indexer.js';
 import { createMediaPort, type MediaPort } from './media-port.js';
 import { scanFolder, type ScannedFile } from './scanner.js';
-import { readSettings, updateSettings, type FolderSettings, type LibrarySettings } from './settings.js';
+import { readSettings, updateSettings, type FolderSettings, type LibrarySettings } from '../host/settings.js';
 import type {
   FolderInfo,
   IndexingProgress,
@@ -751,7 +751,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
       generation++;
     },
     async reloadAdapter() {
-      library.setVectorTransform(await activeAdapterTransform(dataDir, modelKey));
+      library.setVectorTransform((await readActiveAdapter(dataDir, modelKey))?.transform);
     },
 
     async getPhoto(contentIdOrPath) {

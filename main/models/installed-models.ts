@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ModelLayout } from '../engine/types.js';
 import { detectLayout } from '../engine/model-folder.js';
 import { UserError } from '../errors.js';
-import { readSettings, updateSettings } from '../library/settings.js';
+import { readSettings, updateSettings } from '../host/settings.js';
 import { findCatalogueEntry, isValidModelId, type CatalogueEntry } from './catalogue.js';
 
 /** Written into each installed model folder: where it came from, for `models info` and `models list`. */

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { resolveDataDir } from '../library/data-dir.js';
+import { resolveDataDir } from '../host/data-dir.js';
 import { ensureDemoModel } from './demo-model.js';
 
 export interface ResolvedModel {

@@ -1,7 +1,7 @@
 // `lookbook serve`: the core, the API and the interface in a browser, on 127.0.0.1 only.
 import type { DeviceRequest } from '../engine/types.js';
 import { createCoreApi } from '../api/core-api.js';
-import { ensureDataDir } from '../library/data-dir.js';
+import { ensureDataDir } from '../host/data-dir.js';
 import { buildRenderer, defaultRendererDir, isRendererBuilt } from './renderer-build.js';
 import { startServer } from './http-server.js';
 import type { RunningServer } from './http-server.js';

@@ -2,10 +2,10 @@ import { resolve, sep } from 'node:path';
 import type { ClipEngine } from '../engine/types.js';
 import { UserError, describeError } from '../errors.js';
 import type { Library } from '../library/library.js';
-import { readSettings, updateSettings } from '../library/settings.js';
+import { readSettings, updateSettings } from '../host/settings.js';
 import type { Photo } from '../library/types.js';
-import { applyAdapter, type Adapter } from '../tuning/adapter.js';
-import { createAdapterStore } from '../tuning/adapter-store.js';
+import { applyAdapter, type Adapter } from '../adapters/adapter.js';
+import { createAdapterStore } from '../adapters/adapter-store.js';
 import { createLabelEmbeddingCache, NO_ADAPTER, type TextEmbeddingTransform } from './label-embeddings.js';
 import {
   createTagStore,

@@ -1,5 +1,5 @@
-import { matmulABt, normalizeRows, transpose, zerosLike } from './linalg.js';
-import type { FloatArray } from './linalg.js';
+import { matmulABt, normalizeRows, transpose, zerosLike } from '../adapters/linalg.js';
+import type { FloatArray } from '../adapters/linalg.js';
 
 /**
  * The trainable part of an adapter. Each side maps an embedding x to normalize(x + W x); W is d×d,

@@ -1,6 +1,6 @@
 import { contrastiveLoss } from './contrastive-loss.js';
 import type { AdapterParams } from './contrastive-loss.js';
-import { createRng, normalizeRows } from './linalg.js';
+import { createRng, normalizeRows } from '../adapters/linalg.js';
 
 export interface GradientCheckResult {
   /** Largest relative error between the analytic and the central-difference gradient, per parameter. */

@@ -1,16 +1,8 @@
-import { matmulABt } from './linalg.js';
+import { matmulABt } from '../adapters/linalg.js';
 
-/** Recall@K as a fraction in [0, 1], keyed by K. */
-export type RecallAtK = Record<number, number>;
+import type { RecallAtK, RecallReport } from '../adapters/adapter.js';
 
-export interface RecallReport {
-  /** Text i as the query; image i is the one right answer. */
-  textToImage: RecallAtK;
-  /** Image i as the query; text i is the one right answer. */
-  imageToText: RecallAtK;
-  /** The mean of all the values above (both directions, every K): the usual single retrieval score. */
-  mean: number;
-}
+export type { RecallAtK, RecallReport };
 
 export const DEFAULT_KS: readonly number[] = [1, 5, 10];
 

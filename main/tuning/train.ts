@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ADAPTER_FORMAT, ADAPTER_FORMAT_VERSION, applyAdapter } from './adapter.js';
-import type { Adapter } from './adapter.js';
+import { ADAPTER_FORMAT, ADAPTER_FORMAT_VERSION, applyAdapter } from '../adapters/adapter.js';
+import type { Adapter } from '../adapters/adapter.js';
 import { contrastiveLoss } from './contrastive-loss.js';
 import type { AdapterParams } from './contrastive-loss.js';
-import { createRng, gatherRows, shuffle } from './linalg.js';
+import { createRng, gatherRows, shuffle } from '../adapters/linalg.js';
 import { recallFromEmbeddings } from './recall.js';
 import type { RecallReport } from './recall.js';
 

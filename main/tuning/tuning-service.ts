@@ -18,8 +18,8 @@ import type { Library } from '../library/library.js';
 import { sniffFormat, type PhotoFormat } from '../media/formats.js';
 import { createTagStore } from '../tagging/tag-store.js';
 import { fillTemplate } from '../tagging/prompt-templates.js';
-import { applyAdapter, type Adapter } from './adapter.js';
-import { createAdapterStore, type AdapterStore, type AdapterVersion } from './adapter-store.js';
+import { applyAdapter, type Adapter } from '../adapters/adapter.js';
+import { createAdapterStore, type AdapterStore, type AdapterVersion } from '../adapters/adapter-store.js';
 import { writeFeaturesArrow, writeFeaturesTsv, type FeatureRow } from './feature-export.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
 import {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError } from '../../main/errors.js';
-import { defaultDataDir, resolveDataDir } from '../../main/library/data-dir.js';
+import { defaultDataDir, resolveDataDir } from '../../main/host/data-dir.js';
 import { openLibrary } from '../../main/library/library.js';
 import { tempDir } from './photo-fixtures.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createExclusionMatcher } from '../../main/library/exclusions.js';
-import { readSettings, updateSettings } from '../../main/library/settings.js';
+import { readSettings, updateSettings } from '../../main/host/settings.js';
 import { scanFolder } from '../../main/library/scanner.js';
 import { tempDir } from './photo-fixtures.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { updateSettings } from '../../main/library/settings.js';
+import { updateSettings } from '../../main/host/settings.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
 import { tempDir, writePhoto, type Colour } from './photo-fixtures.js';
 

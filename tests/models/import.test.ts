@@ -17,7 +17,7 @@ import {
   removeInstalledModel,
   setActiveModel,
 } from '../../main/models/installed-models.js';
-import { readSettings, updateSettings } from '../../main/library/settings.js';
+import { readSettings, updateSettings } from '../../main/host/settings.js';
 import { cosine } from '../engine/fixtures.js';
 
 const FIXTURE = resolve('../shared/fixtures/clip-tiny-a');

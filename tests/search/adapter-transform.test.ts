@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { vectorTransformFromAdapter } from '../../main/search/adapter-transform.js';
-import { identityAdapter } from '../../main/tuning/adapter.js';
+import { vectorTransformFromAdapter } from '../../main/adapters/adapter-transform.js';
+import { identityAdapter } from '../../main/adapters/adapter.js';
 import { seededRandom } from '../../main/models/demo-model.js';
 
 function unit(v: Float32Array): Float32Array {

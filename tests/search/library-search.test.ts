@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { openLibrary, type Library } from '../../main/library/library.js';
 import type { SearchResponse } from '../../main/library/types.js';
-import { identityAdapter } from '../../main/tuning/adapter.js';
-import { createAdapterStore } from '../../main/tuning/adapter-store.js';
+import { identityAdapter } from '../../main/adapters/adapter.js';
+import { createAdapterStore } from '../../main/adapters/adapter-store.js';
 import { tempDir, writePhoto, type Colour } from '../library/photo-fixtures.js';
 
 // One small library of coloured photos, indexed once with the real demo model and real LanceDB; every

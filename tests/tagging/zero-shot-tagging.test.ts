@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openLibrary, type Library } from '../../main/library/library.js';
-import { readSettings } from '../../main/library/settings.js';
+import { readSettings } from '../../main/host/settings.js';
 import {
   createTaggingService,
   type ActiveAdapter,
@@ -12,7 +12,7 @@ import {
 } from '../../main/tagging/tagging-service.js';
 import type { TagRecord } from '../../main/tagging/tag-store.js';
 import { readXmpKeywords } from '../../main/tagging/xmp-sidecar.js';
-import { identityAdapter } from '../../main/tuning/adapter.js';
+import { identityAdapter } from '../../main/adapters/adapter.js';
 import { COLOUR_NAMES, tempDir, writeColourPhoto, type ColourName } from './colour-photos.js';
 
 // One library for the file (opening the engine is the slow part); each test works in its own sub-folder.

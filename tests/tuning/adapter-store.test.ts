@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAdapterStore } from '../../main/tuning/adapter-store.js';
-import { identityAdapter } from '../../main/tuning/adapter.js';
-import type { Adapter } from '../../main/tuning/adapter.js';
+import { createAdapterStore } from '../../main/adapters/adapter-store.js';
+import { identityAdapter } from '../../main/adapters/adapter.js';
+import type { Adapter } from '../../main/adapters/adapter.js';
 
 async function tempDataDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lookbook-adapters-'));

@@ -6,7 +6,7 @@ import {
   applyAdapter,
   identityAdapter,
   withAlpha,
-} from '../../main/tuning/adapter.js';
+} from '../../main/adapters/adapter.js';
 
 const v = (...xs: number[]) => Float32Array.from(xs);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { recallAtK, recallFromEmbeddings } from '../../main/tuning/recall.js';
-import { createRng } from '../../main/tuning/linalg.js';
+import { createRng } from '../../main/adapters/linalg.js';
 
 // Rows = texts, columns = images; pair i's right answer is the diagonal.
 // Text ranks (others scoring >= the right one): row0 0, row1 2 (0.8, 0.7), row2 1 (a tie at 0.6), row3 3.

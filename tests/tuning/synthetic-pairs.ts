@@ -3,7 +3,7 @@
 // direction unrelated to its photos' direction, so the zero-shot model cannot find them and a good
 // adapter must learn the mapping. "General" concepts: text and photos share a direction, as for words
 // CLIP already knows; fine-tuning must not break them.
-import { createRng } from '../../main/tuning/linalg.js';
+import { createRng } from '../../main/adapters/linalg.js';
 import type { TrainingPairs } from '../../main/tuning/train.js';
 
 export interface SyntheticWorld {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyAdapter, withAlpha } from '../../main/tuning/adapter.js';
+import { applyAdapter, withAlpha } from '../../main/adapters/adapter.js';
 import { recallFromEmbeddings } from '../../main/tuning/recall.js';
 import { trainAdapter } from '../../main/tuning/train.js';
 import type { TrainProgress, TrainingPairs } from '../../main/tuning/train.js';
 import { runTrainingInWorker } from '../../main/tuning/train-in-worker.js';
-import type { Adapter } from '../../main/tuning/adapter.js';
+import type { Adapter } from '../../main/adapters/adapter.js';
 import { createSyntheticWorld } from './synthetic-pairs.js';
 
 // 20 invented product words whose text embeddings point away from their photos (zero-shot cannot find

@@ -9,8 +9,8 @@ import { preprocessImage } from '../../engine/preprocess.js';
 import { loadClipTokenizer } from '../../engine/tokenizer.js';
 import type { DeviceRequest } from '../../engine/types.js';
 import { resolveModelDir } from '../../models/resolve-model.js';
-import { resolveDataDir } from '../../library/data-dir.js';
-import { readSettings } from '../../library/settings.js';
+import { resolveDataDir } from '../../host/data-dir.js';
+import { readSettings } from '../../host/settings.js';
 import { printJsonDocument, printJsonLines } from '../output.js';
 
 const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];

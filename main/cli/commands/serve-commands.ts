@@ -2,7 +2,7 @@
 // token that is new at every launch; only someone who has the link can use the library.
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { resolveDataDir } from '../../library/data-dir.js';
+import { resolveDataDir } from '../../host/data-dir.js';
 import type { DeviceRequest } from '../../engine/types.js';
 import { startWebMode } from '../../server/serve.js';
 

@@ -7,7 +7,7 @@ import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
 import { count, out as stdoutLine, printJsonDocument, printJsonLines, type Write } from '../output.js';
 import { UserError } from '../../errors.js';
 import { createClipEngine } from '../../engine/clip-engine.js';
-import { readSettings } from '../../library/settings.js';
+import { readSettings } from '../../host/settings.js';
 import { evaluateZeroShot, type ClassifyEvalReport } from '../../tagging/classify-eval.js';
 import { createTaggingService, type TaggingService } from '../../tagging/tagging-service.js';
 import { TAG_STATES, type TagState } from '../../tagging/tag-store.js';
@@ -15,8 +15,8 @@ import { createVocabularyStore } from '../../tagging/vocabulary-store.js';
 import type { VocabularyFormat } from '../../tagging/vocabulary.js';
 import type { SidecarNaming } from '../../tagging/xmp-sidecar.js';
 import type { ScoringOptions } from '../../tagging/zero-shot-scorer.js';
-import { applyAdapter } from '../../tuning/adapter.js';
-import { createAdapterStore } from '../../tuning/adapter-store.js';
+import { applyAdapter } from '../../adapters/adapter.js';
+import { createAdapterStore } from '../../adapters/adapter-store.js';
 
 /** Where the commands write; tests pass their own to run commands in-process. */
 export interface TaggingCliOutput {

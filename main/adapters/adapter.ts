@@ -1,5 +1,18 @@
 import { matmulABt, normalizeRows } from './linalg.js';
-import type { RecallReport } from './recall.js';
+
+// Recall figures are part of an adapter's stored metrics, so their shape is defined here, with the adapter
+// (main/tuning/recall.ts computes them).
+/** Recall@K as a fraction in [0, 1], keyed by K. */
+export type RecallAtK = Record<number, number>;
+
+export interface RecallReport {
+  /** Text i as the query; image i is the one right answer. */
+  textToImage: RecallAtK;
+  /** Image i as the query; text i is the one right answer. */
+  imageToText: RecallAtK;
+  /** The mean of all the values above (both directions, every K): the usual single retrieval score. */
+  mean: number;
+}
 
 export const ADAPTER_FORMAT = 'lookbook-adapter';
 export const ADAPTER_FORMAT_VERSION = 1;

@@ -1,5 +1,4 @@
-import { applyAdapter, type Adapter } from '../tuning/adapter.js';
-import { createAdapterStore } from '../tuning/adapter-store.js';
+import { applyAdapter, type Adapter } from './adapter.js';
 import type { VectorTransform } from '../library/types.js';
 
 // The seam between search and fine-tuning: a trained adapter (main/tuning) as the transform search applies
@@ -26,21 +25,4 @@ export function vectorTransformFromAdapter(adapter: Adapter): VectorTransform {
     };
   }
   return t;
-}
-
-/** The active adapter of a model as a transform; undefined when none is active or the model has none. */
-export async function activeAdapterTransform(
-  dataDir: string,
-  modelId: string,
-): Promise<VectorTransform | undefined> {
-  let store;
-  try {
-    store = createAdapterStore(dataDir, modelId);
-  } catch {
-    // A model id that cannot name an adapters folder has no adapters.
-    return undefined;
-  }
-  const active = await store.active();
-  if (!active || active.adapter.modelId !== modelId) return undefined;
-  return vectorTransformFromAdapter(active.adapter);
 }
