@@ -2,6 +2,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { layersRule } from './scripts/eslint/layers.mjs';
+
+const ELECTRON_MESSAGE = 'main/ is plain Node; Electron code belongs in electron/.';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'test-results/', 'bench/out/', 'models/generated/'] },
@@ -15,13 +18,25 @@ export default tseslint.config(
     },
   },
   {
-    // The core runs in plain Node (CLI, tests, web mode): it must never import Electron.
+    // The core runs in plain Node (CLI, tests, web mode): it must never import Electron, by any path
+    // (`electron/main`, `electron/common`) or by a dynamic import(). Inside main/, layers import only
+    // downward (scripts/eslint/layers.mjs; main/README.md draws them).
     files: ['main/**/*.ts'],
+    plugins: { lookbook: { rules: { layers: layersRule } } },
     rules: {
+      'lookbook/layers': 'error',
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'main/ is plain Node; Electron code belongs in electron/.' }],
+          paths: [{ name: 'electron', message: ELECTRON_MESSAGE }],
+          patterns: [{ group: ['electron/*'], message: ELECTRON_MESSAGE }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^electron(\\u002F|$)/]',
+          message: ELECTRON_MESSAGE,
         },
       ],
     },

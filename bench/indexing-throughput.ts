@@ -3,7 +3,8 @@
 import { link, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { openLibrary, type Library } from '../main/library/library.js';
+import { openCore } from '../main/core/open-core.js';
+import type { Library } from '../main/library/library.js';
 import { createMediaPort, type MediaPort } from '../main/library/media-port.js';
 import type { IndexStats } from '../main/library/types.js';
 import { median } from './stats.js';
@@ -115,15 +116,18 @@ export async function measureIndexing(options: IndexingBenchOptions): Promise<In
   if (settings.sharpConcurrency !== undefined) sharp.concurrency(settings.sharpConcurrency);
   const busy: StageBusy = {};
   await rm(options.workDir, { recursive: true, force: true });
-  const library = await openLibrary({
+  const core = await openCore({
     dataDir: join(options.workDir, 'data'),
     model: options.model,
-    media: timedMedia(busy),
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
-    ...(settings.decodeConcurrency !== undefined ? { decodeConcurrency: settings.decodeConcurrency } : {}),
-    ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}),
+    library: {
+      media: timedMedia(busy),
+      ...(settings.decodeConcurrency !== undefined ? { decodeConcurrency: settings.decodeConcurrency } : {}),
+      ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}),
+    },
     ...(settings.spinWait !== undefined ? { spinWait: settings.spinWait } : {}),
   });
+  const library = core.library;
   instrument(library, busy);
   const runs: IndexingRun[] = [];
   try {
@@ -157,7 +161,7 @@ export async function measureIndexing(options: IndexingBenchOptions): Promise<In
       await library.removeFolder(folder);
     }
   } finally {
-    await library.close();
+    await core.close();
     if (settings.sharpConcurrency !== undefined) sharp.concurrency(0);
   }
   return {

@@ -1,9 +1,10 @@
 // Text-query latency at library scale. The stored vectors are synthetic (random unit vectors: the cost of
 // a search does not depend on what the vectors mean), written through the library's own store with
-// matching content and file rows, so library.search() runs exactly as it would on a real library of
+// matching content and file rows, so core.search.search() runs exactly as it would on a real library of
 // that size: text encoding, vector search (flat or IVF_PQ), the adaptive cut-off, the metadata join.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { Core } from '../main/core/open-core.js';
 import type { Library } from '../main/library/library.js';
 import { DEFAULT_LIMIT, FIRST_CANDIDATES, MAX_CANDIDATES } from '../main/search/searcher.js';
 import { vectorTableName, type ContentRow, type FileRow } from '../main/store/library-store.js';
@@ -126,7 +127,7 @@ export async function fillSyntheticLibrary(
 }
 
 export interface QueryLatency {
-  /** library.search(text): text encoding + vector search + cut-off + join, ms. */
+  /** core.search.search(text): text encoding + vector search + cut-off + join, ms. */
   search: LatencySummary;
   /** engine.embedTexts([text]) alone, ms. */
   encode: LatencySummary;
@@ -173,7 +174,7 @@ async function exactNeighbours(library: Library, queries: Float32Array[], k: num
 
 /** Runs every query `rounds` times after one warm-up pass; all timings in milliseconds. */
 export async function measureQueries(
-  library: Library,
+  core: Core,
   queries: readonly string[],
   rounds: number,
 ): Promise<QueryLatency> {
@@ -184,13 +185,14 @@ export async function measureQueries(
   const first: number[] = [];
   const joins: number[] = [];
   const results: number[] = [];
+  const library = core.library;
   const key = library.engine.model.id;
   const vectors = await library.engine.embedTexts([...queries]);
-  for (const q of queries) await library.search(q);
+  for (const q of queries) await core.search.search(q);
   for (let r = 0; r < rounds; r++) {
     for (const [i, q] of queries.entries()) {
       let t0 = performance.now();
-      const response = await library.search(q);
+      const response = await core.search.search(q);
       search.push(performance.now() - t0);
       results.push(response.total);
       t0 = performance.now();

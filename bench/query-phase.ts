@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openLibrary, type Library } from '../main/library/library.js';
+import { openCore, type Core } from '../main/core/open-core.js';
 import { BENCH_QUERIES, fillSyntheticLibrary, measureQueries, type QueryLatency } from './query-latency.js';
 
 /** The library's default: vector tables of at least this many rows get an ANN index (library.ts). */
@@ -34,12 +34,12 @@ interface CacheMeta {
   builtAt: string;
 }
 
-async function withLibrary<T>(dataDir: string, model: string, fn: (l: Library) => Promise<T>): Promise<T> {
-  const library = await openLibrary({ dataDir, model });
+async function withCore<T>(dataDir: string, model: string, fn: (core: Core) => Promise<T>): Promise<T> {
+  const core = await openCore({ dataDir, model });
   try {
-    return await fn(library);
+    return await fn(core);
   } finally {
-    await library.close();
+    await core.close();
   }
 }
 
@@ -47,7 +47,7 @@ async function withLibrary<T>(dataDir: string, model: string, fn: (l: Library) =
 async function build(dir: string, model: string, photos: number): Promise<CacheMeta> {
   await rm(dir, { recursive: true, force: true });
   const flatDir = join(dir, 'flat');
-  const fillSeconds = await withLibrary(flatDir, model, async (library) => {
+  const fillSeconds = await withCore(flatDir, model, async ({ library }) => {
     const fill = await fillSyntheticLibrary(library, 0, photos);
     // Compacted as the library leaves it after indexing, without an index.
     await library.store.optimize({ annThreshold: Number.MAX_SAFE_INTEGER });
@@ -57,7 +57,7 @@ async function build(dir: string, model: string, photos: number): Promise<CacheM
   if (photos >= 256) {
     const indexedDir = join(dir, 'indexed');
     await cp(flatDir, indexedDir, { recursive: true });
-    indexBuildSeconds = await withLibrary(indexedDir, model, async (library) => {
+    indexBuildSeconds = await withCore(indexedDir, model, async ({ library }) => {
       const t0 = performance.now();
       // The call the library makes after indexing, with its threshold lowered to this size.
       await library.store.optimize({ annThreshold: photos });
@@ -103,17 +103,17 @@ export async function measureQueryScale(options: {
   if (previous) {
     // Libraries built by an older store lack what its optimize() adds now (scalar indexes): the call the
     // library makes after every indexing run brings them up to date, and is cheap when they are.
-    await withLibrary(join(dir, 'flat'), options.model, (library) =>
+    await withCore(join(dir, 'flat'), options.model, ({ library }) =>
       library.store.optimize({ annThreshold: Number.MAX_SAFE_INTEGER }),
     );
     if (meta.indexBuildSeconds !== undefined)
-      await withLibrary(join(dir, 'indexed'), options.model, (library) =>
+      await withCore(join(dir, 'indexed'), options.model, ({ library }) =>
         library.store.optimize({ annThreshold: options.photos }),
       );
   }
   const queries = options.queries ?? BENCH_QUERIES;
   const measure = (sub: string) =>
-    withLibrary(join(dir, sub), options.model, (library) => measureQueries(library, queries, options.rounds));
+    withCore(join(dir, sub), options.model, (core) => measureQueries(core, queries, options.rounds));
   const flat = await measure('flat');
   const indexed = meta.indexBuildSeconds !== undefined ? await measure('indexed') : undefined;
   return {

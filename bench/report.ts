@@ -224,7 +224,7 @@ export function renderReport(r: BenchResults): string {
     '',
     '## 2. End-to-end indexing throughput',
     '',
-    'A library (`openLibrary`) with the model, one folder of the photos, `library.index()` timed from the call ' +
+    'A library (`openCore`) with the model, one folder of the photos, `library.index()` timed from the call ' +
       'to its return: scan, SHA-256, EXIF, WebP thumbnail, decode + CLIP preprocessing, inference, LanceDB ' +
       'writes and the final compaction. Each round re-indexes the folder from scratch (the folder is removed ' +
       "between rounds, which drops its rows and thumbnails); a warm-up folder is indexed first. The library's " +
@@ -284,7 +284,7 @@ export function renderReport(r: BenchResults): string {
   out.push(
     'Stored vectors are synthetic (random unit 512-d vectors with matching content and file rows, written ' +
       'through the library\'s store); the query text goes through the real text tower. "search" is ' +
-      '`library.search(text)`: encoding, the vector search (its first fetch of ' +
+      '`core.search.search(text)`: encoding, the vector search (its first fetch of ' +
       `${f0(FIRST_CANDIDATES)} candidates, widened to ${f0(MAX_CANDIDATES)} only when the cut-off keeps ` +
       'all of them), the adaptive cut-off, and the join of the page shown (50 results) with its paths ' +
       'and content rows; the other columns time its parts on their own. "flat" is LanceDB\'s ' +
@@ -378,7 +378,7 @@ export function renderReport(r: BenchResults): string {
     out.push(
       '### Searching while the library indexes',
       '',
-      `\`library.search\` every 200 ms while \`library.index()\` encodes ${w.photos} of the 12-MP photos ` +
+      `\`core.search.search\` every 200 ms while \`library.index()\` encodes ${w.photos} of the 12-MP photos ` +
         `(${f1(w.indexingSeconds)} s), then the same queries on the idle library (of those ${w.photos} photos: ` +
         'the search itself is small, and the figures show what waits for the model). Each tower has its own ' +
         "inference worker: a query's text is encoded beside the image batches, not after them.",
@@ -405,9 +405,9 @@ export function renderReport(r: BenchResults): string {
       '### Opening a library and its first search',
       '',
       `What \`lookbook search\` waits for before the query itself, in a fresh process each time ` +
-        `(${c.runs.length} runs, the ${f0(c.photos)}-photo flat library): \`openLibrary\` (LanceDB, the ` +
+        `(${c.runs.length} runs, the ${f0(c.photos)}-photo flat library): \`openCore\` (LanceDB, the ` +
         "tokenizer and the text tower's onnxruntime session; the vision tower is only loaded for images) and " +
-        "the first `library.search`. Node's own start and the CLI's module loading come on top.",
+        "the first `core.search.search`. Node's own start and the CLI's module loading come on top.",
       '',
       table(
         ['', 'median', 'runs'],

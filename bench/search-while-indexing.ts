@@ -3,13 +3,13 @@
 // worker thread, so a query is encoded beside the indexer's image batches instead of after them.
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { openLibrary } from '../main/library/library.js';
+import { openCore } from '../main/core/open-core.js';
 import { linkPhotos } from './indexing-throughput.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 export interface SearchWhileIndexing {
   photos: number;
-  /** library.search() latency while library.index() runs. */
+  /** core.search.search() latency while library.index() runs. */
   duringIndexing: LatencySummary;
   /** The same queries once indexing has finished. */
   idle: LatencySummary;
@@ -24,19 +24,20 @@ export async function measureSearchWhileIndexing(options: {
   workDir: string;
 }): Promise<SearchWhileIndexing> {
   const folder = await linkPhotos(options.photos, join(options.workDir, 'search-while-indexing-photos'));
-  const library = await openLibrary({
+  const core = await openCore({
     dataDir: join(options.workDir, 'search-while-indexing'),
     model: options.model,
   });
+  const library = core.library;
   try {
     await library.addFolder(folder);
-    await library.search('warm up');
+    await core.search.search('warm up');
     const during: number[] = [];
     let indexing = true;
     const searching = (async () => {
       for (let i = 0; indexing; i++) {
         const t0 = performance.now();
-        await library.search(QUERIES[i % QUERIES.length]!);
+        await core.search.search(QUERIES[i % QUERIES.length]!);
         during.push(performance.now() - t0);
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -49,7 +50,7 @@ export async function measureSearchWhileIndexing(options: {
     const idle: number[] = [];
     for (let i = 0; i < Math.max(8, during.length); i++) {
       const t1 = performance.now();
-      await library.search(QUERIES[i % QUERIES.length]!);
+      await core.search.search(QUERIES[i % QUERIES.length]!);
       idle.push(performance.now() - t1);
     }
     return {
@@ -59,6 +60,6 @@ export async function measureSearchWhileIndexing(options: {
       indexingSeconds,
     };
   } finally {
-    await library.close();
+    await core.close();
   }
 }

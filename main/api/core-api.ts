@@ -2,16 +2,17 @@
 // directory (and the model/device the user asked for): the web server, the Electron utility process and
 // the tests all build it the same way. Each area's requests live in its own handlers file.
 //
-// A "session" is the library opened with one model, plus the areas built on it (tagging, tuning).
+// A "session" is the core (main/core/open-core.ts: the library opened with one model, search, tagging,
+// tuning) plus the API's areas built on it.
 // Switching the active model closes the session and opens a new one; the event hub, the model area
 // and the handlers object the transports hold survive, so connected UIs keep working.
 import { join } from 'node:path';
 import { describeError, UserError } from '../errors.js';
-import { openLibrary } from '../library/library.js';
-import type { Library } from '../library/library.js';
+import { openCore, type Core } from '../core/open-core.js';
 import type { DeviceRequest } from '../engine/types.js';
 import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
+import { emptyProgress } from '../library/types.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
 import { createModelArea } from './model-handlers.js';
@@ -33,7 +34,7 @@ export interface CoreApiOptions {
 }
 
 interface Session {
-  library: Library;
+  core: Core;
   handlers: Omit<ApiHandlers, 'models.catalogue' | 'models.download' | 'models.activate'>;
   close(): Promise<void>;
 }
@@ -44,13 +45,15 @@ async function openSession(
   hub: EventHub,
   log: ErrorLogger,
 ): Promise<Session> {
-  const library = await openLibrary({
+  const cleanups: Array<() => unknown> = [];
+  const core = await openCore({
     dataDir: options.dataDir,
     ...(model ? { model } : {}),
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
+    onNotice: (message) => hub.emit('indexingProgress', progressView({ ...emptyProgress(), message })),
   });
-  const cleanups: Array<() => unknown> = [];
+  const { library } = core;
   let closed = false;
 
   cleanups.push(library.onProgress((p) => hub.emit('indexingProgress', progressView(p))));
@@ -62,7 +65,7 @@ async function openSession(
     changeTimer = setTimeout(() => {
       changeTimer = undefined;
       if (closed) return;
-      library
+      core
         .status()
         .then((s) => hub.emit('libraryChanged', { photoCount: s.photoCount }))
         .catch((e) => log('status after indexing failed', e));
@@ -98,15 +101,15 @@ async function openSession(
       });
   };
 
-  const ctx = { library, hub, dataDir: options.dataDir, log };
+  const ctx = { core, library, hub, dataDir: options.dataDir, log };
   const tagging = await createTaggingArea(ctx);
   const tuning = await createTuningArea(ctx);
-  const libraryHandlers = createLibraryHandlers(library, hub, startIndexing, tagging.tagCounts);
+  const libraryHandlers = createLibraryHandlers(core, hub, startIndexing, tagging.tagCounts);
   // Catch up with changes made while Lookbook was closed, then keep watching.
   startIndexing();
 
   return {
-    library,
+    core,
     handlers: {
       ...libraryHandlers,
       ...createPhotoHandlers({ library, tags: tagging.tagsOf, captions: tuning.captionsOf }),
@@ -120,7 +123,7 @@ async function openSession(
       for (const c of cleanups) c();
       await tuning.close();
       await tagging.close();
-      await library.close();
+      await core.close();
       // Not `await watching`: after close() the library's startWatching() promise may never settle
       // (a watcher replaced before it was ready); close() has already stopped the work.
       await indexRun;
@@ -141,7 +144,7 @@ export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
     dataDir: options.dataDir,
     hub,
     log,
-    currentModelId: () => session?.library.engine.model.id ?? 'demo',
+    currentModelId: () => session?.core.engine.model.id ?? 'demo',
     async reopen() {
       const old = session;
       session = undefined;
@@ -156,7 +159,7 @@ export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
         switching = undefined;
       }
       const opened = await current();
-      hub.emit('libraryChanged', { photoCount: (await opened.library.status()).photoCount });
+      hub.emit('libraryChanged', { photoCount: (await opened.core.status()).photoCount });
     },
   });
 
@@ -179,12 +182,12 @@ export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
   const thumbnailsDir = join(options.dataDir, 'thumbnails');
   const media: MediaSource = {
     async photoPath(id) {
-      return (await (await current()).library.getPhoto(id))?.path ?? null;
+      return (await (await current()).core.library.getPhoto(id))?.path ?? null;
     },
-    thumbnailPath: (contentId) => session?.library.thumbnailPath(contentId),
+    thumbnailPath: (contentId) => session?.core.library.thumbnailPath(contentId),
     thumbnailsDir: () => thumbnailsDir,
     async libraryFolders() {
-      return (await (await current()).library.listFolders()).map((f) => f.path);
+      return (await (await current()).core.library.listFolders()).map((f) => f.path);
     },
   };
 

@@ -1,7 +1,7 @@
-// The API's library, search and photo requests, over main/library/ (H3's Library).
+// The API's library, search and photo requests, over the core's library and search (main/core).
 import { basename, dirname } from 'node:path';
 import { UserError } from '../errors.js';
-import type { Library } from '../library/library.js';
+import type { Core } from '../core/open-core.js';
 import type {
   FolderInfo,
   IndexingProgress as LibraryProgress,
@@ -87,13 +87,13 @@ export function searchOptions(filters: SearchFilters | undefined, req: SearchReq
 }
 
 export function createLibraryHandlers(
-  library: Library,
+  core: Core,
   hub: EventHub,
   startIndexing: () => void,
   tagCounts: () => Promise<Array<{ tag: string; count: number }>> = async () => [],
 ): Pick<ApiHandlers, LibraryMethods> {
   const status = async (): Promise<LibraryStatus> => {
-    const s = await library.status();
+    const s = await core.status();
     return {
       photoCount: s.photoCount,
       folders: s.folders.map(folderView),
@@ -115,17 +115,17 @@ export function createLibraryHandlers(
   return {
     'library.status': status,
     'folders.add': async ({ path }) => {
-      const folders = await library.addFolder(path);
+      const folders = await core.library.addFolder(path);
       startIndexing();
       return folders.map(folderView);
     },
     'folders.remove': async ({ path }) => {
-      const folders = await library.removeFolder(path);
-      hub.emit('libraryChanged', { photoCount: (await library.status()).photoCount });
+      const folders = await core.library.removeFolder(path);
+      hub.emit('libraryChanged', { photoCount: (await core.status()).photoCount });
       return folders.map(folderView);
     },
     'folders.exclude': async ({ folder, path }) => {
-      const folders = await library.excludePath(folder, path);
+      const folders = await core.library.excludePath(folder, path);
       startIndexing();
       return folders.map(folderView);
     },
@@ -134,11 +134,11 @@ export function createLibraryHandlers(
       return (await status()).indexing;
     },
     'indexing.pause': async () => {
-      library.pause();
+      core.library.pause();
       return (await status()).indexing;
     },
     'indexing.resume': async () => {
-      library.resume();
+      core.library.resume();
       return (await status()).indexing;
     },
     'search.query': async (req): Promise<SearchResponse> => {
@@ -152,18 +152,18 @@ export function createLibraryHandlers(
       }
       let res;
       if (req.similarTo && !query.text && !query.image) {
-        res = await library.similar(req.similarTo, options);
+        res = await core.search.similar(req.similarTo, options);
       } else {
         if (req.similarTo) query.similarTo = req.similarTo;
         const any = query.text !== undefined || query.image !== undefined || query.similarTo !== undefined;
         // Browsing (no query): newest first unless the user chose an order.
         if (!any && !req.sort) options.sort = 'date-desc';
-        res = await library.search(any ? query : '', options);
+        res = await core.search.search(any ? query : '', options);
       }
       return { total: res.total, offset: res.offset, items: res.items.map(photoSummary) };
     },
     'search.facets': async () => {
-      const folders = await library.listFolders();
+      const folders = await core.library.listFolders();
       return {
         folders: folders.map((f) => f.path),
         formats: Object.keys(DECODERS).sort(),

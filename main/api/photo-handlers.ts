@@ -1,11 +1,11 @@
-// The API's photo view: a photo's metadata, tags (H7) and captions (H5) in one answer.
+// The API's photo view: a photo's metadata, tags and captions (fine-tuning pairs) in one answer.
 import { UserError } from '../errors.js';
-import type { Library } from '../library/library.js';
+import type { PhotoLookup } from '../library/photos.js';
 import { photoSummary } from './library-handlers.js';
 import type { ApiHandlers, PhotoDetails, PhotoTag } from './types.js';
 
 export function createPhotoHandlers(ctx: {
-  library: Library;
+  library: PhotoLookup;
   tags(contentId: string): Promise<PhotoTag[]>;
   captions(contentId: string): Promise<string[]>;
 }): Pick<ApiHandlers, 'photos.get'> {

@@ -1,25 +1,29 @@
-// What every command module needs: the data directory from the global option, a library opened and
-// closed around the command's work, and number options with a clear message when they are out of range.
+// What every command module needs: the data directory from the global option, the core (main/core, the
+// same composition root the app uses) opened and closed around the command's work, and number options with a clear message when they are out of range.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { resolveDataDir } from '../host/data-dir.js';
-import { openLibrary, type Library } from '../library/library.js';
+import { openCore, type Core } from '../core/open-core.js';
 
 export function dataDirOf(cmd: Command): string {
   return resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
 }
 
-/** Opens the library for one command and always closes it (the index lock and LanceDB handles). */
-export async function withLibrary<T>(
+/** Opens the core for one command and always closes it (the index lock and LanceDB handles). */
+export async function withCore<T>(
   cmd: Command,
-  fn: (library: Library) => Promise<T>,
+  fn: (core: Core) => Promise<T>,
   extra: { threads?: number } = {},
 ): Promise<T> {
-  const library = await openLibrary({ dataDir: dataDirOf(cmd), threads: extra.threads });
+  const core = await openCore({
+    dataDir: dataDirOf(cmd),
+    ...(extra.threads ? { threads: extra.threads } : {}),
+    onNotice: (message) => process.stderr.write(`lookbook: ${message}\n`),
+  });
   try {
-    return await fn(library);
+    return await fn(core);
   } finally {
-    await library.close();
+    await core.close();
   }
 }
 

@@ -1,7 +1,7 @@
-// createClipEngine: a model folder (or id) → a ClipEngine whose inference runs in worker threads.
+// createClipEngine: a model folder → a ClipEngine whose inference runs in worker threads.
 // Tokenizing and image decoding stay on the calling thread (both are quick or already asynchronous
 // through sharp's own thread pool); the ONNX sessions live in the worker.
-import { resolveModelDir } from '../models/resolve-model.js';
+import { basename, resolve } from 'node:path';
 import { startInferenceWorker, type InferenceClient } from './inference-client.js';
 import { readModelFolder } from './model-folder.js';
 import { preprocessImage, preprocessPixels } from './preprocess.js';
@@ -25,7 +25,10 @@ export async function createClipEngine(
   options: EngineOptions,
   internals: EngineInternals = {},
 ): Promise<ClipEngine> {
-  const resolved = await resolveModelDir(options.model, options.dataDir);
+  const resolved =
+    typeof options.model === 'string'
+      ? { dir: resolve(options.model), id: basename(resolve(options.model)), isDemo: false }
+      : options.model;
   const folder = await readModelFolder(resolved.dir, resolved.id);
   const model = { ...folder.info, isDemo: folder.info.isDemo || resolved.isDemo };
   const tokenizer = await loadClipTokenizer(folder.tokenizerPath, {

@@ -78,9 +78,20 @@ export interface ClipEngine {
   close(): Promise<void>;
 }
 
+/** A model folder already found on disk (main/models resolves ids such as 'demo' to one). */
+export interface ModelLocation {
+  dir: string;
+  /** 'demo', the installed model's id, or the folder's name for a model loaded by path. */
+  id: string;
+  isDemo: boolean;
+}
+
 export interface EngineOptions {
-  /** A model folder, or a model id resolved against the data directory's installed models ('demo' included). */
-  model: string;
+  /**
+   * The model folder: a location resolved by main/models (resolveModelDir), or a folder's path (its name
+   * is then the model's id). The engine reads no settings and knows no data directory.
+   */
+  model: string | ModelLocation;
   device?: DeviceRequest;
   /** Intra-op threads for onnxruntime (indexing leaves room for the rest of the machine). */
   threads?: number;
@@ -90,6 +101,4 @@ export interface EngineOptions {
    * decode beside inference) takes CPU from the decoders. The text tower always spins: query latency.
    */
   spinWait?: boolean;
-  /** The data directory (where the demo model is generated and downloaded models live). */
-  dataDir?: string;
 }

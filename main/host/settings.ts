@@ -23,6 +23,8 @@ export interface LibrarySettings {
   decodeConcurrency?: number;
   folders?: FolderSettings[];
   device?: string;
+  /** The spec (id or folder) that produced each model's vectors, by model id: search may fall back to one. */
+  libraryModels?: Record<string, string>;
   [key: string]: unknown;
 }
 

@@ -132,7 +132,7 @@ export interface SearchOptions {
   before?: string | number;
   /** Format names ('jpeg', 'png', 'heic', …). */
   formats?: string[];
-  /** Photos carrying all of these tags (needs a tag filter, see Library.setTagFilter). */
+  /** Photos carrying all of these tags, confirmed or suggested. */
   tags?: string[];
   /** 'relevance' (default), 'date-desc' / 'date' (newest first) or 'date-asc'. */
   sort?: SortOrder;
@@ -184,7 +184,7 @@ export interface LibraryStatusInfo {
   notice?: string;
 }
 
-/** Vector transforms (H5's adapters): applied to query text vectors and to stored image vectors. */
+/** Vector transforms (fine-tuned adapters): applied to query text vectors and to stored image vectors. */
 export interface VectorTransform {
   query?(v: Float32Array): Float32Array;
   image?(v: Float32Array): Float32Array;
@@ -195,4 +195,20 @@ export interface VectorTransform {
    * vectors by q·(A x) (up to each photo's norm |A x|), and only the best candidates need re-scoring.
    */
   foldQuery?(q: Float32Array): Float32Array;
+}
+
+/** The progress of a library that is not indexing. */
+export function emptyProgress(): IndexingProgress {
+  return {
+    phase: 'idle',
+    total: 0,
+    done: 0,
+    queued: 0,
+    failed: 0,
+    encoded: 0,
+    reused: 0,
+    imagesPerSecond: 0,
+    etaSeconds: null,
+    failures: [],
+  };
 }

@@ -93,7 +93,6 @@ export async function probeModelFolder(dir: string, opts: ProbeOptions = {}): Pr
       model: dir,
       device: 'cpu',
       threads: opts.threads ?? 1,
-      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     });
   } catch (e) {
     if (isUserError(e)) throw e;

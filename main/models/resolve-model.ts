@@ -2,16 +2,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { createClipEngine } from '../engine/clip-engine.js';
+import type { ClipEngine, EngineOptions, ModelLocation } from '../engine/types.js';
 import { UserError } from '../errors.js';
 import { resolveDataDir } from '../host/data-dir.js';
 import { ensureDemoModel } from './demo-model.js';
 
-export interface ResolvedModel {
-  dir: string;
-  /** 'demo', the installed model's id, or the folder's name for a model loaded by path. */
-  id: string;
-  isDemo: boolean;
-}
+export type ResolvedModel = ModelLocation;
 
 const DEMO_ID = 'demo';
 
@@ -54,4 +51,13 @@ export async function resolveModelDir(spec: string, dataDir?: string): Promise<R
   if (isDir(installed)) return { dir: installed, id: trimmed, isDemo: await readDemoMarker(installed) };
   if (isDir(asPath)) return { dir: asPath, id: basename(asPath), isDemo: await readDemoMarker(asPath) };
   throw new UserError(`model ${trimmed} is not installed (see \`lookbook models list\`)`, 'model-not-found');
+}
+
+/** An engine for what the user named (a folder, 'demo', or an installed model's id). */
+export async function createEngineForModel(
+  spec: string,
+  options: Omit<EngineOptions, 'model'> & { dataDir?: string } = {},
+): Promise<ClipEngine> {
+  const { dataDir, ...engineOptions } = options;
+  return createClipEngine({ ...engineOptions, model: await resolveModelDir(spec, dataDir) });
 }

@@ -11,7 +11,8 @@ import type {
 } from '../library/types.js';
 import { GENERIC_PROMPT, isFlat, relevanceThreshold, scoreStats, type CutoffStats } from './cutoff.js';
 import { combine, dot, parseQuery } from './query-text.js';
-import { sep } from 'node:path';
+import { isUnder } from '../paths.js';
+import { photoFromPaths } from '../library/photos.js';
 
 // Text, image and combined queries over one model's vectors, with filters, the adaptive cut-off, sorting
 // and paging. Works on content ids (identical copies are one result) and joins paths and metadata last.
@@ -20,9 +21,9 @@ export interface SearcherDeps {
   store: LibraryStore;
   /** The model search uses (its vectors are complete) and its engine, for embedding queries. */
   searchModel(): Promise<{ key: string; engine: ClipEngine }>;
-  /** H7's tag filter: content ids carrying all the tags. Undefined until tagging provides one. */
-  contentIdsWithTags(): ((tags: string[]) => Promise<Set<string>>) | undefined;
-  /** H5's adapter for this model's vectors: undefined when none is active. */
+  /** The tag filter: content ids carrying all these tags (tagging provides it). */
+  contentIdsWithTags(tags: string[]): Promise<Set<string>>;
+  /** The fine-tuned adapter for this model's vectors: undefined when none is active. */
   vectorTransform(modelKey: string): VectorTransform | undefined;
   /** Bumped by every write to the vectors, so cached samples are refreshed. */
   generation(): number;
@@ -53,38 +54,6 @@ export function parseDate(value: string | number | undefined, what: string): num
   if (Number.isNaN(ms))
     throw new UserError(`${what}: '${value}' is not a date (try 2024-07-31)`, 'invalid-date');
   return ms;
-}
-
-export function photoFromRows(content: ContentRow, files: FileRow[]): Photo {
-  return photoFromPaths(
-    content,
-    files.map((f) => f.path),
-  );
-}
-
-export function photoFromPaths(content: ContentRow, unsortedPaths: readonly string[]): Photo {
-  const paths = [...unsortedPaths].sort();
-  return {
-    contentId: content.contentId,
-    path: paths[0] ?? '',
-    paths,
-    width: content.width,
-    height: content.height,
-    takenAt: content.takenAt !== null ? new Date(content.takenAt).toISOString() : null,
-    takenAtSource: content.takenAtSource,
-    cameraMake: content.cameraMake,
-    cameraModel: content.cameraModel,
-    latitude: content.latitude,
-    longitude: content.longitude,
-    format: content.format,
-    sizeBytes: content.size,
-    thumbnail: content.thumbnail,
-  };
-}
-
-function underFolder(path: string, folder: string): boolean {
-  const f = folder.endsWith(sep) ? folder : folder + sep;
-  return path === folder || path.startsWith(f);
 }
 
 export interface Searcher {
@@ -196,10 +165,7 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     });
     if (byMeta) sets.push(byMeta);
     if (options.tags && options.tags.length > 0) {
-      const withTags = deps.contentIdsWithTags();
-      if (!withTags)
-        throw new UserError('filtering by tags needs tagging, which is not available', 'tags-unavailable');
-      sets.push(await withTags(options.tags));
+      sets.push(await deps.contentIdsWithTags(options.tags));
     }
     if (sets.length === 0) return undefined;
     sets.sort((a, b) => a.size - b.size);
@@ -219,7 +185,7 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     for (const s of scored) {
       const c = contents.get(s.contentId);
       const all = indexed.get(s.contentId);
-      const paths = folder ? all?.filter((p) => underFolder(p, folder)) : all;
+      const paths = folder ? all?.filter((p) => isUnder(p, folder)) : all;
       // A content no file refers to any more (moved away, deleted, not yet collected) is not a result.
       if (!c || !paths || paths.length === 0) continue;
       out.push({ ...photoFromPaths(c, paths), score: s.score });

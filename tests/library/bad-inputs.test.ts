@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { openLibrary, type Library } from '../../main/library/library.js';
+import { openCore, type Core } from '../../main/core/open-core.js';
+import type { Library } from '../../main/library/library.js';
 import { createMediaPort } from '../../main/library/media-port.js';
 import type { FileRow } from '../../main/store/library-store.js';
 import { tempDir, writePhoto } from './photo-fixtures.js';
@@ -37,6 +38,7 @@ function bombPng(): Buffer {
 describe('bad inputs get per-file statuses', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let root: string;
+  let core: Core;
   let library: Library;
   let rows: Map<string, FileRow>;
   const longDir = 'd'.repeat(120);
@@ -70,17 +72,20 @@ describe('bad inputs get per-file statuses', () => {
 
     // A file deleted between the scan and its turn in the pipeline.
     const media = createMediaPort();
-    library = await openLibrary({
+    core = await openCore({
       dataDir: join(dir.path, 'data'),
-      decodeConcurrency: 2,
-      media: {
-        ...media,
-        async contentId(path) {
-          if (path === paths['vanishing.jpg']) await rm(path);
-          return media.contentId(path);
+      library: {
+        decodeConcurrency: 2,
+        media: {
+          ...media,
+          async contentId(path) {
+            if (path === paths['vanishing.jpg']) await rm(path);
+            return media.contentId(path);
+          },
         },
       },
     });
+    library = core.library;
     await library.addFolder(root);
     const stats = await library.index();
     assert.ok(stats.encoded >= 3);
@@ -88,7 +93,7 @@ describe('bad inputs get per-file statuses', () => {
   });
 
   after(async () => {
-    await library?.close();
+    await core?.close();
     await chmod(paths['locked.jpg']!, 0o644).catch(() => undefined);
     await dir?.cleanup();
   });
@@ -104,12 +109,12 @@ describe('bad inputs get per-file statuses', () => {
     ]) {
       assert.equal(status(name)?.status, 'indexed', name);
     }
-    const blue = await library.search('blue');
+    const blue = await core.search.search('blue');
     assert.deepEqual(
       blue.items.map((i) => i.path),
       [paths['café/фото 鳥.jpg']],
     );
-    const green = await library.search('green');
+    const green = await core.search.search('green');
     assert.equal(green.items[0]?.path, paths[`${longDir}/${longDir}/${'e'.repeat(200)}.jpg`]);
   });
 
@@ -165,7 +170,7 @@ describe('bad inputs get per-file statuses', () => {
     assert.equal(fixed.encoded, 1);
     const row = await library.store.getFile(paths['text.jpg']!);
     assert.equal(row?.status, 'indexed');
-    const s = await library.status();
+    const s = await core.status();
     assert.ok(s.failures.some((f) => f.path === paths['bomb.png'] && f.code === 'too-large'));
     assert.ok(!s.failures.some((f) => f.path === paths['text.jpg']));
   });

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError } from '../../main/errors.js';
 import { defaultDataDir, resolveDataDir } from '../../main/host/data-dir.js';
-import { openLibrary } from '../../main/library/library.js';
+import { openCore } from '../../main/core/open-core.js';
 import { tempDir } from './photo-fixtures.js';
 
 // Found by QA: `--data-dir FILE` printed "unexpected error: EEXIST … mkdir", and `--data-dir ""` (an unset
@@ -21,12 +21,12 @@ test('a data directory that is a file, or under a file, is refused with a clear 
   try {
     const file = join(dir.path, 'library');
     await writeFile(file, 'not a folder');
-    await assert.rejects(openLibrary({ dataDir: file }), (e: unknown) => {
+    await assert.rejects(openCore({ dataDir: file }), (e: unknown) => {
       badDataDir(e);
       assert.match((e as Error).message, /library as the data directory: .*is a file, not a folder/);
       return true;
     });
-    await assert.rejects(openLibrary({ dataDir: join(file, 'sub') }), badDataDir);
+    await assert.rejects(openCore({ dataDir: join(file, 'sub') }), badDataDir);
   } finally {
     await dir.cleanup();
   }

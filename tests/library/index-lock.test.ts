@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { openCore } from '../../main/core/open-core.js';
 import { isUserError } from '../../main/errors.js';
 import { INDEX_LOCK_FILE } from '../../main/library/index-lock.js';
-import { openLibrary } from '../../main/library/library.js';
 import { tempDir, writePhoto } from './photo-fixtures.js';
 
 // Two processes indexing one data directory at once raced on the LanceDB tables: one died with a raw
@@ -19,9 +19,10 @@ async function library3(dir: string) {
     await writePhoto({ path: join(root, `${colour}.jpg`), colour, seed: i, size: 16 });
   }
   const dataDir = join(dir, 'data');
-  const library = await openLibrary({ dataDir, watch: { debounceMs: 100, stabilityMs: 100 } });
+  const core = await openCore({ dataDir, library: { watch: { debounceMs: 100, stabilityMs: 100 } } });
+  const library = core.library;
   await library.addFolder(root);
-  return { library, dataDir, lock: join(dataDir, INDEX_LOCK_FILE) };
+  return { core, library, dataDir, lock: join(dataDir, INDEX_LOCK_FILE) };
 }
 
 function otherProcess(): { pid: number; stop(): Promise<void> } {
@@ -39,7 +40,7 @@ function otherProcess(): { pid: number; stop(): Promise<void> } {
 test('index refuses while another live process holds the library, and takes over a stale lock', async () => {
   const dir = await tempDir('lock');
   const other = otherProcess();
-  const { library, lock } = await library3(dir.path);
+  const { core, library, lock } = await library3(dir.path);
   try {
     writeFileSync(
       lock,
@@ -51,7 +52,7 @@ test('index refuses while another live process holds the library, and takes over
       assert.match(e.message, new RegExp(`another Lookbook process \\(pid ${other.pid}`));
       return true;
     });
-    assert.equal((await library.status()).photoCount, 0, 'nothing indexed while the other one runs');
+    assert.equal((await core.status()).photoCount, 0, 'nothing indexed while the other one runs');
     assert.ok(existsSync(lock), "the other process's lock is left alone");
 
     // The other process dies without cleaning up (killed): its lock is stale and taken over.
@@ -61,14 +62,14 @@ test('index refuses while another live process holds the library, and takes over
     assert.equal(existsSync(lock), false, 'the lock is given back after the run');
   } finally {
     await other.stop();
-    await library.close();
+    await core.close();
     await dir.cleanup();
   }
 });
 
 test('watching holds the lock until it stops', async () => {
   const dir = await tempDir('lock-watch');
-  const { library, lock } = await library3(dir.path);
+  const { core, library, lock } = await library3(dir.path);
   try {
     await library.startWatching();
     assert.ok(existsSync(lock), 'held while watching');
@@ -77,7 +78,7 @@ test('watching holds the lock until it stops', async () => {
     await library.stopWatching();
     assert.equal(existsSync(lock), false);
   } finally {
-    await library.close();
+    await core.close();
     await dir.cleanup();
   }
 });

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { openCore } from '../../main/core/open-core.js';
 import { isUserError } from '../../main/errors.js';
 import { AsyncQueue } from '../../main/library/async-queue.js';
-import { openLibrary } from '../../main/library/library.js';
 import type { IndexingProgress } from '../../main/library/types.js';
 import { TINY } from '../engine/fixtures.js';
 import { tempDir, writePhoto, type Colour } from './photo-fixtures.js';
@@ -36,11 +36,11 @@ test('indexing batches images, reports progress as plain JSON, and pauses and re
     // Files beside the photos that are not photos: recorded, but not counted as photos in the progress.
     await writeFile(join(root, 'notes.txt'), 'shopping list');
     await writeFile(join(root, 'p0.jpg.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
-    const library = await openLibrary({
+    const core = await openCore({
       dataDir: join(dir.path, 'data'),
-      batchSize: 4,
-      decodeConcurrency: 2,
+      library: { batchSize: 4, decodeConcurrency: 2 },
     });
+    const library = core.library;
     try {
       await library.addFolder(root);
       const events: IndexingProgress[] = [];
@@ -79,7 +79,7 @@ test('indexing batches images, reports progress as plain JSON, and pauses and re
       assert.ok(events.filter((e) => e.phase === 'indexing').every((e) => e.queued === e.total - e.done));
       assert.ok(events.some((e) => e.etaSeconds !== null && e.etaSeconds > 0));
     } finally {
-      await library.close();
+      await core.close();
     }
   } finally {
     await dir.cleanup();
@@ -97,28 +97,30 @@ test('switching models: search keeps the complete model until the new one has in
         seed: i,
       });
     const dataDir = join(dir.path, 'data');
-    const demo = await openLibrary({ dataDir });
+    const demoCore = await openCore({ dataDir });
+    const demo = demoCore.library;
     await demo.addFolder(root);
     await demo.index();
-    await demo.close();
+    await demoCore.close();
 
     const tiny = resolve('../shared/fixtures/clip-tiny-a/hf');
-    const other = await openLibrary({ dataDir, model: tiny });
+    const otherCore = await openCore({ dataDir, model: tiny });
+    const other = otherCore.library;
     try {
       assert.notEqual(other.engine.model.id, 'demo');
-      const before = await other.status();
+      const before = await otherCore.status();
       assert.equal(before.searchModel, 'demo');
-      const r = await other.search('red');
+      const r = await otherCore.search.search('red');
       assert.equal(r.model, 'demo');
       assert.equal(r.total, 2);
       const stats = await other.index();
       assert.equal(stats.encoded, 4, 'the new model encodes every photo');
       assert.equal(stats.hashed, 0, 'unchanged files are not hashed again');
-      const after = await other.status();
+      const after = await otherCore.status();
       assert.equal(after.searchModel, other.engine.model.id);
       assert.deepEqual(after.vectors, { indexed: 4, total: 4 });
     } finally {
-      await other.close();
+      await otherCore.close();
     }
   } finally {
     await dir.cleanup();
@@ -133,18 +135,19 @@ test('a model whose vision tower cannot be loaded stops indexing with its reason
     await writeFile(join(model, 'visual', 'model.onnx'), 'not a protobuf');
     const root = join(dir.path, 'photos');
     for (let i = 0; i < 3; i++) await writePhoto({ path: join(root, `p${i}.jpg`), colour: 'red', seed: i });
-    const library = await openLibrary({ dataDir: join(dir.path, 'data'), model });
+    const core = await openCore({ dataDir: join(dir.path, 'data'), model });
+    const library = core.library;
     try {
       await library.addFolder(root);
       await assert.rejects(library.index(), (e: Error) => {
         return isUserError(e) && /cannot load .*visual[\\/]model\.onnx/.test(e.message);
       });
-      const status = await library.status();
+      const status = await core.status();
       assert.equal(status.files.failed, 0, 'the photos are not to blame');
       // Text search still works: it needs only the text tower.
-      assert.equal((await library.search('red')).total, 0);
+      assert.equal((await core.search.search('red')).total, 0);
     } finally {
-      await library.close();
+      await core.close();
     }
   } finally {
     await dir.cleanup();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openLibrary } from '../../main/library/library.js';
+import { openCore } from '../../main/core/open-core.js';
 import { formatFromExtension } from '../../main/media/formats.js';
 import { tempDir } from './photo-fixtures.js';
 
@@ -20,7 +20,8 @@ function walk(dir: string): string[] {
 
 test('the rclip e2e photo set', async () => {
   const dir = await tempDir('rclip');
-  const library = await openLibrary({ dataDir: dir.path });
+  const core = await openCore({ dataDir: dir.path });
+  const library = core.library;
   try {
     await library.addFolder(ROOT);
     const stats = await library.index();
@@ -36,7 +37,7 @@ test('the rclip e2e photo set', async () => {
       if (row.status !== 'indexed') assert.ok(row.reason, `${path} has no reason`);
     }
     // Identical files in several folders are one photo each, with all their paths.
-    const photos = await library.listPhotos({ limit: 1000 });
+    const photos = await core.search.listPhotos({ limit: 1000 });
     const indexed = [...rows.values()].filter((r) => r.status === 'indexed');
     assert.equal(photos.total, new Set(indexed.map((r) => r.contentId)).size);
     assert.equal(stats.encoded, photos.total);
@@ -45,14 +46,14 @@ test('the rclip e2e photo set', async () => {
     assert.deepEqual(cat.paths.length, 2);
     assert.ok(cat.width! > 0 && cat.height! > 0);
     // Searchable: every indexed photo comes back for a query with `all`, and by "similar" to itself.
-    const all = await library.search('black', { all: true, limit: 1000 });
+    const all = await core.search.search('black', { all: true, limit: 1000 });
     assert.equal(all.total, photos.total);
     const unicode = indexed.find((r) => r.path.includes('鳥鳥'));
     assert.ok(unicode);
-    const similar = await library.search({ similarTo: unicode.path }, { limit: 1 });
+    const similar = await core.search.search({ similarTo: unicode.path }, { limit: 1 });
     assert.equal(similar.items[0]?.contentId, unicode.contentId);
   } finally {
-    await library.close();
+    await core.close();
     await dir.cleanup();
   }
 });

@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { openLibrary, type Library } from '../../main/library/library.js';
+import { openCore, type Core } from '../../main/core/open-core.js';
+import type { Library } from '../../main/library/library.js';
+import type { PhotoSearch } from '../../main/search/photo-search.js';
 import { tempDir, writePhoto } from './photo-fixtures.js';
 
 // Add, change, rename, move, copy and delete photos while the library watches them, and while it is
@@ -19,11 +21,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 /** Every indexed path, sorted; asserts no path appears twice and every content is one photo. */
-async function libraryPaths(library: Library): Promise<string[]> {
+async function libraryPaths(library: Library, search: PhotoSearch): Promise<string[]> {
   const files = await library.store.allFiles();
   const paths = files.filter((f) => f.status === 'indexed').map((f) => f.path);
   assert.equal(new Set(paths).size, paths.length, 'a path is in the library twice');
-  const photos = await library.listPhotos({ limit: 1000 });
+  const photos = await search.listPhotos({ limit: 1000 });
   const ids = photos.items.map((p) => p.contentId);
   assert.equal(new Set(ids).size, ids.length, 'a content is listed twice');
   return paths.sort();
@@ -37,7 +39,7 @@ describe('the library follows the disk', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let root: string;
   let dataDir: string;
-  let library: Library | undefined;
+  let core: Core | undefined;
 
   before(async () => {
     dir = await tempDir('reconcile');
@@ -48,26 +50,29 @@ describe('the library follows the disk', () => {
   });
 
   after(async () => {
-    await library?.close();
+    await core?.close();
     await dir?.cleanup();
   });
 
   test('while watching', async () => {
-    library = await openLibrary({
+    core = await openCore({
       dataDir,
-      watch: { debounceMs: 150, stabilityMs: 200 },
-      // The default grace (a minute) for content whose last file went: a move that reaches the watcher
-      // as two batches (the unlink now, the add once its size is stable) still keeps its embedding.
-      // With no grace, a busy machine split a rename and re-encoded the photo (found in CI-style runs).
+      library: {
+        watch: { debounceMs: 150, stabilityMs: 200 },
+        // The default grace (a minute) for content whose last file went: a move that reaches the watcher
+        // as two batches (the unlink now, the add once its size is stable) still keeps its embedding.
+        // With no grace, a busy machine split a rename and re-encoded the photo (found in CI-style runs).
+      },
     });
-    const lib = library;
+    const lib = core.library;
+    const search = core.search;
     await lib.addFolder(root);
     const first = await lib.startWatching();
     assert.equal(first.encoded, 2);
     const p = (name: string) => join(root, name);
     const encoded = () => lib.totalStats().encoded;
     const hasPaths = (expected: string[]) => async () =>
-      JSON.stringify(await libraryPaths(lib)) === JSON.stringify(expected.map(p).sort());
+      JSON.stringify(await libraryPaths(lib, search)) === JSON.stringify(expected.map(p).sort());
     const settle = async (what: string, check: () => Promise<boolean>) => {
       await waitFor(what, check);
       // The files rows are written before the run's counters are summed: let the run finish.
@@ -86,10 +91,10 @@ describe('the library follows the disk', () => {
     assert.equal(encoded(), 4);
     await lib.whenIdle();
     assert.deepEqual(
-      (await lib.search('yellow')).items.map((i) => basename(i.path)),
+      (await search.search('yellow')).items.map((i) => basename(i.path)),
       ['blue.jpg'],
     );
-    assert.equal((await lib.search('blue')).items.length, 0, 'the old blue content is gone');
+    assert.equal((await search.search('blue')).items.length, 0, 'the old blue content is gone');
 
     // rename, then move into a new subfolder: same content, no re-encode
     const red = await contentOf(lib, p('red.jpg'));
@@ -107,7 +112,7 @@ describe('the library follows the disk', () => {
     const green = await lib.getPhoto(p('green.jpg'));
     assert.deepEqual(green?.paths, [p('green-copy.jpg'), p('green.jpg')]);
     assert.equal(encoded(), 4);
-    assert.equal((await lib.search('green')).total, 1, 'identical copies are one result');
+    assert.equal((await search.search('green')).total, 1, 'identical copies are one result');
     const [folder] = await lib.listFolders();
     assert.equal(folder!.photoCount, 3, 'and one photo in the folder count (red, blue, green)');
 
@@ -124,13 +129,13 @@ describe('the library follows the disk', () => {
       1,
       "the run's 'done' event says a file left (the CLI's watch line shows it)",
     );
-    assert.equal((await lib.search('green')).items[0]?.path, p('green-copy.jpg'));
+    assert.equal((await search.search('green')).items[0]?.path, p('green-copy.jpg'));
     await rm(p('green-copy.jpg'));
     await rm(p('sub'), { recursive: true });
     await settle('deletes seen', hasPaths(['blue.jpg']));
     await lib.whenIdle();
-    assert.equal((await lib.search('green')).total, 0);
-    assert.equal((await lib.search('red')).total, 0);
+    assert.equal((await search.search('green')).total, 0);
+    assert.equal((await search.search('red')).total, 0);
     assert.equal(encoded(), 4);
 
     // a folder moved in from outside the library comes with its photos
@@ -143,7 +148,7 @@ describe('the library follows the disk', () => {
     await writePhoto({ path: p('private/x.jpg'), colour: 'yellow', seed: 10 });
     await settle('private photo indexed', hasPaths(['blue.jpg', 'pink/red2.jpg', 'private/x.jpg']));
     await lib.excludePath(root, 'private');
-    assert.deepEqual(await libraryPaths(lib), [p('blue.jpg'), p('pink/red2.jpg')]);
+    assert.deepEqual(await libraryPaths(lib, search), [p('blue.jpg'), p('pink/red2.jpg')]);
     await writePhoto({ path: p('private/ignored.jpg'), colour: 'green', seed: 8 });
     // A folder added while watching is indexed at once.
     const second = join(dir.path, 'second');
@@ -159,11 +164,11 @@ describe('the library follows the disk', () => {
       (await lib.listFolders()).map((f) => [f.path, f.excluded]),
       [[root, [p('private')]]],
     );
-    assert.deepEqual(await libraryPaths(lib), [p('blue.jpg'), p('pink/red2.jpg')]);
+    assert.deepEqual(await libraryPaths(lib, search), [p('blue.jpg'), p('pink/red2.jpg')]);
 
     await lib.stopWatching();
-    await lib.close();
-    library = undefined;
+    await core.close();
+    core = undefined;
   });
 
   test('while stopped: changes are picked up at the next start', async () => {
@@ -175,27 +180,28 @@ describe('the library follows the disk', () => {
     await copyFile(p('green.jpg'), p('green-copy.jpg')); // copy
     await rm(p('pink'), { recursive: true }); // delete a folder
 
-    library = await openLibrary({ dataDir, watch: { debounceMs: 150, stabilityMs: 200 } });
+    core = await openCore({ dataDir, library: { watch: { debounceMs: 150, stabilityMs: 200 } } });
+    const library = core.library;
     const stats = await library.index();
     assert.equal(stats.encoded, 2, 'green (new content) and blue (changed) only');
     assert.deepEqual(
-      await libraryPaths(library),
+      await libraryPaths(library, core.search),
       [p('blue.jpg'), p('green-copy.jpg'), p('green.jpg'), p('red2-renamed.jpg')].sort(),
     );
     assert.deepEqual(
-      (await library.search('blue')).items.map((i) => i.path),
+      (await core.search.search('blue')).items.map((i) => i.path),
       [p('blue.jpg')],
     );
     assert.deepEqual(
-      (await library.search('red')).items.map((i) => i.path),
+      (await core.search.search('red')).items.map((i) => i.path),
       [p('red2-renamed.jpg')],
     );
     // The yellow content left with its last file: its row and vectors are dropped.
     assert.equal(
-      (await library.search('yellow', { all: true })).items.filter((i) => i.score! > 0.9).length,
+      (await core.search.search('yellow', { all: true })).items.filter((i) => i.score! > 0.9).length,
       0,
     );
-    const s = await library.status();
+    const s = await core.status();
     assert.deepEqual(s.vectors, { indexed: 3, total: 3 });
 
     // Unchanged disk: nothing to do, nothing hashed again.
@@ -206,7 +212,7 @@ describe('the library follows the disk', () => {
 
     // Removing the folder takes its photos out of the library (the files stay on disk).
     await library.removeFolder(root);
-    assert.deepEqual(await libraryPaths(library), []);
-    assert.equal((await library.status()).vectors.total, 0);
+    assert.deepEqual(await libraryPaths(library, core.search), []);
+    assert.equal((await core.status()).vectors.total, 0);
   });
 });

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import * as tar from 'tar';
-import { createClipEngine } from '../../main/engine/clip-engine.js';
+import { createEngineForModel } from '../../main/models/resolve-model.js';
 import { isUserError } from '../../main/errors.js';
 import { importModel, modelIdFromPath } from '../../main/models/import-model.js';
 import {
@@ -121,7 +121,7 @@ describe('models import', () => {
       assert.equal(installed?.manifest?.source.type, 'import');
 
       const want = layout === 'immich' ? reference.immich_text_embedding : reference.hf_text_embeds;
-      const engine = await createClipEngine({ model: result.id, dataDir, device: 'cpu', threads: 1 });
+      const engine = await createEngineForModel(result.id, { dataDir, device: 'cpu', threads: 1 });
       try {
         const got = await engine.embedTexts(reference.texts.slice(0, 4));
         got.forEach((v, i) => assert.ok(cosine(v, want[i]!) >= 0.9999, `text ${i}`));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { openLibrary, type Library } from '../../main/library/library.js';
+import { openCore, type Core } from '../../main/core/open-core.js';
+import type { Library } from '../../main/library/library.js';
 import type { SearchResponse } from '../../main/library/types.js';
 import { identityAdapter } from '../../main/adapters/adapter.js';
 import { createAdapterStore } from '../../main/adapters/adapter-store.js';
@@ -49,6 +50,7 @@ function dateOf(day: number): Date {
 
 describe('search over a library of coloured photos (demo model)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
+  let core: Core;
   let library: Library;
   let root: string;
   const indexedEvents: string[][] = [];
@@ -68,7 +70,8 @@ describe('search over a library of coloured photos (demo model)', () => {
     }
     // The same photo as red0.jpg, and an outside photo used as an image query.
     await writePhoto({ path: join(dir.path, 'outside', 'query-blue.jpg'), colour: 'blue', seed: 99 });
-    library = await openLibrary({ dataDir: join(dir.path, 'data'), decodeConcurrency: 2 });
+    core = await openCore({ dataDir: join(dir.path, 'data'), library: { decodeConcurrency: 2 } });
+    library = core.library;
     library.onPhotosIndexed((ids) => indexedEvents.push(ids));
     await library.addFolder(root);
     const stats = await library.index();
@@ -77,13 +80,13 @@ describe('search over a library of coloured photos (demo model)', () => {
   });
 
   after(async () => {
-    await library?.close();
+    await core?.close();
     await dir?.cleanup();
   });
 
   test('each colour word ranks that colour first, and the cut-off keeps exactly that colour', async () => {
     for (const colour of COLOURS) {
-      const r = await library.search(colour);
+      const r = await core.search.search(colour);
       assert.deepEqual(new Set(coloursOf(r)), new Set([colour]), `query '${colour}' returned ${names(r)}`);
       assert.equal(r.total, 3, `query '${colour}'`);
       assert.ok(r.cutoff !== null);
@@ -92,18 +95,18 @@ describe('search over a library of coloured photos (demo model)', () => {
   });
 
   test('a colour no photo has returns nothing (not the whole library ranked)', async () => {
-    const r = await library.search('purple');
+    const r = await core.search.search('purple');
     assert.equal(r.total, 0, `returned ${names(r)}`);
-    assert.equal((await library.search('purple', { all: true })).total, FIXTURES.length);
+    assert.equal((await core.search.search('purple', { all: true })).total, FIXTURES.length);
   });
 
   test('a sentence around the colour word works too', async () => {
-    const r = await library.search('a photo of something red');
+    const r = await core.search.search('a photo of something red');
     assert.deepEqual(new Set(coloursOf(r)), new Set(['red']));
   });
 
   test('all: true returns every photo, ranked, the colour first', async () => {
-    const r = await library.search('green', { all: true, limit: 100 });
+    const r = await core.search.search('green', { all: true, limit: 100 });
     assert.equal(r.total, FIXTURES.length);
     assert.equal(r.items.length, FIXTURES.length);
     assert.deepEqual(coloursOf(r).slice(0, 3), ['green', 'green', 'green']);
@@ -116,7 +119,7 @@ describe('search over a library of coloured photos (demo model)', () => {
   });
 
   test('results carry path, score and metadata, as plain JSON', async () => {
-    const r = await library.search('red', { limit: 1 });
+    const r = await core.search.search('red', { limit: 1 });
     const item = r.items[0]!;
     assert.deepEqual(JSON.parse(JSON.stringify(item)), item);
     assert.match(item.contentId, /^[0-9a-f]{64}$/);
@@ -132,102 +135,110 @@ describe('search over a library of coloured photos (demo model)', () => {
   });
 
   test('folder filter', async () => {
-    const r = await library.search('red', { folder: join(root, 'a') });
+    const r = await core.search.search('red', { folder: join(root, 'a') });
     assert.deepEqual(names(r).sort(), ['red0.jpg', 'red1.jpg']);
-    const none = await library.search('red', { folder: join(root, 'a', 'nope') });
+    const none = await core.search.search('red', { folder: join(root, 'a', 'nope') });
     assert.equal(none.total, 0);
   });
 
   test('date filter (file dates) and sorting by date', async () => {
-    const r = await library.search('blue', { after: '2021-01-05', before: '2021-01-06T23:00:00Z' });
+    const r = await core.search.search('blue', { after: '2021-01-05', before: '2021-01-06T23:00:00Z' });
     assert.deepEqual(names(r).sort(), ['blue1.jpg', 'blue2.jpg']);
-    const newest = await library.search('yellow', { sort: 'date' });
+    const newest = await core.search.search('yellow', { sort: 'date' });
     assert.deepEqual(names(newest), ['yellow2.jpg', 'yellow1.webp', 'yellow0.jpg']);
-    const oldest = await library.search('yellow', { sort: 'date-asc' });
+    const oldest = await core.search.search('yellow', { sort: 'date-asc' });
     assert.deepEqual(names(oldest), ['yellow0.jpg', 'yellow1.webp', 'yellow2.jpg']);
-    await assert.rejects(library.search('blue', { after: 'last tuesday-ish' }), /not a date/);
+    await assert.rejects(core.search.search('blue', { after: 'last tuesday-ish' }), /not a date/);
   });
 
   test('format filter', async () => {
-    const r = await library.search('green', { formats: ['webp'] });
+    const r = await core.search.search('green', { formats: ['webp'] });
     assert.deepEqual(names(r), ['green1.webp']);
-    const all = await library.search('x', { formats: ['png'], all: true, limit: 50 });
+    const all = await core.search.search('x', { formats: ['png'], all: true, limit: 50 });
     assert.deepEqual(names(all).sort(), ['blue0.png', 'red2.png']);
   });
 
   test('paging: pages are disjoint and add up to the whole list', async () => {
-    const whole = await library.search('red', { all: true, limit: 100 });
+    const whole = await core.search.search('red', { all: true, limit: 100 });
     const pages: string[] = [];
     for (let offset = 0; offset < FIXTURES.length; offset += 5) {
-      const page = await library.search('red', { all: true, offset, limit: 5 });
+      const page = await core.search.search('red', { all: true, offset, limit: 5 });
       assert.equal(page.total, FIXTURES.length);
       assert.equal(page.offset, offset);
       pages.push(...names(page));
     }
     assert.deepEqual(pages, names(whole));
-    const past = await library.search('red', { offset: 50, limit: 5 });
+    const past = await core.search.search('red', { offset: 50, limit: 5 });
     assert.equal(past.items.length, 0);
   });
 
   test('similar: from a library photo (path or id) and from an image outside the library', async () => {
     const red0 = join(root, 'a', 'red0.jpg');
-    const byPath = await library.similar(red0);
+    const byPath = await core.search.similar(red0);
     assert.deepEqual(names(byPath).sort(), ['red1.jpg', 'red2.png'], 'the photo itself is left out');
     const photo = await library.getPhoto(red0);
     assert.ok(photo);
-    const byId = await library.similar(photo.contentId);
+    const byId = await core.search.similar(photo.contentId);
     assert.deepEqual(names(byId).sort(), ['red1.jpg', 'red2.png']);
-    const outside = await library.similar(join(dir.path, 'outside', 'query-blue.jpg'));
+    const outside = await core.search.similar(join(dir.path, 'outside', 'query-blue.jpg'));
     assert.deepEqual(new Set(coloursOf(outside)), new Set(['blue']));
     assert.equal(outside.total, 3);
     await assert.rejects(
-      library.similar(join(dir.path, 'missing.jpg')),
+      core.search.similar(join(dir.path, 'missing.jpg')),
       /neither a library photo nor an image/,
     );
   });
 
   test('query arithmetic: +term adds a colour, -term takes it away', async () => {
-    const both = await library.search('red +blue');
+    const both = await core.search.search('red +blue');
     assert.deepEqual(new Set(coloursOf(both)), new Set(['red', 'blue']));
     assert.equal(both.total, 6);
-    const back = await library.search('red +blue -blue');
+    const back = await core.search.search('red +blue -blue');
     assert.deepEqual(new Set(coloursOf(back)), new Set(['red']));
   });
 
   test('text and image combined', async () => {
-    const r = await library.search({ text: 'yellow', image: join(dir.path, 'outside', 'query-blue.jpg') });
+    const r = await core.search.search({
+      text: 'yellow',
+      image: join(dir.path, 'outside', 'query-blue.jpg'),
+    });
     assert.deepEqual(new Set(coloursOf(r)), new Set(['yellow', 'blue']));
   });
 
   test('tag filter goes through the hook tagging provides', async () => {
-    await assert.rejects(library.search('red', { tags: ['holiday'] }), /tagging/);
+    // The core always wires search's tag filter to tagging: no photo carries the tag yet.
+    assert.equal((await core.search.search('red', { tags: ['holiday'] })).total, 0);
     const red1 = await library.getPhoto(join(root, 'a', 'red1.jpg'));
-    library.setTagFilter(async (tags) => new Set(tags.includes('holiday') ? [red1!.contentId] : []));
+    const tagging = core.tagging();
+    await tagging.addTags([red1!.contentId], ['holiday']);
     try {
-      const r = await library.search('red', { tags: ['holiday'] });
+      const r = await core.search.search('red', { tags: ['holiday'] });
       assert.deepEqual(names(r), ['red1.jpg']);
     } finally {
-      library.setTagFilter(undefined);
+      await tagging.removeTags([red1!.contentId], ['holiday']);
     }
   });
 
   test('a vector transform (adapter seam) changes the ranking', async () => {
     // Swap what "red" and "green" mean on the query side: a stand-in for a fine-tuned adapter.
+    // v + (v·g − v·r)·r + (v·r − v·g)·g = v + W·v with W = (r − g)·(g − r)ᵀ, saved as a text-side adapter
+    // (search applies the active adapter: there is no other way to hand it a transform).
     const [red, green] = await library.engine.embedTexts(['red', 'green']);
-    library.setVectorTransform({
-      query: (v) => {
-        const dr = v.reduce((s, x, i) => s + x * red![i]!, 0);
-        const dg = v.reduce((s, x, i) => s + x * green![i]!, 0);
-        return v.map((x, i) => x + (dg - dr) * red![i]! + (dr - dg) * green![i]!);
-      },
-    });
+    const dim = library.engine.model.embedDim;
+    const w = new Float32Array(dim * dim);
+    for (let i = 0; i < dim; i++)
+      for (let j = 0; j < dim; j++) w[i * dim + j] = (red![i]! - green![i]!) * (green![j]! - red![j]!);
+    const adapters = createAdapterStore(library.dataDir, library.engine.model.id);
+    await adapters.save({ ...identityAdapter(library.engine.model.id, dim), text: w }, { activate: true });
     try {
-      const r = await library.search('red');
+      await core.adapter.reload();
+      const r = await core.search.search('red');
       assert.deepEqual(new Set(coloursOf(r)), new Set(['green']));
     } finally {
-      library.setVectorTransform(undefined);
+      await adapters.activate(null);
+      await core.adapter.reload();
     }
-    assert.deepEqual(new Set(coloursOf(await library.search('red'))), new Set(['red']));
+    assert.deepEqual(new Set(coloursOf(await core.search.search('red'))), new Set(['red']));
   });
 
   test("a fine-tuned adapter (tuning's adapter store) is applied to queries", async () => {
@@ -239,23 +250,23 @@ describe('search over a library of coloured photos (demo model)', () => {
     const adapters = createAdapterStore(library.dataDir, library.engine.model.id);
     await adapters.save({ ...identityAdapter(library.engine.model.id, dim), text: w }, { activate: true });
     try {
-      await library.reloadAdapter();
-      assert.deepEqual(new Set(coloursOf(await library.search('red'))), new Set(['green']));
+      await core.adapter.reload();
+      assert.deepEqual(new Set(coloursOf(await core.search.search('red'))), new Set(['green']));
     } finally {
       await adapters.activate(null);
-      await library.reloadAdapter();
+      await core.adapter.reload();
     }
-    assert.deepEqual(new Set(coloursOf(await library.search('red'))), new Set(['red']));
+    assert.deepEqual(new Set(coloursOf(await core.search.search('red'))), new Set(['red']));
   });
 
   test('listPhotos pages by date, getImageVectors returns the stored vectors, events fired', async () => {
-    const first = await library.listPhotos({ limit: 5 });
+    const first = await core.search.listPhotos({ limit: 5 });
     assert.equal(first.total, FIXTURES.length);
     assert.deepEqual(
       first.items.map((p) => basename(p.path)),
       ['yellow2.jpg', 'yellow1.webp', 'yellow0.jpg', 'green2.jpg', 'green1.webp'],
     );
-    const inA = await library.listPhotos({ folder: join(root, 'a'), limit: 100 });
+    const inA = await core.search.listPhotos({ folder: join(root, 'a'), limit: 100 });
     assert.equal(inA.total, FIXTURES.filter((f) => f.folder === 'a').length);
     const ids = first.items.map((p) => p.contentId);
     const vectors = await library.getImageVectors([...ids, 'f'.repeat(64)]);
@@ -268,7 +279,7 @@ describe('search over a library of coloured photos (demo model)', () => {
   });
 
   test('status says what is indexed, with the demo notice', async () => {
-    const s = await library.status();
+    const s = await core.status();
     assert.equal(s.photoCount, FIXTURES.length);
     assert.equal(s.files.indexed, FIXTURES.length);
     assert.equal(s.model.isDemo, true);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLibrary, type Library } from '../../main/library/library.js';
+import { openCore, type Core } from '../../main/core/open-core.js';
+import type { Library } from '../../main/library/library.js';
 import { FIRST_CANDIDATES } from '../../main/search/searcher.js';
 import type { ContentRow, FileRow } from '../../main/store/library-store.js';
 
@@ -34,11 +35,13 @@ const id = (i: number) => i.toString(16).padStart(64, '0');
 
 describe('candidate fetching and paging at scale', () => {
   let dir: string;
+  let core: Core;
   let library: Library;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lookbook-candidates-'));
-    library = await openLibrary({ dataDir: dir, model: 'demo' });
+    core = await openCore({ dataDir: dir, model: 'demo' });
+    library = core.library;
     const dim = library.engine.model.embedDim;
     const next = rng(7);
     const centre = normalized(new Float32Array(dim).map(() => next()));
@@ -85,16 +88,16 @@ describe('candidate fetching and paging at scale', () => {
   });
 
   after(async () => {
-    await library.close();
+    await core.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   test('a match set larger than the first fetch is found whole, without orphans, and pages add up', async () => {
-    const first = await library.search({ similarTo: id(0) }, { limit: 50 });
+    const first = await core.search.search({ similarTo: id(0) }, { limit: 50 });
     assert.equal(first.total, CLUSTER - ORPHANS, 'every live cluster member is kept, no other photo');
     const seen = new Set<string>();
     for (let offset = 0; offset < first.total; offset += 200) {
-      const page = await library.search({ similarTo: id(0) }, { offset, limit: 200 });
+      const page = await core.search.search({ similarTo: id(0) }, { offset, limit: 200 });
       assert.equal(page.total, first.total, 'the total does not depend on the page');
       for (const item of page.items) {
         assert.ok(parseInt(item.contentId, 16) < CLUSTER - ORPHANS, `${item.contentId} is a live match`);
@@ -108,23 +111,26 @@ describe('candidate fetching and paging at scale', () => {
       );
     }
     assert.equal(seen.size, CLUSTER - ORPHANS, 'pages are disjoint and cover every result');
-    const past = await library.search({ similarTo: id(0) }, { offset: first.total, limit: 50 });
+    const past = await core.search.search({ similarTo: id(0) }, { offset: first.total, limit: 50 });
     assert.equal(past.items.length, 0);
   });
 
   test('date order and the folder filter see the same result set', async () => {
-    const byDate = await library.search({ similarTo: id(0) }, { sort: 'date', limit: 10 });
+    const byDate = await core.search.search({ similarTo: id(0) }, { sort: 'date', limit: 10 });
     assert.equal(byDate.total, CLUSTER - ORPHANS);
     assert.equal(byDate.items[0]!.contentId, id(CLUSTER - ORPHANS - 1), 'newest live match first');
-    const inFolder = await library.search({ similarTo: id(0) }, { folder: join(dir, 'photos'), limit: 5 });
+    const inFolder = await core.search.search(
+      { similarTo: id(0) },
+      { folder: join(dir, 'photos'), limit: 5 },
+    );
     assert.equal(inFolder.total, CLUSTER - ORPHANS);
   });
 
   test('a file removed after a search is no longer a result (the path cache follows writes)', async () => {
-    const before = await library.search({ similarTo: id(0) }, { limit: 5 });
+    const before = await core.search.search({ similarTo: id(0) }, { limit: 5 });
     const gone = before.items[1]!;
     await library.store.deleteFiles([gone.path]);
-    const afterDelete = await library.search({ similarTo: id(0) }, { limit: 5 });
+    const afterDelete = await core.search.search({ similarTo: id(0) }, { limit: 5 });
     assert.equal(afterDelete.total, before.total - 1);
     assert.ok(!afterDelete.items.some((i) => i.contentId === gone.contentId));
   });

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClipEngine } from '../../main/engine/clip-engine.js';
+import { createEngineForModel } from '../../main/models/resolve-model.js';
 import type { ClipEngine } from '../../main/engine/types.js';
 import { builtinVocabulary } from '../../main/tagging/builtin-vocabularies.js';
 import { classLabelFromFolder, evaluateZeroShot } from '../../main/tagging/classify-eval.js';
@@ -13,7 +13,7 @@ let engine: ClipEngine;
 
 before(async () => {
   tmp = await tempDir('classify-eval');
-  engine = await createClipEngine({ model: 'demo', dataDir: join(tmp.path, 'data'), threads: 1 });
+  engine = await createEngineForModel('demo', { dataDir: join(tmp.path, 'data'), threads: 1 });
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerTaggingCommands } from '../../main/cli/commands/tagging-commands.js';
-import { openLibrary } from '../../main/library/library.js';
+import { openCore } from '../../main/core/open-core.js';
 import { tempDir, writeColourPhoto } from './colour-photos.js';
 
 let tmp: { path: string; cleanup(): Promise<void> };
@@ -47,13 +47,14 @@ before(async () => {
   // An identical copy of blue.jpg in another library folder: one photo, two paths.
   await mkdir(join(tmp.path, 'copies'));
   await copyFile(join(photos, 'blue.jpg'), join(tmp.path, 'copies', 'blue-copy.jpg'));
-  const library = await openLibrary({ dataDir, model: 'demo', threads: 1 });
+  const core = await openCore({ dataDir, model: 'demo', threads: 1 });
+  const library = core.library;
   try {
     await library.addFolder(photos);
     await library.addFolder(join(tmp.path, 'copies'));
     await library.index();
   } finally {
-    await library.close();
+    await core.close();
   }
 });
 

@@ -3,24 +3,22 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openLibrary, type Library } from '../../main/library/library.js';
+import { openCore, type Core } from '../../main/core/open-core.js';
+import type { Library } from '../../main/library/library.js';
 import { readSettings } from '../../main/host/settings.js';
-import {
-  createTaggingService,
-  type ActiveAdapter,
-  type TaggingService,
-} from '../../main/tagging/tagging-service.js';
+import type { TaggingService } from '../../main/tagging/tagging-service.js';
 import type { TagRecord } from '../../main/tagging/tag-store.js';
 import { readXmpKeywords } from '../../main/tagging/xmp-sidecar.js';
 import { identityAdapter } from '../../main/adapters/adapter.js';
+import { createAdapterStore } from '../../main/adapters/adapter-store.js';
 import { COLOUR_NAMES, tempDir, writeColourPhoto, type ColourName } from './colour-photos.js';
 
 // One library for the file (opening the engine is the slow part); each test works in its own sub-folder.
 let tmp: { path: string; cleanup(): Promise<void> };
 let photos: string;
+let core: Core;
 let library: Library;
 let tagging: TaggingService;
-let adapter: ActiveAdapter | undefined;
 const pathOf = new Map<string, string>();
 
 async function photo(folder: string, colour: ColourName, seed = 1): Promise<string> {
@@ -46,15 +44,16 @@ before(async () => {
   await photo('manual', 'yellow');
   await photo('xmp', 'red');
   await photo('xmp', 'green');
-  library = await openLibrary({ dataDir: join(tmp.path, 'data'), model: 'demo', threads: 1 });
+  core = await openCore({ dataDir: join(tmp.path, 'data'), model: 'demo', threads: 1 });
+  library = core.library;
   await library.addFolder(photos);
   const stats = await library.index();
   assert.equal(stats.failed, 0);
-  tagging = createTaggingService(library, { activeAdapter: async () => adapter });
+  tagging = core.tagging();
 });
 
 after(async () => {
-  await library?.close();
+  await core?.close();
   await tmp?.cleanup();
 });
 
@@ -195,12 +194,16 @@ test('search filters by tag through the tag store, and facets count tags per fol
       yellowPhotos.map((p) => p!.path),
       [pathOf.get('all/yellow-1')],
     );
-    const found = await library.search('', { tags: ['orange'], folder: join(photos, 'all') });
+    const found = await core.search.search('', { tags: ['orange'], folder: join(photos, 'all') });
     assert.deepEqual(
       found.items.map((i) => i.path),
       [pathOf.get('all/orange-1')],
     );
-    assert.equal((await library.search('', { tags: ['orange', 'blue'] })).total, 0, 'all tags must match');
+    assert.equal(
+      (await core.search.search('', { tags: ['orange', 'blue'] })).total,
+      0,
+      'all tags must match',
+    );
     // Only confirmed: none of the 'all' photos were confirmed.
     assert.deepEqual(await tagging.contentIdsWithTags(['orange'], ['confirmed']), []);
 
@@ -211,7 +214,7 @@ test('search filters by tag through the tag store, and facets count tags per fol
   } finally {
     detach();
   }
-  await assert.rejects(library.search('', { tags: ['orange'] }), /needs tagging/, 'detached: no tag filter');
+  // (Detaching no longer takes search's tag filter away: the core wires it to tagging for good.)
 });
 
 test('new photos in a folder set to auto-tag are tagged as they are indexed; others are not', async () => {
@@ -254,7 +257,10 @@ test('a new adapter re-runs auto tags (suggestions only) and records its version
   w[BLUE * 64 + BLUE] = -1;
   w[RED * 64 + BLUE] = 1;
   w[BLUE * 64 + RED] = 1;
-  adapter = { version: 'v1@1', adapter: { ...a, text: w } };
+  // Saved and activated as the model's first adapter version (v1, alpha 1), then read by the core.
+  const adapters = createAdapterStore(join(tmp.path, 'data'), 'demo');
+  await adapters.save({ ...a, text: w }, { activate: true });
+  await core.adapter.reload();
   try {
     const summaries = await tagging.retagStale();
     const colours = summaries.find((s) => s.vocabulary === 'colours');
@@ -273,7 +279,8 @@ test('a new adapter re-runs auto tags (suggestions only) and records its version
     ]);
     assert.deepEqual(await tagging.retagStale(), []);
   } finally {
-    adapter = undefined;
+    await adapters.activate(null);
+    await core.adapter.reload();
   }
 });
 

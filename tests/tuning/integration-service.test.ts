@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLibrary } from '../../main/library/library.js';
+import { openCore } from '../../main/core/open-core.js';
 import type { SearchResponse } from '../../main/library/types.js';
 import { createTagStore } from '../../main/tagging/tag-store.js';
 import { contentIdOf } from '../../main/tuning/pairs-store.js';
-import { createTuningService } from '../../main/tuning/tuning-service.js';
 import { COLOURS, INVENTED, colourPhoto, tempDir, tsvLine } from './integration-fixtures.js';
 
 // Fine-tuning end to end on a real library: the demo model (real ONNX Runtime sessions), LanceDB in a
@@ -40,9 +39,10 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
     await writeFile(evalSet, `${evalLines.join('\n')}\n`);
 
     const dataDir = join(dir.path, 'data');
-    const library = await openLibrary({ dataDir });
+    const core = await openCore({ dataDir, tuning: { pairs: { valFraction: 0.25 } } });
+    const library = core.library;
     try {
-      const tuning = await createTuningService(library, { pairs: { valFraction: 0.25 } });
+      const tuning = await core.tuning();
       const report = await tuning.importTsv(words);
       assert.deepEqual(report.skipped, []);
       assert.equal(report.imported, 66);
@@ -67,10 +67,10 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
       assert.ok(zeroShot.textToImage[1]! <= 0.4, `zero-shot R@1 ${zeroShot.textToImage[1]}`);
 
       const redQuery = 'red';
-      const beforeRed = await library.search(redQuery, { all: true, limit: 66 });
-      const beforeWord = await library.search('a zintak photo', { all: true, limit: 66 });
+      const beforeRed = await core.search.search(redQuery, { all: true, limit: 66 });
+      const beforeWord = await core.search.search('a zintak photo', { all: true, limit: 66 });
       // Zero-shot, the invented word does not find its colour (so what follows is the adapter's doing).
-      const blorf0 = await library.search('a blorf photo', { all: true, limit: 6 });
+      const blorf0 = await core.search.search('a blorf photo', { all: true, limit: 6 });
       assert.ok(blorf0.items.some((i) => !idsByColour.get('red')!.has(i.contentId)));
 
       const progress: number[] = [];
@@ -97,37 +97,40 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
       assert.ok(tuned.textToImage[1]! > zeroShot.textToImage[1]!);
 
       // Search uses the adapter at once, without re-encoding: the invented word finds its colour…
-      const blorf = await library.search('a blorf photo', { limit: 6 });
+      const blorf = await core.search.search('a blorf photo', { limit: 6 });
       assert.ok(blorf.items.length > 0);
       for (const item of blorf.items) assert.ok(idsByColour.get('red')!.has(item.contentId), 'blorf → red');
       // …and a plain colour word still ranks that colour first.
-      const red = await library.search(redQuery, { limit: 6 });
+      const red = await core.search.search(redQuery, { limit: 6 });
       assert.equal(red.items.length, 6);
       for (const item of red.items) assert.ok(idsByColour.get('red')!.has(item.contentId), 'red → red');
-      const tunedWord = await library.search('a zintak photo', { all: true, limit: 66 });
+      const tunedWord = await core.search.search('a zintak photo', { all: true, limit: 66 });
       assert.notDeepEqual(ranked(tunedWord), ranked(beforeWord));
 
       // A second version, then rollbacks: each restores exactly what search returned before.
       const v2 = await tuning.train({ epochs: 3, lr: 3e-3, seed: 7, activate: true });
       assert.equal(v2.version, 2);
-      const v2Word = await library.search('a zintak photo', { all: true, limit: 66 });
+      const v2Word = await core.search.search('a zintak photo', { all: true, limit: 66 });
       assert.notDeepEqual(ranked(v2Word), ranked(tunedWord));
       assert.equal(await tuning.rollback(), 1);
       assert.deepEqual(
-        ranked(await library.search('a zintak photo', { all: true, limit: 66 })),
+        ranked(await core.search.search('a zintak photo', { all: true, limit: 66 })),
         ranked(tunedWord),
       );
       assert.equal(await tuning.rollback(), null);
       assert.deepEqual(
-        ranked(await library.search('a zintak photo', { all: true, limit: 66 })),
+        ranked(await core.search.search('a zintak photo', { all: true, limit: 66 })),
         ranked(beforeWord),
       );
-      assert.deepEqual(ranked(await library.search(redQuery, { all: true, limit: 66 })), ranked(beforeRed));
+      assert.deepEqual(
+        ranked(await core.search.search(redQuery, { all: true, limit: 66 })),
+        ranked(beforeRed),
+      );
 
       // WiSE-FT at apply time: alpha 0 is the zero-shot model, exactly; the choice survives a reopen.
       await tuning.activate(1, { alpha: 0 });
       assert.deepEqual(
-        ranked(await library.search('a zintak photo', { all: true, limit: 66 })),
+        ranked(await core.search.search('a zintak photo', { all: true, limit: 66 })),
         ranked(beforeWord),
       );
       await tuning.activate(1, { alpha: 1 });
@@ -136,16 +139,16 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
       assert.equal(await tuning.rollback(), 1);
       assert.equal((await tuning.listAdapters()).find((v) => v.active)?.alphaInUse, 0);
       assert.deepEqual(
-        ranked(await library.search('a zintak photo', { all: true, limit: 66 })),
+        ranked(await core.search.search('a zintak photo', { all: true, limit: 66 })),
         ranked(beforeWord),
       );
       await tuning.activate(1);
     } finally {
-      await library.close();
+      await core.close();
     }
-    const reopened = await openLibrary({ dataDir });
+    const reopened = await openCore({ dataDir });
     try {
-      const word = await reopened.search('a blorf photo', { limit: 6 });
+      const word = await reopened.search.search('a blorf photo', { limit: 6 });
       for (const item of word.items)
         assert.ok(idsByColour.get('red')!.has(item.contentId), 'adapter reloaded');
     } finally {
@@ -174,9 +177,10 @@ test('TSV import: both base64 alphabets, and malformed lines named while every g
     ];
     const file = join(dir.path, 'mixed set.tsv');
     await writeFile(file, lines.join('\n'));
-    const library = await openLibrary({ dataDir: join(dir.path, 'data') });
+    const core = await openCore({ dataDir: join(dir.path, 'data') });
+    const library = core.library;
     try {
-      const tuning = await createTuningService(library);
+      const tuning = await core.tuning();
       const report = await tuning.importTsv(file);
       assert.equal(report.imported, 3);
       assert.equal(report.dataset, 'mixed-set');
@@ -211,7 +215,7 @@ test('TSV import: both base64 alphabets, and malformed lines named while every g
       assert.equal(await tuning.removePairs([caption.id]), 1);
       assert.equal((await tuning.counts()).total, 3);
     } finally {
-      await library.close();
+      await core.close();
     }
   } finally {
     await dir.cleanup();
@@ -231,9 +235,10 @@ test('folder-per-class datasets and confirmed tags become pairs; training can be
         await writeFile(join(dataset, cls, `${seed}.jpg`), await colourPhoto(colour, seed + 10));
     }
     await writeFile(join(dataset, 'sea-water', 'broken.jpg'), 'not a jpeg');
-    const library = await openLibrary({ dataDir: join(dir.path, 'data') });
+    const core = await openCore({ dataDir: join(dir.path, 'data') });
+    const library = core.library;
     try {
-      const tuning = await createTuningService(library);
+      const tuning = await core.tuning();
       const report = await tuning.importPath(dataset);
       assert.equal(report.imported, 6);
       assert.deepEqual(
@@ -273,7 +278,7 @@ test('folder-per-class datasets and confirmed tags become pairs; training can be
       assert.equal(tuning.training, false);
       assert.deepEqual(await tuning.listAdapters(), [], 'a cancelled run saves nothing');
     } finally {
-      await library.close();
+      await core.close();
     }
   } finally {
     await dir.cleanup();

@@ -8,7 +8,7 @@ import { readModelFolder } from '../../engine/model-folder.js';
 import { preprocessImage } from '../../engine/preprocess.js';
 import { loadClipTokenizer } from '../../engine/tokenizer.js';
 import type { DeviceRequest } from '../../engine/types.js';
-import { resolveModelDir } from '../../models/resolve-model.js';
+import { createEngineForModel, resolveModelDir } from '../../models/resolve-model.js';
 import { resolveDataDir } from '../../host/data-dir.js';
 import { readSettings } from '../../host/settings.js';
 import { printJsonDocument, printJsonLines } from '../output.js';
@@ -58,8 +58,7 @@ export function registerEngineCommands(program: Command): void {
           throw new UserError('nothing to embed: give at least one --text or --image', 'bad-argument');
         }
         const dataDir = dataDirOf(cmd);
-        const engine = await createClipEngine({
-          model: modelOf(opts.model, cmd),
+        const engine = await createEngineForModel(modelOf(opts.model, cmd), {
           device,
           ...(dataDir ? { dataDir } : {}),
         });

@@ -3,10 +3,9 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { numberIn, withLibrary } from '../command-helpers.js';
+import { numberIn, withCore } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import type { Library } from '../../library/library.js';
-import { createTagStore } from '../../tagging/tag-store.js';
 import type {
   FolderInfo,
   SearchOptions,
@@ -84,13 +83,6 @@ function searchOptions(flags: SearchFlags): SearchOptions {
     formats: flags.format,
     tags: flags.tag,
   };
-}
-
-/** `--tag` reads tagging's tags table (the app wires the tagging service instead). */
-function useTags(library: Library, flags: SearchFlags): void {
-  if (!flags.tag?.length) return;
-  const tags = createTagStore(library.store.db);
-  library.setTagFilter(async (labels) => new Set(await tags.contentIdsWithTags(labels)));
 }
 
 function addSearchFlags(cmd: Command): Command {
@@ -193,7 +185,7 @@ export function registerLibraryCommands(program: Command): void {
     .description('add a folder (with its subfolders) to the library')
     .option('--exclude <pattern...>', "glob-like patterns or sub-paths to leave out ('*.tmp', 'Private')")
     .action(async (path: string, flags: { exclude?: string[] }, cmd: Command) => {
-      await withLibrary(cmd, async (library) => {
+      await withCore(cmd, async ({ library }) => {
         printFolders(await library.addFolder(path, { patterns: flags.exclude ?? [] }));
         out('Run `lookbook index` to index it.');
       });
@@ -202,14 +194,14 @@ export function registerLibraryCommands(program: Command): void {
     .command('remove <path>')
     .description('remove a folder from the library (the files stay on disk)')
     .action(async (path: string, _flags: unknown, cmd: Command) => {
-      await withLibrary(cmd, async (library) => printFolders(await library.removeFolder(path)));
+      await withCore(cmd, async ({ library }) => printFolders(await library.removeFolder(path)));
     });
   folders
     .command('list')
     .description('list the library folders')
     .option('--json', 'one JSON object per folder and line')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
-      await withLibrary(cmd, async (library) => {
+      await withCore(cmd, async ({ library }) => {
         const list = await library.listFolders();
         if (flags.json) printJsonLines(list);
         else printFolders(list);
@@ -222,7 +214,7 @@ export function registerLibraryCommands(program: Command): void {
     .option('--watch', 'keep watching the folders for changes')
     .option('--threads <n>', 'model threads', numberIn('--threads', 1, 256, true))
     .action(async (flags: { watch?: boolean; threads?: number }, cmd: Command) => {
-      await withLibrary(cmd, (library) => runIndex(library, flags.watch === true), {
+      await withCore(cmd, (core) => runIndex(core.library, flags.watch === true), {
         threads: flags.threads,
       });
     });
@@ -230,9 +222,8 @@ export function registerLibraryCommands(program: Command): void {
   addSearchFlags(
     program.command('search <query...>').description('search photos by text ("beach +sunset -people")'),
   ).action(async (words: string[], flags: SearchFlags, cmd: Command) => {
-    await withLibrary(cmd, async (library) => {
-      useTags(library, flags);
-      printResults(await library.search(words.join(' '), searchOptions(flags)), flags.json === true);
+    await withCore(cmd, async (core) => {
+      printResults(await core.search.search(words.join(' '), searchOptions(flags)), flags.json === true);
     });
   });
 
@@ -241,9 +232,8 @@ export function registerLibraryCommands(program: Command): void {
       .command('similar <photo>')
       .description('photos similar to a library photo (path or id) or an image file'),
   ).action(async (photo: string, flags: SearchFlags, cmd: Command) => {
-    await withLibrary(cmd, async (library) => {
-      useTags(library, flags);
-      printResults(await library.similar(photo, searchOptions(flags)), flags.json === true);
+    await withCore(cmd, async (core) => {
+      printResults(await core.search.similar(photo, searchOptions(flags)), flags.json === true);
     });
   });
 
@@ -252,8 +242,8 @@ export function registerLibraryCommands(program: Command): void {
     .description('photos, failures with reasons, the model and device in use')
     .option('--json', 'as JSON')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
-      await withLibrary(cmd, async (library) => {
-        const s = await library.status();
+      await withCore(cmd, async (core) => {
+        const s = await core.status();
         if (flags.json) {
           printJsonDocument(s);
           return;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
 import { count, out as stdoutLine, printJsonDocument, printJsonLines, type Write } from '../output.js';
 import { UserError } from '../../errors.js';
-import { createClipEngine } from '../../engine/clip-engine.js';
+import { createEngineForModel } from '../../models/resolve-model.js';
 import { readSettings } from '../../host/settings.js';
 import { evaluateZeroShot, type ClassifyEvalReport } from '../../tagging/classify-eval.js';
 import { createTaggingService, type TaggingService } from '../../tagging/tagging-service.js';
@@ -313,8 +313,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
       ) => {
         const dataDir = dataDirOf(cmd);
         const vocabulary = flags.vocab ? await createVocabularyStore(dataDir).get(flags.vocab) : undefined;
-        const engine = await createClipEngine({
-          model: flags.model ?? readSettings(dataDir).activeModel ?? 'demo',
+        const engine = await createEngineForModel(flags.model ?? readSettings(dataDir).activeModel ?? 'demo', {
           dataDir,
         });
         try {

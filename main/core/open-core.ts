@@ -1,0 +1,131 @@
+// [Note: the composition root] The one place where Lookbook's core is put together. The CLI, the web
+// server, the Electron utility process (both through main/api/core-api.ts), the bench and the tests all
+// open a library through openCore, so a fix to the wiring reaches every entry point at once.
+//
+// Order of construction, each part handed only what it needs:
+//   store, engine (a model folder resolved by main/models)  →  library (folders, indexing, photos)
+//   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter), tagging, tuning.
+// Tagging and fine-tuning are opened on first use: most commands need neither.
+import { resolve } from 'node:path';
+import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
+import type { ClipEngine, DeviceRequest } from '../engine/types.js';
+import { describeError } from '../errors.js';
+import { ensureDataDir } from '../host/data-dir.js';
+import { readSettings, updateSettings } from '../host/settings.js';
+import { openLibrary, type Library, type LibraryOptions } from '../library/library.js';
+import type { LibraryStatusInfo } from '../library/types.js';
+import { createEngineForModel } from '../models/resolve-model.js';
+import { createPhotoSearch, type PhotoSearch } from '../search/photo-search.js';
+import { openLibraryStore, type LibraryStore } from '../store/library-store.js';
+import { createTaggingService, type TaggingService } from '../tagging/tagging-service.js';
+import { createTuningService, type TuningService, type TuningServiceOptions } from '../tuning/tuning-service.js';
+
+export interface CoreOptions {
+  dataDir: string;
+  /** Model spec (catalogue id, folder, 'demo'); default: settings.activeModel, else the demo model. */
+  model?: string;
+  device?: DeviceRequest;
+  /** onnxruntime intra-op threads (default: settings.indexThreads, else the engine's choice). */
+  threads?: number;
+  /** Let the vision tower's idle threads spin-wait (the bench compares it; see EngineOptions). */
+  spinWait?: boolean;
+  /** Indexing knobs (tests and the bench set them). */
+  library?: Omit<LibraryOptions, 'dataDir' | 'engine' | 'store'>;
+  /** Fine-tuning knobs (tests set them). */
+  tuning?: Omit<TuningServiceOptions, 'adapter' | 'tags'>;
+  /** Something the user should know that does not stop the library from opening. */
+  onNotice?(message: string): void;
+}
+
+export interface Core {
+  readonly dataDir: string;
+  readonly engine: ClipEngine;
+  readonly library: Library;
+  readonly search: PhotoSearch;
+  /** The active adapter of the engine's model: search, tagging and tuning share this one. */
+  readonly adapter: ActiveAdapterSource;
+  /** Tagging, opened on first use. */
+  tagging(): TaggingService;
+  /** Fine-tuning, opened on first use. */
+  tuning(): Promise<TuningService>;
+  /** The library's status with the model search uses now. */
+  status(): Promise<LibraryStatusInfo>;
+  close(): Promise<void>;
+}
+
+export async function openCore(options: CoreOptions): Promise<Core> {
+  const dataDir = ensureDataDir(resolve(options.dataDir));
+  const settings = readSettings(dataDir);
+  const modelSpec = options.model ?? settings.activeModel ?? 'demo';
+  const device = options.device ?? (settings.device as DeviceRequest | undefined);
+  const engine = await createEngineForModel(modelSpec, {
+    dataDir,
+    ...(device ? { device } : {}),
+    ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
+    ...((options.threads ?? settings.indexThreads) ? { threads: options.threads ?? settings.indexThreads } : {}),
+  });
+  let store: LibraryStore;
+  try {
+    store = await openLibraryStore(dataDir);
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  // Remember which spec produced each vectors table, so search can fall back to a complete one.
+  if (settings.libraryModels?.[engine.model.id] !== modelSpec) {
+    updateSettings(dataDir, (s) => {
+      s.libraryModels = { ...(s.libraryModels ?? {}), [engine.model.id]: modelSpec };
+    });
+  }
+
+  const library = await openLibrary({ ...options.library, dataDir, engine, store });
+  const notice = options.onNotice ?? (() => undefined);
+  // A damaged adapter file must not keep the library from opening: search and tagging run zero-shot.
+  const adapter = await openActiveAdapter(dataDir, engine.model.id, (e) =>
+    notice(`adapter not loaded: ${describeError(e)}`),
+  );
+
+  let tagging: TaggingService | undefined;
+  const taggingService = () => (tagging ??= createTaggingService(library, { adapter }));
+  let tuning: Promise<TuningService> | undefined;
+
+  const search = createPhotoSearch({
+    library,
+    adapter,
+    contentIdsWithTags: async (labels) => new Set(await taggingService().contentIdsWithTags(labels)),
+    engineFor: (spec) => createEngineForModel(spec, { dataDir, ...(device ? { device } : {}) }),
+  });
+
+  let closed = false;
+  return {
+    dataDir,
+    engine,
+    library,
+    search,
+    adapter,
+    tagging: taggingService,
+    tuning: () =>
+      (tuning ??= createTuningService(library, {
+        ...options.tuning,
+        adapter,
+        tags: {
+          confirmedLabels: async () =>
+            (await taggingService().facets(undefined, ['confirmed']))
+              .filter((c) => c.confirmed > 0)
+              .map((c) => c.label),
+          confirmedContentIds: (label) => taggingService().contentIdsWithTags([label], ['confirmed']),
+        },
+      })),
+    async status() {
+      return { ...(await library.status()), searchModel: await search.modelKey() };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await library.close();
+      await search.close();
+      await engine.close();
+      store.close();
+    },
+  };
+}

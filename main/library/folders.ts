@@ -1,0 +1,188 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { readSettings, updateSettings, type FolderSettings, type LibrarySettings } from '../host/settings.js';
+import { isUnder } from '../paths.js';
+import type { LibraryStore } from '../store/library-store.js';
+import { createExclusionMatcher } from './exclusions.js';
+import type { FolderInfo } from './types.js';
+
+// The library's folders as settings.json lists them, with each folder's exclusions compiled once.
+// The list is re-read at each full index (another process, such as the CLI, may have changed it) and
+// after our own changes; between those it is cached, since the watcher asks about every path.
+
+export interface FolderRegistry {
+  /** Forget the cached list: the next question re-reads settings.json. */
+  refresh(): void;
+  list(): FolderSettings[];
+  /** Whether a path under `folder` is excluded by its exclusions or patterns. */
+  matcherFor(folder: FolderSettings): (path: string) => boolean;
+  /** The library folder holding `path`, if any. */
+  folderOf(path: string): FolderSettings | undefined;
+  /** For the watcher: excluded paths and paths outside every folder (except the folders' parents). */
+  isExcludedAnywhere(path: string): boolean;
+  /** The folder with exactly this path, or a clear error. */
+  require(path: string): FolderSettings;
+  /** Changes settings.json and forgets the cached list. */
+  change(fn: (s: LibrarySettings) => void): void;
+}
+
+export function createFolderRegistry(dataDir: string): FolderRegistry {
+  let cache: { folders: FolderSettings[]; matchers: Map<string, (path: string) => boolean> } | undefined;
+  const load = () => (cache ??= { folders: readSettings(dataDir).folders ?? [], matchers: new Map() });
+
+  const registry: FolderRegistry = {
+    refresh() {
+      cache = undefined;
+    },
+    list: () => load().folders,
+    matcherFor(folder) {
+      const { matchers } = load();
+      let m = matchers.get(folder.path);
+      if (!m) {
+        m = createExclusionMatcher({
+          root: folder.path,
+          excluded: folder.excluded ?? [],
+          patterns: folder.patterns ?? [],
+        });
+        matchers.set(folder.path, m);
+      }
+      return m;
+    },
+    folderOf: (path) => load().folders.find((f) => isUnder(path, f.path)),
+    isExcludedAnywhere(path) {
+      const f = registry.folderOf(path);
+      // Parents of watched folders are watched paths too (chokidar asks about them): never excluded.
+      if (!f) return !load().folders.some((x) => isUnder(x.path, path));
+      return registry.matcherFor(f)(path);
+    },
+    require(path) {
+      registry.refresh();
+      const abs = resolve(path);
+      const f = load().folders.find((x) => x.path === abs);
+      if (!f) throw new UserError(`${abs} is not one of the library's folders`, 'folder-not-found');
+      return f;
+    },
+    change(fn) {
+      updateSettings(dataDir, fn);
+      registry.refresh();
+    },
+  };
+  return registry;
+}
+
+/** What `folders list` and the Library page show for each folder. */
+export async function folderInfos(registry: FolderRegistry, store: LibraryStore): Promise<FolderInfo[]> {
+  const files = await store.allFiles();
+  return registry.list().map((f) => ({
+    path: f.path,
+    excluded: f.excluded ?? [],
+    patterns: f.patterns ?? [],
+    // Photos, as the library counts them: identical copies in the folder are one photo.
+    photoCount: new Set(
+      files.filter((r) => r.status === 'indexed' && isUnder(r.path, f.path)).map((r) => r.contentId),
+    ).size,
+    exists: existsSync(f.path),
+  }));
+}
+
+/** What changing the folders needs from the rest of the library. */
+export interface FolderChangeDeps {
+  registry: FolderRegistry;
+  store: LibraryStore;
+  /** Runs database work after any indexing run in progress (one writer at a time). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Drops contents no file refers to any more (0: at once). */
+  dropOrphans(graceMs: number): Promise<number>;
+  /** Makes the watcher (if any) follow the new folder list; says whether the folders are watched. */
+  followFolders(): Promise<boolean>;
+  /** Starts a background index run (a new folder's photos while watching). */
+  indexInBackground(): void;
+}
+
+export interface FolderOperations {
+  addFolder(path: string, options?: { excluded?: string[]; patterns?: string[] }): Promise<FolderInfo[]>;
+  removeFolder(path: string): Promise<FolderInfo[]>;
+  excludePath(folder: string, path: string): Promise<FolderInfo[]>;
+  setExclusionPatterns(folder: string, patterns: string[]): Promise<FolderInfo[]>;
+  listFolders(): Promise<FolderInfo[]>;
+}
+
+export function createFolderOperations(deps: FolderChangeDeps): FolderOperations {
+  const { registry, store, exclusive } = deps;
+  const list = () => folderInfos(registry, store);
+  return {
+    async addFolder(path, opts = {}) {
+      const abs = resolve(path);
+      let info;
+      try {
+        info = statSync(abs);
+      } catch {
+        throw new UserError(`${abs} does not exist`, 'folder-not-found');
+      }
+      if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
+      registry.refresh();
+      const parent = registry.folderOf(abs);
+      if (parent) {
+        throw new UserError(
+          parent.path === abs
+            ? `${abs} is already in the library`
+            : `${abs} is already included through ${parent.path}`,
+          'folder-already-added',
+        );
+      }
+      const toAbs = (p: string) => (isAbsolute(p) ? resolve(p) : resolve(abs, p));
+      registry.change((s) => {
+        // A folder that contains existing ones replaces them (their photos stay: same paths).
+        const kept = (s.folders ?? []).filter((f) => !isUnder(f.path, abs));
+        kept.push({ path: abs, excluded: (opts.excluded ?? []).map(toAbs), patterns: opts.patterns ?? [] });
+        s.folders = kept;
+      });
+      // While watching, a new folder's photos are indexed at once (in the background).
+      if (await deps.followFolders()) deps.indexInBackground();
+      return list();
+    },
+
+    async removeFolder(path) {
+      const f = registry.require(path);
+      registry.change((s) => {
+        s.folders = (s.folders ?? []).filter((x) => x.path !== f.path);
+      });
+      await exclusive(async () => {
+        await store.deleteFilesUnder(f.path);
+        await deps.dropOrphans(0);
+      });
+      await deps.followFolders();
+      return list();
+    },
+
+    async excludePath(folder, path) {
+      const f = registry.require(folder);
+      const abs = isAbsolute(path) ? resolve(path) : resolve(f.path, path);
+      if (!isUnder(abs, f.path) || abs === f.path)
+        throw new UserError(`${abs} is not inside ${f.path}`, 'not-in-folder');
+      registry.change((s) => {
+        const target = (s.folders ?? []).find((x) => x.path === f.path);
+        if (target) target.excluded = [...new Set([...(target.excluded ?? []), abs])];
+      });
+      await exclusive(async () => {
+        await store.deleteFiles([abs]);
+        await store.deleteFilesUnder(abs);
+      });
+      await deps.followFolders();
+      return list();
+    },
+
+    async setExclusionPatterns(folder, patterns) {
+      const f = registry.require(folder);
+      registry.change((s) => {
+        const target = (s.folders ?? []).find((x) => x.path === f.path);
+        if (target) target.patterns = patterns;
+      });
+      await deps.followFolders();
+      return list();
+    },
+
+    listFolders: list,
+  };
+}

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
+import { thumbnailFile } from './indexer.js';
+import type { Photo } from './types.js';
+
+// Finding a library photo by what a user types or a view holds: a content id, the start of one, or the
+// path of an indexed file; and what the views show of it (metadata, thumbnail, paths of its copies).
+
+export function photoFromRows(content: ContentRow, files: FileRow[]): Photo {
+  return photoFromPaths(
+    content,
+    files.map((f) => f.path),
+  );
+}
+
+export function photoFromPaths(content: ContentRow, unsortedPaths: readonly string[]): Photo {
+  const paths = [...unsortedPaths].sort();
+  return {
+    contentId: content.contentId,
+    path: paths[0] ?? '',
+    paths,
+    width: content.width,
+    height: content.height,
+    takenAt: content.takenAt !== null ? new Date(content.takenAt).toISOString() : null,
+    takenAtSource: content.takenAtSource,
+    cameraMake: content.cameraMake,
+    cameraModel: content.cameraModel,
+    latitude: content.latitude,
+    longitude: content.longitude,
+    format: content.format,
+    sizeBytes: content.size,
+    thumbnail: content.thumbnail,
+  };
+}
+
+export interface PhotoLookup {
+  /**
+   * The photo a user names: a content id, the start of one (at least 8 hex digits, as `pairs list`
+   * prints them; git-style, it must be unique), or the path of an indexed library file.
+   */
+  contentIdOf(ref: string): Promise<string | undefined>;
+  /** A photo by content id, the start of one (8+ hex digits, unique) or the path of a library file. */
+  getPhoto(contentIdOrPath: string): Promise<Photo | undefined>;
+  thumbnailPath(contentId: string): string | undefined;
+}
+
+export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): PhotoLookup {
+  async function contentIdOf(ref: string): Promise<string | undefined> {
+    if (/^[0-9a-f]{64}$/i.test(ref)) return ref.toLowerCase();
+    const row = await store.getFile(resolve(ref));
+    if (row?.status === 'indexed' && row.contentId) return row.contentId;
+    if (!/^[0-9a-f]{8,63}$/i.test(ref)) return undefined;
+    const ids = await store.contentIdsStartingWith(ref.toLowerCase(), 2);
+    if (ids.length > 1)
+      throw new UserError(`'${ref}' is the start of more than one photo id: give more of it`, 'ambiguous-id');
+    return ids[0];
+  }
+  return {
+    contentIdOf,
+    async getPhoto(contentIdOrPath) {
+      const id = await contentIdOf(contentIdOrPath);
+      if (!id) return undefined;
+      const [content] = await store.getContents([id]);
+      const files = (await store.filesForContents([id])).filter((f) => f.status === 'indexed');
+      if (!content || files.length === 0) return undefined;
+      return photoFromRows(content, files);
+    },
+    thumbnailPath(contentId) {
+      if (!/^[0-9a-f]{64}$/i.test(contentId)) return undefined;
+      const p = thumbnailFile(thumbnailsDir, contentId.toLowerCase());
+      return existsSync(p) ? p : undefined;
+    },
+  };
+}

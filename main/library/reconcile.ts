@@ -1,0 +1,171 @@
+import { statSync } from 'node:fs';
+import { isUnder } from '../paths.js';
+import type { FileRow, LibraryStore } from '../store/library-store.js';
+import type { FolderRegistry } from './folders.js';
+import {
+  indexFiles,
+  isRetryable,
+  loadKnownSets,
+  statScanned,
+  type IndexerContext,
+  type KnownSets,
+} from './indexer.js';
+import type { OrphanSweeper } from './orphans.js';
+import type { RunState } from './run-state.js';
+import { emptyProgress } from './types.js';
+import { scanFolder, type ScannedFile } from './scanner.js';
+import type { IndexStats } from './types.js';
+import { describeError } from '../errors.js';
+
+// Reconciling the database with the disk: a full run scans every folder, drops rows of files that are
+// gone and indexes what is new or changed; a watched batch does the same for the paths that changed.
+
+/** Whether an unchanged file (same size and mtime as its row) still needs work. */
+function needsWork(file: ScannedFile, prev: FileRow | undefined, known: KnownSets): boolean {
+  if (!prev || prev.size !== file.size || prev.mtimeMs !== file.mtimeMs) return true;
+  switch (prev.status) {
+    case 'indexed':
+      return !prev.contentId || !known.vectors.has(prev.contentId) || !known.contents.has(prev.contentId);
+    case 'skipped':
+    case 'unsupported':
+      return false;
+    case 'failed':
+      return isRetryable(prev);
+    default:
+      return true;
+  }
+}
+
+export interface ReconcileDeps {
+  store: LibraryStore;
+  modelKey: string;
+  registry: FolderRegistry;
+  run: RunState;
+  orphans: OrphanSweeper;
+  /** The indexer's context for one run. */
+  indexer(): IndexerContext;
+  isAborted(): boolean;
+  /** Seconds an unreferenced content is kept while watching (a rename may be under way). */
+  orphanGraceMs: number;
+  /** Compacts the tables and builds the ANN index when due (`force`: now). */
+  maintain(force: boolean): Promise<void>;
+}
+
+export interface Reconciler {
+  /** Scans every folder and indexes what changed. */
+  fullIndex(): Promise<IndexStats>;
+  /** Indexes the paths the watcher reported (files or folders, present or gone). */
+  processChanges(paths: string[]): Promise<void>;
+  /** The indexer's cache of existing contents and vectors (undefined before the first run). */
+  known(): KnownSets | undefined;
+}
+
+export function createReconciler(deps: ReconcileDeps): Reconciler {
+  const { store, registry, run } = deps;
+  // What contents and vectors exist: loaded at each full index, then kept up to date by the indexer
+  // (adds) and the orphan sweeper (removals), so a watched change does not rescan the tables.
+  let knownCache: KnownSets | undefined;
+
+  async function runIndex(
+    candidates: ScannedFile[],
+    previous: Map<string, FileRow>,
+    reload: boolean,
+  ): Promise<IndexStats> {
+    if (reload || !knownCache) knownCache = await loadKnownSets(store, deps.modelKey);
+    const known = knownCache;
+    const work = candidates.filter((f) => needsWork(f, previous.get(f.path), known));
+    const result = await indexFiles(deps.indexer(), work, previous, known);
+    result.seen = candidates.length;
+    return result;
+  }
+
+  async function fullIndex(): Promise<IndexStats> {
+    run.emitProgress({ ...emptyProgress(), phase: 'scanning' });
+    try {
+      registry.refresh();
+      const folders = registry.list();
+      const scanned: ScannedFile[] = [];
+      const problemRows: FileRow[] = [];
+      const missingRoots: string[] = [];
+      for (const folder of folders) {
+        const result = await scanFolder(folder.path, registry.matcherFor(folder));
+        if (!result.rootExists) missingRoots.push(folder.path);
+        scanned.push(...result.files);
+        for (const p of result.problems) {
+          problemRows.push({
+            path: p.path,
+            folder: p.folder,
+            contentId: null,
+            size: 0,
+            mtimeMs: 0,
+            status: 'failed',
+            code: p.code,
+            reason: p.reason,
+            updatedAt: Date.now(),
+          });
+        }
+      }
+      const rows = await store.allFiles();
+      const previous = new Map(rows.map((r) => [r.path, r]));
+      const present = new Set([...scanned.map((f) => f.path), ...problemRows.map((r) => r.path)]);
+      const stale = rows
+        .filter((r) => !present.has(r.path))
+        // A folder that is missing (unplugged drive) keeps its photos until it comes back or is removed.
+        .filter(
+          (r) =>
+            !missingRoots.some((root) => isUnder(r.path, root)) ||
+            !folders.some((f) => isUnder(r.path, f.path)),
+        )
+        .map((r) => r.path);
+      await store.deleteFiles(stale);
+      await store.upsertFiles(problemRows);
+      const result = await runIndex(scanned, previous, true);
+      result.removed += stale.length;
+      result.failed += problemRows.length;
+      if (!deps.isAborted()) {
+        result.orphansDropped = await deps.orphans.drop(0);
+        await deps.maintain(true);
+      }
+      run.finished(result);
+      return result;
+    } catch (e) {
+      run.emitProgress({ ...run.progress(), phase: 'error', message: describeError(e) });
+      throw e;
+    }
+  }
+
+  async function processChanges(paths: string[]): Promise<void> {
+    const candidates: ScannedFile[] = [];
+    const gone: string[] = [];
+    for (const path of [...new Set(paths)]) {
+      const folder = registry.folderOf(path);
+      if (!folder || registry.matcherFor(folder)(path)) continue;
+      let info;
+      try {
+        info = statSync(path);
+      } catch {
+        gone.push(path);
+        continue;
+      }
+      if (info.isDirectory()) {
+        const result = await scanFolder(path, registry.matcherFor(folder));
+        candidates.push(...result.files.map((f) => ({ ...f, folder: folder.path })));
+      } else if (info.isFile()) {
+        const s = await statScanned(path, folder.path);
+        if (s) candidates.push(s);
+        else gone.push(path);
+      }
+    }
+    for (const path of gone) {
+      await store.deleteFiles([path]);
+      await store.deleteFilesUnder(path);
+    }
+    const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
+    const result = await runIndex(candidates, previous, false);
+    result.removed += gone.length;
+    if (!deps.isAborted()) result.orphansDropped = await deps.orphans.drop(deps.orphanGraceMs);
+    run.finished(result);
+  }
+
+  return { fullIndex, processChanges, known: () => knownCache };
+}
