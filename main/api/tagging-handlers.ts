@@ -1,7 +1,9 @@
-// The API's tagging requests, over main/tagging/ (H7's TaggingService).
+// The API's tagging requests, over main/tagging/'s TaggingService (zero-shot tags, review, vocabularies,
+// auto-tagging).
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
 import type { Library } from '../library/library.js';
+import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { createTaggingService } from '../tagging/tagging-service.js';
 import type { TagRecord } from '../tagging/tag-store.js';
 import { vocabularyNameFrom } from '../tagging/vocabulary.js';
@@ -34,6 +36,19 @@ export interface TaggingArea {
   close(): Promise<void>;
 }
 
+// Until the composition root wires one ActiveAdapterSource: the tagging and tuning areas of a library
+// share this one, so the adapter the tuning view activates is the one the next tagging run uses.
+const adapterSources = new WeakMap<Library, Promise<ActiveAdapterSource>>();
+
+export function sharedActiveAdapter({ library, log }: AreaContext): Promise<ActiveAdapterSource> {
+  let source = adapterSources.get(library);
+  if (!source) {
+    source = openActiveAdapter(library.dataDir, library.engine.model.id, (e) => log('adapter not loaded', e));
+    adapterSources.set(library, source);
+  }
+  return source;
+}
+
 function tagView(t: TagRecord): PhotoTag {
   const status = t.state === 'confirmed' && t.source === 'user' && t.score === null ? 'manual' : t.state;
   return { tag: t.label, score: t.score, status };
@@ -58,9 +73,12 @@ function guessFormat(text: string): VocabularyFormat {
   return firstLine.includes(',') ? 'csv' : 'txt';
 }
 
-export async function createTaggingArea({ library, hub, log }: AreaContext): Promise<TaggingArea> {
-  const service = createTaggingService(library);
+export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> {
+  const { library, hub, log } = ctx;
+  const service = createTaggingService(library, { adapter: await sharedActiveAdapter(ctx) });
   const detach = service.attach({ onError: (e) => log('auto-tagging failed', e) });
+  // Until the composition root gives search its tag filter from tagging.contentIdsWithTags.
+  library.setTagFilter(async (labels) => new Set(await service.contentIdsWithTags(labels)));
   const runs = new Set<Promise<unknown>>();
 
   const tagsOf = async (contentId: string): Promise<PhotoTag[]> => {
@@ -174,6 +192,7 @@ export async function createTaggingArea({ library, hub, log }: AreaContext): Pro
     },
     async close() {
       detach();
+      library.setTagFilter(undefined);
       await Promise.allSettled([...runs]);
       await service.whenIdle().catch(() => undefined);
     },

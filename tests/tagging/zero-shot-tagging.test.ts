@@ -5,14 +5,12 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openLibrary, type Library } from '../../main/library/library.js';
 import { readSettings } from '../../main/host/settings.js';
-import {
-  createTaggingService,
-  type ActiveAdapter,
-  type TaggingService,
-} from '../../main/tagging/tagging-service.js';
+import { createTaggingService, type TaggingService } from '../../main/tagging/tagging-service.js';
 import type { TagRecord } from '../../main/tagging/tag-store.js';
 import { readXmpKeywords } from '../../main/tagging/xmp-sidecar.js';
-import { identityAdapter } from '../../main/adapters/adapter.js';
+import { identityAdapter, type Adapter } from '../../main/adapters/adapter.js';
+import type { ActiveAdapterSource } from '../../main/adapters/active-adapter.js';
+import { vectorTransformFromAdapter } from '../../main/adapters/adapter-transform.js';
 import { COLOUR_NAMES, tempDir, writeColourPhoto, type ColourName } from './colour-photos.js';
 
 // One library for the file (opening the engine is the slow part); each test works in its own sub-folder.
@@ -20,7 +18,14 @@ let tmp: { path: string; cleanup(): Promise<void> };
 let photos: string;
 let library: Library;
 let tagging: TaggingService;
-let adapter: ActiveAdapter | undefined;
+let adapter: { version: string; adapter: Adapter } | undefined;
+/** The adapter in use is whatever `adapter` holds when a run starts. */
+const adapterSource: ActiveAdapterSource = {
+  modelId: 'demo',
+  current: () => adapter && { ...adapter, transform: vectorTransformFromAdapter(adapter.adapter) },
+  reload: async () => undefined,
+  onChange: () => () => undefined,
+};
 const pathOf = new Map<string, string>();
 
 async function photo(folder: string, colour: ColourName, seed = 1): Promise<string> {
@@ -50,7 +55,7 @@ before(async () => {
   await library.addFolder(photos);
   const stats = await library.index();
   assert.equal(stats.failed, 0);
-  tagging = createTaggingService(library, { activeAdapter: async () => adapter });
+  tagging = createTaggingService(library, { adapter: adapterSource });
 });
 
 after(async () => {
@@ -185,9 +190,19 @@ test('confirmed, rejected and hand-added tags survive re-tagging; rejected tags 
   await assert.rejects(tagging.addTags([red], ['  ']), /at least one tag/);
 });
 
+/** As the composition root wires it: tagging hooked into indexing, and search given its tag filter. */
+function attachWithTagFilter(): () => void {
+  const detach = tagging.attach({ retagOnStart: false });
+  library.setTagFilter(async (labels) => new Set(await tagging.contentIdsWithTags(labels)));
+  return () => {
+    detach();
+    library.setTagFilter(undefined);
+  };
+}
+
 test('search filters by tag through the tag store, and facets count tags per folder', async () => {
   await tagging.tagFolder(join(photos, 'all'), { vocabulary: 'colours' });
-  const detach = tagging.attach({ retagOnStart: false });
+  const detach = attachWithTagFilter();
   try {
     const yellowIds = await tagging.contentIdsWithTags(['YELLOW']);
     const yellowPhotos = await Promise.all(yellowIds.map((id) => library.getPhoto(id)));

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
 import { count, out as stdoutLine, printJsonDocument, printJsonLines, type Write } from '../output.js';
-import { UserError } from '../../errors.js';
+import { UserError, describeError } from '../../errors.js';
 import { createClipEngine } from '../../engine/clip-engine.js';
 import { readSettings } from '../../host/settings.js';
 import { evaluateZeroShot, type ClassifyEvalReport } from '../../tagging/classify-eval.js';
@@ -16,7 +16,7 @@ import type { VocabularyFormat } from '../../tagging/vocabulary.js';
 import type { SidecarNaming } from '../../tagging/xmp-sidecar.js';
 import type { ScoringOptions } from '../../tagging/zero-shot-scorer.js';
 import { applyAdapter } from '../../adapters/adapter.js';
-import { createAdapterStore } from '../../adapters/adapter-store.js';
+import { openActiveAdapter, readActiveAdapter } from '../../adapters/active-adapter.js';
 
 /** Where the commands write; tests pass their own to run commands in-process. */
 export interface TaggingCliOutput {
@@ -30,7 +30,15 @@ const processOutput: TaggingCliOutput = {
 };
 
 async function withTagging<T>(cmd: Command, fn: (tagging: TaggingService) => Promise<T>): Promise<T> {
-  return withLibrary(cmd, (library) => fn(createTaggingService(library)));
+  return withLibrary(cmd, async (library) => {
+    // Until the composition root wires one ActiveAdapterSource.
+    const adapter = await openActiveAdapter(library.dataDir, library.engine.model.id, (e) =>
+      processOutput.err(
+        `lookbook: the adapter in use was not loaded (tagging zero-shot): ${describeError(e)}`,
+      ),
+    );
+    return fn(createTaggingService(library, { adapter }));
+  });
 }
 
 function progressBar(label: string) {
@@ -321,12 +329,12 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           if (engine.model.isDemo && !flags.json) io.err('note: the demo model only knows colours');
           let transforms = {};
           if (flags.adapter) {
-            const active = await createAdapterStore(dataDir, engine.model.id).active();
+            const active = await readActiveAdapter(dataDir, engine.model.id);
             if (!active) throw new UserError(`no active adapter for ${engine.model.id}`);
             const a = active.adapter;
             transforms = {
               transform: {
-                version: `v${active.version}@${a.alpha}`,
+                version: active.version,
                 apply: a.text ? (v: Float32Array) => applyAdapter(a, [v], 'text')[0]! : undefined,
               },
               imageTransform: a.image ? (vs: Float32Array[]) => applyAdapter(a, vs, 'image') : undefined,
