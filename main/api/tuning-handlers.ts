@@ -1,12 +1,15 @@
-// The API's fine-tuning requests, over main/tuning/ (H5's TuningService): captions become pairs,
-// training runs in a worker thread with progress events, and adapters are listed, applied and rolled
-// back (the service makes the open library re-read the adapter in use, so search follows at once).
+// The API's fine-tuning requests, over main/tuning/'s TuningService: captions become pairs, training
+// runs in a worker thread with progress events, and adapters are listed, applied and rolled back (the
+// service reloads the adapter source it shares with tagging; search follows at once).
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
+import type { Library } from '../library/library.js';
+import { createTagStore } from '../tagging/tag-store.js';
 import type { RecallReport } from '../tuning/recall.js';
+import type { TagSource } from '../tuning/tag-pairs.js';
+import type { TuneProgress } from '../tuning/training-run.js';
 import { createTuningService } from '../tuning/tuning-service.js';
-import type { TuneProgress } from '../tuning/tuning-service.js';
-import type { AreaContext } from './tagging-handlers.js';
+import { sharedActiveAdapter, type AreaContext } from './tagging-handlers.js';
 import type { AdapterView, ApiHandlers, PairsOverview, RecallAtK, TrainingProgress } from './types.js';
 
 type TuningMethods =
@@ -25,8 +28,21 @@ export interface TuningArea {
   close(): Promise<void>;
 }
 
-/** Fewer captions than this teach nothing measurable; the UI says how many are missing. */
+/**
+ * Fewer captions than this teach nothing measurable; the UI says how many are missing. A nudge for the
+ * app, above tuning's hard floor (MIN_PAIRS in main/tuning/recall.ts), below which training refuses.
+ */
 export const MINIMUM_PAIRS = 4;
+
+/** Confirmed tags, from the tag store. Until the composition root hands tuning the tagging service's. */
+function confirmedTags(library: Library): TagSource {
+  const tags = createTagStore(library.store.db);
+  return {
+    confirmedLabels: async () =>
+      (await tags.counts({ states: ['confirmed'] })).filter((c) => c.confirmed > 0).map((c) => c.label),
+    confirmedContentIds: (label) => tags.contentIdsWithTags([label], ['confirmed']),
+  };
+}
 
 function recallView(r: RecallReport | undefined): RecallAtK | null {
   if (!r) return null;
@@ -40,8 +56,12 @@ const PHASES: Record<TuneProgress['phase'], TrainingProgress['phase']> = {
   saving: 'evaluating',
 };
 
-export async function createTuningArea({ library, hub, log }: AreaContext): Promise<TuningArea> {
-  const service = await createTuningService(library);
+export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
+  const { library, hub, log } = ctx;
+  const service = await createTuningService(library, {
+    adapter: await sharedActiveAdapter(ctx),
+    tags: confirmedTags(library),
+  });
 
   const overview = async (): Promise<PairsOverview> => {
     const all = await service.listPairs();
@@ -193,11 +213,13 @@ export async function createTuningArea({ library, hub, log }: AreaContext): Prom
       'adapters.list': listAdapters,
       'adapters.activate': async ({ id }) => {
         await service.activate(parseVersion(id));
+        await library.reloadAdapter(); // until the composition root wires one ActiveAdapterSource
         await searchChanged();
         return listAdapters();
       },
       'adapters.rollback': async () => {
         await service.rollback();
+        await library.reloadAdapter(); // until the composition root wires one ActiveAdapterSource
         await searchChanged();
         return listAdapters();
       },

@@ -3,16 +3,36 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLibrary } from '../../main/library/library.js';
+import { openLibrary, type Library } from '../../main/library/library.js';
 import type { SearchResponse } from '../../main/library/types.js';
+import { openActiveAdapter } from '../../main/adapters/active-adapter.js';
 import { createTagStore } from '../../main/tagging/tag-store.js';
-import { contentIdOf } from '../../main/tuning/pairs-store.js';
+import { contentIdOf, type PairsStoreOptions } from '../../main/tuning/pairs-store.js';
 import { createTuningService } from '../../main/tuning/tuning-service.js';
 import { COLOURS, INVENTED, colourPhoto, tempDir, tsvLine } from './integration-fixtures.js';
 
 // Fine-tuning end to end on a real library: the demo model (real ONNX Runtime sessions), LanceDB in a
 // temporary data directory, photos generated with sharp. The demo model knows colour words but has never
 // seen "blorf" or "zintak"; pairs tie each invented word to one colour.
+
+/**
+ * The service wired as the composition root wires it: one adapter source whose changes search applies,
+ * and confirmed tags from the tag store.
+ */
+async function openTuning(library: Library, pairs?: PairsStoreOptions) {
+  const adapter = await openActiveAdapter(library.dataDir, library.engine.model.id);
+  adapter.onChange(() => library.setVectorTransform(adapter.current()?.transform));
+  const tags = createTagStore(library.store.db);
+  return createTuningService(library, {
+    adapter,
+    tags: {
+      confirmedLabels: async () =>
+        (await tags.counts({ states: ['confirmed'] })).filter((c) => c.confirmed > 0).map((c) => c.label),
+      confirmedContentIds: (label) => tags.contentIdsWithTags([label], ['confirmed']),
+    },
+    ...(pairs ? { pairs } : {}),
+  });
+}
 
 const ranked = (r: SearchResponse) => r.items.map((i) => [i.contentId, i.score]);
 
@@ -42,7 +62,7 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
     const dataDir = join(dir.path, 'data');
     const library = await openLibrary({ dataDir });
     try {
-      const tuning = await createTuningService(library, { pairs: { valFraction: 0.25 } });
+      const tuning = await openTuning(library, { valFraction: 0.25 });
       const report = await tuning.importTsv(words);
       assert.deepEqual(report.skipped, []);
       assert.equal(report.imported, 66);
@@ -176,7 +196,7 @@ test('TSV import: both base64 alphabets, and malformed lines named while every g
     await writeFile(file, lines.join('\n'));
     const library = await openLibrary({ dataDir: join(dir.path, 'data') });
     try {
-      const tuning = await createTuningService(library);
+      const tuning = await openTuning(library);
       const report = await tuning.importTsv(file);
       assert.equal(report.imported, 3);
       assert.equal(report.dataset, 'mixed-set');
@@ -233,7 +253,7 @@ test('folder-per-class datasets and confirmed tags become pairs; training can be
     await writeFile(join(dataset, 'sea-water', 'broken.jpg'), 'not a jpeg');
     const library = await openLibrary({ dataDir: join(dir.path, 'data') });
     try {
-      const tuning = await createTuningService(library);
+      const tuning = await openTuning(library);
       const report = await tuning.importPath(dataset);
       assert.equal(report.imported, 6);
       assert.deepEqual(

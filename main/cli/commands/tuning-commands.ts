@@ -5,22 +5,36 @@ import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { numberIn, withLibrary } from '../command-helpers.js';
-import { UserError } from '../../errors.js';
+import { UserError, describeError } from '../../errors.js';
+import { openActiveAdapter } from '../../adapters/active-adapter.js';
+import { createTagStore } from '../../tagging/tag-store.js';
+import type { AdapterChoice } from '../../tuning/adapter-choice.js';
+import type { SkippedItem } from '../../tuning/dataset-embedding.js';
+import type { FeatureSource } from '../../tuning/feature-export.js';
 import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
-import type { RecallReport } from '../../tuning/recall.js';
-import {
-  createTuningService,
-  type AdapterChoice,
-  type FeatureSource,
-  type SkippedItem,
-  type TuningService,
-} from '../../tuning/tuning-service.js';
+import { MIN_PAIRS, type RecallReport } from '../../tuning/recall.js';
+import { createTuningService, type TuningService } from '../../tuning/tuning-service.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withTuning<T>(cmd: Command, fn: (tuning: TuningService) => Promise<T>): Promise<T> {
-  return withLibrary(cmd, async (library) => fn(await createTuningService(library)));
+  return withLibrary(cmd, async (library) => {
+    // Until the composition root wires one ActiveAdapterSource and the tagging service's tags.
+    const adapter = await openActiveAdapter(library.dataDir, library.engine.model.id, (e) =>
+      err(`lookbook: the adapter in use was not loaded: ${describeError(e)}`),
+    );
+    const tags = createTagStore(library.store.db);
+    const tuning = await createTuningService(library, {
+      adapter,
+      tags: {
+        confirmedLabels: async () =>
+          (await tags.counts({ states: ['confirmed'] })).filter((c) => c.confirmed > 0).map((c) => c.label),
+        confirmedContentIds: (label) => tags.contentIdsWithTags([label], ['confirmed']),
+      },
+    });
+    return fn(tuning);
+  });
 }
 
 /** 'v3', '3' → 3; 'none' → 'none'. */
@@ -184,7 +198,7 @@ export function registerTuningCommands(program: Command): void {
     .option(
       '--batch <n>',
       'pairs per step (default: by data size, at most 256)',
-      numberIn('--batch', 2, 65536, true),
+      numberIn('--batch', MIN_PAIRS, 65536, true),
     )
     .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1), 1)
     .option('--text-only', 'adapt only the text side (search keeps the raw image index exactly)')
