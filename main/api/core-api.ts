@@ -101,7 +101,7 @@ async function openSession(
       });
   };
 
-  const ctx = { core, library, hub, dataDir: options.dataDir, log };
+  const ctx = { core, hub, dataDir: options.dataDir, log };
   const tagging = await createTaggingArea(ctx);
   const tuning = await createTuningArea(ctx);
   const libraryHandlers = createLibraryHandlers(core, hub, startIndexing, tagging.tagCounts);

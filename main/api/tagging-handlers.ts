@@ -1,8 +1,8 @@
-// The API's tagging requests, over main/tagging/ (H7's TaggingService).
+// The API's tagging requests, over main/tagging/'s TaggingService (zero-shot tags, review, vocabularies,
+// auto-tagging).
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
-import type { Library } from '../library/library.js';
-import { createTaggingService } from '../tagging/tagging-service.js';
+import type { Core } from '../core/open-core.js';
 import type { TagRecord } from '../tagging/tag-store.js';
 import { vocabularyNameFrom } from '../tagging/vocabulary.js';
 import type { Vocabulary, VocabularyFormat } from '../tagging/vocabulary.js';
@@ -20,7 +20,7 @@ type TaggingMethods =
   | 'tagging.autoTag';
 
 export interface AreaContext {
-  library: Library;
+  core: Core;
   hub: EventHub;
   dataDir: string;
   log: ErrorLogger;
@@ -58,8 +58,9 @@ function guessFormat(text: string): VocabularyFormat {
   return firstLine.includes(',') ? 'csv' : 'txt';
 }
 
-export async function createTaggingArea({ library, hub, log }: AreaContext): Promise<TaggingArea> {
-  const service = createTaggingService(library);
+export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> {
+  const { core, hub, log } = ctx;
+  const service = core.tagging();
   const detach = service.attach({ onError: (e) => log('auto-tagging failed', e) });
   const runs = new Set<Promise<unknown>>();
 

@@ -1,11 +1,10 @@
-// The API's fine-tuning requests, over main/tuning/ (H5's TuningService): captions become pairs,
-// training runs in a worker thread with progress events, and adapters are listed, applied and rolled
-// back (the service makes the open library re-read the adapter in use, so search follows at once).
+// The API's fine-tuning requests, over main/tuning/'s TuningService: captions become pairs, training
+// runs in a worker thread with progress events, and adapters are listed, applied and rolled back (the
+// service reloads the adapter source it shares with tagging; search follows at once).
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
 import type { RecallReport } from '../tuning/recall.js';
-import { createTuningService } from '../tuning/tuning-service.js';
-import type { TuneProgress } from '../tuning/tuning-service.js';
+import type { TuneProgress } from '../tuning/training-run.js';
 import type { AreaContext } from './tagging-handlers.js';
 import type { AdapterView, ApiHandlers, PairsOverview, RecallAtK, TrainingProgress } from './types.js';
 
@@ -25,7 +24,10 @@ export interface TuningArea {
   close(): Promise<void>;
 }
 
-/** Fewer captions than this teach nothing measurable; the UI says how many are missing. */
+/**
+ * Fewer captions than this teach nothing measurable; the UI says how many are missing. A nudge for the
+ * app, above tuning's hard floor (MIN_PAIRS in main/tuning/recall.ts), below which training refuses.
+ */
 export const MINIMUM_PAIRS = 4;
 
 function recallView(r: RecallReport | undefined): RecallAtK | null {
@@ -40,8 +42,9 @@ const PHASES: Record<TuneProgress['phase'], TrainingProgress['phase']> = {
   saving: 'evaluating',
 };
 
-export async function createTuningArea({ library, hub, log }: AreaContext): Promise<TuningArea> {
-  const service = await createTuningService(library);
+export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
+  const { core, hub, log } = ctx;
+  const service = await ctx.core.tuning();
 
   const overview = async (): Promise<PairsOverview> => {
     const all = await service.listPairs();
@@ -83,7 +86,7 @@ export async function createTuningArea({ library, hub, log }: AreaContext): Prom
   };
 
   const searchChanged = async () =>
-    hub.emit('libraryChanged', { photoCount: (await library.status()).photoCount });
+    hub.emit('libraryChanged', { photoCount: (await core.status()).photoCount });
 
   let current: { runId: string; abort: AbortController; done: Promise<unknown> } | undefined;
 
@@ -148,7 +151,7 @@ export async function createTuningArea({ library, hub, log }: AreaContext): Prom
           throw new UserError('Training is already running.', 'training-running');
         if (!service.adapters) {
           throw new UserError(
-            `Fine-tuning is not available for the model “${library.engine.model.id}”.`,
+            `Fine-tuning is not available for the model “${core.engine.model.id}”.`,
             'tuning-unavailable',
           );
         }

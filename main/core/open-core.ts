@@ -18,7 +18,11 @@ import { createEngineForModel } from '../models/resolve-model.js';
 import { createPhotoSearch, type PhotoSearch } from '../search/photo-search.js';
 import { openLibraryStore, type LibraryStore } from '../store/library-store.js';
 import { createTaggingService, type TaggingService } from '../tagging/tagging-service.js';
-import { createTuningService, type TuningService, type TuningServiceOptions } from '../tuning/tuning-service.js';
+import {
+  createTuningService,
+  type TuningService,
+  type TuningServiceOptions,
+} from '../tuning/tuning-service.js';
 
 export interface CoreOptions {
   dataDir: string;
@@ -62,7 +66,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     dataDir,
     ...(device ? { device } : {}),
     ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
-    ...((options.threads ?? settings.indexThreads) ? { threads: options.threads ?? settings.indexThreads } : {}),
+    ...((options.threads ?? settings.indexThreads)
+      ? { threads: options.threads ?? settings.indexThreads }
+      : {}),
   });
   let store: LibraryStore;
   try {

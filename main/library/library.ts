@@ -6,7 +6,12 @@ import { ensureDataDir } from '../host/data-dir.js';
 import { readSettings } from '../host/settings.js';
 import type { LibraryStore } from '../store/library-store.js';
 import { Gate, createSerializer } from './async-queue.js';
-import { createFolderOperations, createFolderRegistry, folderInfos, type FolderOperations } from './folders.js';
+import {
+  createFolderOperations,
+  createFolderRegistry,
+  folderInfos,
+  type FolderOperations,
+} from './folders.js';
 import { createIndexLock } from './index-lock.js';
 import type { IndexerContext } from './indexer.js';
 import { createMediaPort, type MediaPort } from './media-port.js';

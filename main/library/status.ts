@@ -22,7 +22,9 @@ export async function libraryStatus(s: {
   const files = await store.allFiles();
   const counts = { indexed: 0, failed: 0, unsupported: 0, skipped: 0, pending: 0 };
   for (const f of files) counts[f.status]++;
-  const photoIds = new Set(files.filter((f) => f.status === 'indexed' && f.contentId).map((f) => f.contentId));
+  const photoIds = new Set(
+    files.filter((f) => f.status === 'indexed' && f.contentId).map((f) => f.contentId),
+  );
   const failures = files
     .filter((f) => f.status === 'failed' || f.status === 'unsupported')
     .sort((a, b) => a.path.localeCompare(b.path))

@@ -1,8 +1,7 @@
 import { UserError } from '../errors.js';
 import type { ClipEngine } from '../engine/types.js';
-import type { ContentRow, FileRow, LibraryStore, VectorHit } from '../store/library-store.js';
+import type { LibraryStore, VectorHit } from '../store/library-store.js';
 import type {
-  Photo,
   SearchOptions,
   SearchQuery,
   SearchResponse,

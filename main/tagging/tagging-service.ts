@@ -1,11 +1,11 @@
-import { resolve, sep } from 'node:path';
-import type { ClipEngine } from '../engine/types.js';
+import { resolve } from 'node:path';
 import { UserError, describeError } from '../errors.js';
 import type { Library } from '../library/library.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import type { Photo } from '../library/types.js';
-import { applyAdapter, type Adapter } from '../adapters/adapter.js';
-import { createAdapterStore } from '../adapters/adapter-store.js';
+import { isUnder } from '../paths.js';
+import { applyAdapter } from '../adapters/adapter.js';
+import type { ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { createLabelEmbeddingCache, NO_ADAPTER, type TextEmbeddingTransform } from './label-embeddings.js';
 import {
   createTagStore,
@@ -20,12 +20,6 @@ import { vocabularyContentHash, type Vocabulary } from './vocabulary.js';
 import { exportXmpSidecars, type XmpExportSummary } from './xmp-export.js';
 import type { SidecarNaming } from './xmp-sidecar.js';
 import { resolveScoringOptions, scoreImage, type ScoringOptions } from './zero-shot-scorer.js';
-
-/** The adapter in use, as tagging needs it; `version` goes into cache keys and onto each auto tag. */
-export interface ActiveAdapter {
-  version: string;
-  adapter: Adapter;
-}
 
 export interface TaggingProgressEvent {
   phase: 'running' | 'done';
@@ -96,8 +90,9 @@ export interface TaggingService {
   /** Sets (vocabulary name) or clears (null) auto-tagging of new photos in a library folder. */
   setAutoTag(folder: string, vocabulary: string | null): Promise<AutoTagFolder[]>;
   /**
-   * Hooks tagging into the library: search's tag filter, auto-tagging of newly indexed photos in auto-tag
-   * folders, and a stale re-run. Returns a function that unhooks.
+   * Hooks tagging into the library: auto-tagging of newly indexed photos in auto-tag folders, and a stale
+   * re-run. Returns a function that unhooks. (Search's tag filter is not set here: whoever builds search
+   * hands it `contentIdsWithTags`.)
    */
   attach(options?: { onError?: (e: unknown) => void; retagOnStart?: boolean }): () => void;
   /** Waits until auto-tagging triggered by indexing has caught up. */
@@ -117,8 +112,11 @@ export interface TaggingService {
 export interface TaggingServiceOptions {
   /** Where vocabularies, the label cache and settings live; default: the library's. */
   dataDir?: string;
-  /** The adapter in use; default: the adapter store's active version for the library's model. */
-  activeAdapter?: () => Promise<ActiveAdapter | undefined>;
+  /**
+   * The adapter in use, shared with search and fine-tuning: label embeddings and stored vectors go
+   * through it, and its `version` goes into cache keys and onto each auto tag.
+   */
+  adapter: ActiveAdapterSource;
   /** Defaults for every run (each run may override). */
   scoring?: Partial<ScoringOptions>;
 }
@@ -128,12 +126,8 @@ const VECTOR_CHUNK = 256;
 /** The part of the library tagging uses (kept narrow so it is clear what tagging depends on). */
 export type TaggingLibrary = Pick<
   Library,
-  'dataDir' | 'engine' | 'getPhoto' | 'getImageVectors' | 'onPhotosIndexed' | 'setTagFilter' | 'store'
+  'dataDir' | 'engine' | 'getPhoto' | 'getImageVectors' | 'onPhotosIndexed' | 'store'
 >;
-
-function isUnder(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
-}
 
 function readAutoTagFolders(dataDir: string, fallbackVocabulary: string): AutoTagFolder[] {
   const raw = readSettings(dataDir).autoTagFolders;
@@ -153,32 +147,19 @@ function readAutoTagFolders(dataDir: string, fallbackVocabulary: string): AutoTa
   return out;
 }
 
-async function defaultActiveAdapter(dataDir: string, engine: ClipEngine): Promise<ActiveAdapter | undefined> {
-  let active;
-  try {
-    active = await createAdapterStore(dataDir, engine.model.id).active();
-  } catch {
-    // A model id that cannot name an adapters folder has no adapters.
-    return undefined;
-  }
-  if (!active) return undefined;
-  return { version: `v${active.version}@${active.adapter.alpha}`, adapter: active.adapter };
-}
-
 /**
  * Zero-shot tagging on top of a library: vocabularies, cached prompt-ensemble label embeddings, scoring
  * of the stored image vectors (no photo is decoded again), review states, auto-tagging and XMP export.
  */
 export function createTaggingService(
   library: TaggingLibrary,
-  options: TaggingServiceOptions = {},
+  options: TaggingServiceOptions,
 ): TaggingService {
   const dataDir = options.dataDir ?? library.dataDir;
   const engine = library.engine;
   const tags = createTagStore(library.store.db);
   const vocabularies = createVocabularyStore(dataDir);
   const cache = createLabelEmbeddingCache(dataDir);
-  const getAdapter = options.activeAdapter ?? (() => defaultActiveAdapter(dataDir, engine));
   const defaultVocabulary = () => (engine.model.isDemo ? 'colours' : 'everyday');
 
   async function resolveContentIds(photos: string[]): Promise<string[]> {
@@ -203,8 +184,9 @@ export function createTaggingService(
     ].sort();
   }
 
-  async function transforms() {
-    const active = await getAdapter();
+  /** The adapter in use, read once per run: one run's tags all come from the same adapter version. */
+  function transforms() {
+    const active = options.adapter.current();
     // An adapter trained on another model's embeddings means nothing here.
     const usable =
       active && active.adapter.modelId === engine.model.id && active.adapter.dim === engine.model.embedDim;
@@ -225,7 +207,7 @@ export function createTaggingService(
   ): Promise<TagRunSummary> {
     const started = Date.now();
     const scoring = resolveScoringOptions({ ...options.scoring, ...opts.scoring });
-    const t = await transforms();
+    const t = transforms();
     const embeddings = await cache.get(engine, vocabulary, t.text);
     const run = {
       vocabulary: vocabulary.name,
@@ -333,7 +315,7 @@ export function createTaggingService(
     },
 
     async retagStale(opts = {}) {
-      const t = await transforms();
+      const t = transforms();
       const summaries: TagRunSummary[] = [];
       for (const name of await tags.runVocabularies()) {
         let vocabulary: Vocabulary;
@@ -370,17 +352,13 @@ export function createTaggingService(
       const onError =
         attachOptions.onError ??
         ((e: unknown) => process.stderr.write(`lookbook: auto-tagging: ${describeError(e)}\n`));
-      library.setTagFilter(async (labels) => new Set(await tags.contentIdsWithTags(labels)));
       const off = library.onPhotosIndexed((ids) => {
         pending = pending.then(() => autoTagNew(ids)).catch(onError);
       });
       if (attachOptions.retagOnStart ?? true) {
         pending = pending.then(async () => void (await service.retagStale())).catch(onError);
       }
-      return () => {
-        off();
-        library.setTagFilter(undefined);
-      };
+      return off;
     },
 
     async whenIdle() {

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import {
@@ -13,6 +14,39 @@ import {
   makeData,
   vectorFromArray,
 } from 'apache-arrow';
+import { UserError } from '../errors.js';
+import { chooseAdapter, throughAdapter, type AdapterChoice } from './adapter-choice.js';
+import { embedFolder, embedTsv, type SkippedItem } from './dataset-embedding.js';
+import { DEFAULT_CLASS_TEMPLATE } from './folder-dataset.js';
+import type { TuningContext } from './tuning-context.js';
+
+// Feature export: the embeddings of a TSV dataset, a folder-per-class dataset or the library (its stored
+// image vectors and its pairs' captions), raw or through an adapter, written as TSV or Arrow for
+// analysis outside Lookbook.
+
+export type FeatureSource =
+  { from: 'tsv'; path: string } | { from: 'folder'; path: string } | { from: 'library' };
+
+export interface ExportFeaturesOptions {
+  source: FeatureSource;
+  kind?: 'text' | 'image' | 'both';
+  /** Map through the adapter (default: raw embeddings). */
+  adapted?: boolean;
+  adapter?: AdapterChoice;
+  /** `.tsv` or `.arrow` (also `.feather`, `.ipc`). */
+  out: string;
+  /** Folder datasets: the text template. */
+  template?: string;
+}
+
+export interface ExportReport {
+  path: string;
+  format: 'tsv' | 'arrow';
+  rows: number;
+  dim: number;
+  adapter: string;
+  skipped: SkippedItem[];
+}
 
 /** One embedding to export: a stable id (content id, pair id, …) and its vector. */
 export interface FeatureRow {
@@ -21,6 +55,84 @@ export interface FeatureRow {
 }
 
 type Rows = Iterable<FeatureRow> | AsyncIterable<FeatureRow>;
+
+/** Embeds what `options.source` names and writes it to `options.out`, in the format its extension says. */
+export async function exportFeatures(
+  ctx: TuningContext,
+  options: ExportFeaturesOptions,
+): Promise<ExportReport> {
+  const kind = options.kind ?? 'image';
+  const out = resolve(options.out);
+  const ext = extname(out).toLowerCase();
+  const format = ext === '.tsv' ? 'tsv' : ['.arrow', '.feather', '.ipc'].includes(ext) ? 'arrow' : undefined;
+  if (!format) throw new UserError(`--out must end in .tsv or .arrow, got ${out}`, 'bad-output');
+  const { name, adapter } = options.adapted
+    ? await chooseAdapter(ctx, options.adapter ?? 'active')
+    : { name: 'none', adapter: null };
+  const rows: FeatureRow[] = [];
+  const skipped: SkippedItem[] = [];
+  // With both kinds in one file, ids are prefixed so that an image and a text of the same item differ.
+  const push = (prefix: string, ids: string[], vectors: Float32Array[], side: 'image' | 'text') => {
+    const vs = throughAdapter(adapter, vectors, side);
+    ids.forEach((id, i) => rows.push({ id: kind === 'both' ? `${prefix}${id}` : id, vector: vs[i]! }));
+  };
+  const source = options.source;
+  if (source.from === 'tsv') {
+    const data = await embedTsv(ctx.engine, await ctx.textCache(), source.path);
+    skipped.push(...data.skipped);
+    const ids = data.ids.map(String);
+    if (kind !== 'text') push('image:', ids, data.image, 'image');
+    if (kind !== 'image') push('text:', ids, data.text, 'text');
+  } else if (source.from === 'folder') {
+    const data = await embedFolder(ctx.engine, source.path, {
+      template: options.template ?? DEFAULT_CLASS_TEMPLATE,
+      withImages: kind !== 'text',
+    });
+    skipped.push(...data.skipped);
+    const { images, texts } = data;
+    if (kind !== 'text')
+      push(
+        'image:',
+        images.map((x) => x.id),
+        images.map((x) => x.vector),
+        'image',
+      );
+    if (kind !== 'image') {
+      const vs = await (await ctx.textCache()).embed(texts.map((t) => t.text));
+      push(
+        'text:',
+        texts.map((t) => t.id),
+        vs,
+        'text',
+      );
+    }
+  } else {
+    if (kind !== 'text') {
+      const all = await ctx.library.store.scanVectors(ctx.modelId);
+      all.sort((a, b) => a.contentId.localeCompare(b.contentId));
+      push(
+        'image:',
+        all.map((r) => r.contentId),
+        all.map((r) => r.vector),
+        'image',
+      );
+    }
+    if (kind !== 'image') {
+      const list = await ctx.pairs.list();
+      const vs = await (await ctx.textCache()).embed(list.map((p) => p.text));
+      push(
+        'text:',
+        list.map((p) => p.id),
+        vs,
+        'text',
+      );
+    }
+  }
+  const dim = ctx.engine.model.embedDim;
+  const count =
+    format === 'tsv' ? await writeFeaturesTsv(out, rows, dim) : await writeFeaturesArrow(out, rows, dim);
+  return { path: out, format, rows: count, dim, adapter: name, skipped };
+}
 
 /**
  * Embeddings as TSV for spreadsheets and scripts: the id, then the floats, tab-separated, one row per

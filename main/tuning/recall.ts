@@ -7,6 +7,13 @@ export type { RecallAtK, RecallReport };
 export const DEFAULT_KS: readonly number[] = [1, 5, 10];
 
 /**
+ * The fewest pairs anything can be learned or measured from: recall ranks a pair's match against the
+ * other pairs, and the contrastive loss learns from the other pairs of a batch. Training, evaluation and
+ * batch sizes all check against this one number.
+ */
+export const MIN_PAIRS = 2;
+
+/**
  * Recall@K over a 1:1 paired set from its n×n similarity matrix (rows = texts, columns = images, row
  * major): pair i's text should retrieve image i and image i should retrieve text i.
  *

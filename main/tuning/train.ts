@@ -4,7 +4,7 @@ import type { Adapter } from '../adapters/adapter.js';
 import { contrastiveLoss } from './contrastive-loss.js';
 import type { AdapterParams } from './contrastive-loss.js';
 import { createRng, gatherRows, shuffle } from '../adapters/linalg.js';
-import { recallFromEmbeddings } from './recall.js';
+import { MIN_PAIRS, recallFromEmbeddings } from './recall.js';
 import type { RecallReport } from './recall.js';
 
 /** Paired embeddings from the frozen encoders: image[i] goes with text[i]. */
@@ -113,12 +113,13 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
     signal,
   } = options;
   const d = validatePairs(train, 'training');
-  if (train.image.length < 2) throw new Error('fine-tuning needs at least 2 training pairs');
+  if (train.image.length < MIN_PAIRS)
+    throw new Error(`fine-tuning needs at least ${MIN_PAIRS} training pairs`);
   if (val && val.image.length > 0 && validatePairs(val, 'validation') !== d) {
     throw new Error('validation embeddings have a different dimension from the training ones');
   }
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be between 0 and 1, got ${alpha}`);
-  if (!(batchSize >= 2)) throw new RangeError('batchSize must be at least 2');
+  if (!(batchSize >= MIN_PAIRS)) throw new RangeError(`batchSize must be at least ${MIN_PAIRS}`);
   if (!(lr > 0) || !(epochs >= 0) || !(weightDecay >= 0))
     throw new RangeError('lr, epochs and weightDecay must be positive');
   if (!trainImage && !trainText) throw new Error('nothing to train: both trainImage and trainText are off');

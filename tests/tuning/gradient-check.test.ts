@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkContrastiveGradients } from '../../main/tuning/gradient-check.js';
+import { checkContrastiveGradients } from './gradient-check.js';
 import { contrastiveLoss } from '../../main/tuning/contrastive-loss.js';
 
 // The adapter maths is written by hand, so its gradients are proven against central finite

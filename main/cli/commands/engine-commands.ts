@@ -3,7 +3,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { createClipEngine } from '../../engine/clip-engine.js';
 import { readModelFolder } from '../../engine/model-folder.js';
 import { preprocessImage } from '../../engine/preprocess.js';
 import { loadClipTokenizer } from '../../engine/tokenizer.js';

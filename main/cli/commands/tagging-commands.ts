@@ -3,20 +3,20 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { dataDirOf, numberIn, withLibrary } from '../command-helpers.js';
+import { dataDirOf, numberIn, withCore } from '../command-helpers.js';
 import { count, out as stdoutLine, printJsonDocument, printJsonLines, type Write } from '../output.js';
 import { UserError } from '../../errors.js';
 import { createEngineForModel } from '../../models/resolve-model.js';
 import { readSettings } from '../../host/settings.js';
 import { evaluateZeroShot, type ClassifyEvalReport } from '../../tagging/classify-eval.js';
-import { createTaggingService, type TaggingService } from '../../tagging/tagging-service.js';
+import type { TaggingService } from '../../tagging/tagging-service.js';
 import { TAG_STATES, type TagState } from '../../tagging/tag-store.js';
 import { createVocabularyStore } from '../../tagging/vocabulary-store.js';
 import type { VocabularyFormat } from '../../tagging/vocabulary.js';
 import type { SidecarNaming } from '../../tagging/xmp-sidecar.js';
 import type { ScoringOptions } from '../../tagging/zero-shot-scorer.js';
 import { applyAdapter } from '../../adapters/adapter.js';
-import { createAdapterStore } from '../../adapters/adapter-store.js';
+import { readActiveAdapter } from '../../adapters/active-adapter.js';
 
 /** Where the commands write; tests pass their own to run commands in-process. */
 export interface TaggingCliOutput {
@@ -30,7 +30,7 @@ const processOutput: TaggingCliOutput = {
 };
 
 async function withTagging<T>(cmd: Command, fn: (tagging: TaggingService) => Promise<T>): Promise<T> {
-  return withLibrary(cmd, (library) => fn(createTaggingService(library)));
+  return withCore(cmd, (core) => fn(core.tagging()));
 }
 
 function progressBar(label: string) {
@@ -313,19 +313,22 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
       ) => {
         const dataDir = dataDirOf(cmd);
         const vocabulary = flags.vocab ? await createVocabularyStore(dataDir).get(flags.vocab) : undefined;
-        const engine = await createEngineForModel(flags.model ?? readSettings(dataDir).activeModel ?? 'demo', {
-          dataDir,
-        });
+        const engine = await createEngineForModel(
+          flags.model ?? readSettings(dataDir).activeModel ?? 'demo',
+          {
+            dataDir,
+          },
+        );
         try {
           if (engine.model.isDemo && !flags.json) io.err('note: the demo model only knows colours');
           let transforms = {};
           if (flags.adapter) {
-            const active = await createAdapterStore(dataDir, engine.model.id).active();
+            const active = await readActiveAdapter(dataDir, engine.model.id);
             if (!active) throw new UserError(`no active adapter for ${engine.model.id}`);
             const a = active.adapter;
             transforms = {
               transform: {
-                version: `v${active.version}@${a.alpha}`,
+                version: active.version,
                 apply: a.text ? (v: Float32Array) => applyAdapter(a, [v], 'text')[0]! : undefined,
               },
               imageTransform: a.image ? (vs: Float32Array[]) => applyAdapter(a, vs, 'image') : undefined,

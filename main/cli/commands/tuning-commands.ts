@@ -4,23 +4,20 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { numberIn, withLibrary } from '../command-helpers.js';
+import { numberIn, withCore } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
+import type { AdapterChoice } from '../../tuning/adapter-choice.js';
+import type { SkippedItem } from '../../tuning/dataset-embedding.js';
+import type { FeatureSource } from '../../tuning/feature-export.js';
 import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
-import type { RecallReport } from '../../tuning/recall.js';
-import {
-  createTuningService,
-  type AdapterChoice,
-  type FeatureSource,
-  type SkippedItem,
-  type TuningService,
-} from '../../tuning/tuning-service.js';
+import { MIN_PAIRS, type RecallReport } from '../../tuning/recall.js';
+import type { TuningService } from '../../tuning/tuning-service.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withTuning<T>(cmd: Command, fn: (tuning: TuningService) => Promise<T>): Promise<T> {
-  return withLibrary(cmd, async (library) => fn(await createTuningService(library)));
+  return withCore(cmd, async (core) => fn(await core.tuning()));
 }
 
 /** 'v3', '3' → 3; 'none' → 'none'. */
@@ -184,7 +181,7 @@ export function registerTuningCommands(program: Command): void {
     .option(
       '--batch <n>',
       'pairs per step (default: by data size, at most 256)',
-      numberIn('--batch', 2, 65536, true),
+      numberIn('--batch', MIN_PAIRS, 65536, true),
     )
     .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1), 1)
     .option('--text-only', 'adapt only the text side (search keeps the raw image index exactly)')

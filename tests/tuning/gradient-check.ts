@@ -1,6 +1,8 @@
-import { contrastiveLoss } from './contrastive-loss.js';
-import type { AdapterParams } from './contrastive-loss.js';
-import { createRng, normalizeRows } from '../adapters/linalg.js';
+// Test support, not shipped: the finite-difference check that proves contrastive-loss.ts's hand-written
+// gradients (gradient-check.test.ts).
+import { contrastiveLoss } from '../../main/tuning/contrastive-loss.js';
+import type { AdapterParams } from '../../main/tuning/contrastive-loss.js';
+import { createRng, normalizeRows } from '../../main/adapters/linalg.js';
 
 export interface GradientCheckResult {
   /** Largest relative error between the analytic and the central-difference gradient, per parameter. */
