@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 
+export { sqlString } from './sql.js';
+
 /**
  * Opens (creating if needed) the library's LanceDB database inside the data directory.
  * Every area owns its own tables in this one database (store: files, contents, vectors; tagging: tags;
@@ -20,10 +22,7 @@ export async function openDatabase(dataDir: string): Promise<lancedb.Connection>
  * tableNames() as soon as its folder exists, before its first version is committed; opening it in that
  * window fails with "not found". For a reader that means the same as absent: nothing is in it yet.
  */
-export async function openTableIfExists(
-  db: lancedb.Connection,
-  name: string,
-): Promise<lancedb.Table | undefined> {
+async function openTableIfExists(db: lancedb.Connection, name: string): Promise<lancedb.Table | undefined> {
   if (!(await db.tableNames()).includes(name)) return undefined;
   try {
     return await db.openTable(name);
@@ -59,7 +58,48 @@ function isTableNotFound(error: unknown): boolean {
   return error instanceof Error && /was not found/.test(error.message);
 }
 
-/** Quotes a string literal for a LanceDB SQL filter. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+/**
+ * The tables one store has open, by name. Promises, not tables: two calls that need the same new table at
+ * once (a search and the indexer's first write) share one open or creation instead of racing each other.
+ */
+export interface TableCache {
+  /** The table, created empty with `schema` if absent; `prepare` runs once after it is opened. */
+  ensure(
+    name: string,
+    schema: Schema,
+    prepare?: (table: lancedb.Table) => Promise<void>,
+  ): Promise<lancedb.Table>;
+  /** The table, or undefined when it does not exist yet (nothing is created). */
+  maybe(name: string): Promise<lancedb.Table | undefined>;
+  close(): void;
+}
+
+export function createTableCache(db: lancedb.Connection): TableCache {
+  const tables = new Map<string, Promise<lancedb.Table>>();
+  return {
+    ensure(name, schema, prepare) {
+      let table = tables.get(name);
+      if (!table) {
+        table = openOrCreateTable(db, name, schema).then(async (t) => {
+          await prepare?.(t);
+          return t;
+        });
+        tables.set(name, table);
+        table.catch(() => tables.delete(name));
+      }
+      return table;
+    },
+    async maybe(name) {
+      const pending = tables.get(name);
+      if (pending) return pending;
+      const table = await openTableIfExists(db, name);
+      if (table && !tables.has(name)) tables.set(name, Promise.resolve(table));
+      return table;
+    },
+    close() {
+      // A table still being opened is closed once it is open; nothing here may throw at the caller.
+      for (const t of tables.values()) void t.then((table) => table.close()).catch(() => undefined);
+      tables.clear();
+    },
+  };
 }
