@@ -2,12 +2,10 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 
-export { sqlString } from './sql.js';
-
 /**
- * Opens (creating if needed) the library's LanceDB database inside the data directory.
- * Every area owns its own tables in this one database (store: files, contents, vectors; tagging: tags;
- * tuning: pairs) and keeps its SQL filters, with their quoting, in its own repository module.
+ * Opens (creating if needed) the library's LanceDB database inside the data directory. Every table in it
+ * (files, contents, vectors; tags and tag runs; pairs and cached caption embeddings) is read and written
+ * through a module of main/store/, which alone builds SQL; the connection itself never leaves main/store/.
  *
  * readConsistencyInterval 0: every read sees the latest committed write, also from another handle
  * (the indexer's worker and the API run separate connections).
@@ -37,7 +35,7 @@ async function openTableIfExists(db: lancedb.Connection, name: string): Promise<
  * connection creating the same table at the same moment (existOk, and a short retry for the window in
  * which the other creation is listed but not yet committed).
  */
-export async function openOrCreateTable(
+async function openOrCreateTable(
   db: lancedb.Connection,
   name: string,
   schema: Schema,

@@ -1,13 +1,26 @@
-import type { Connection } from '@lancedb/lancedb';
+import type { Table } from '@lancedb/lancedb';
 import { openDatabase, createTableCache } from './database.js';
 import { contentsTable, type ContentsTable } from './contents-table.js';
 import { filesTable, type FilesTable } from './files-table.js';
+import { LEGACY_COLUMNS, renameLegacyColumns } from './legacy-columns.js';
 import { storeMaintenance, type StoreMaintenance } from './maintenance.js';
-import { contentsSchema, filesSchema } from './schemas.js';
+import { pairsTable, type PairsTable } from './pairs-table.js';
+import {
+  contentsSchema,
+  filesSchema,
+  pairsSchema,
+  tagRunsSchema,
+  tagsSchema,
+  textEmbeddingsSchema,
+} from './schemas.js';
+import { tagsTable, type TagsTable } from './tags-table.js';
+import { textEmbeddingsTable, type TextEmbeddingsTable } from './text-embeddings-table.js';
 import { vectorsTable, type VectorsTable } from './vectors-table.js';
 
-// The library's store: the files, contents and per-model vector tables, behind typed methods. One module
-// per concern (files-table, contents-table, vectors-table, maintenance); this file puts them together.
+// The library's store: every table of the data directory's LanceDB database, behind typed methods.
+// One module per concern (files-table, contents-table, vectors-table, maintenance, and the tagging and
+// tuning tables); this file puts them together. The database connection stays inside main/store/, so
+// every SQL filter, with its quoting, is built here and nowhere else.
 
 export type { FileRow, FileStatus } from './files-table.js';
 export type { ContentFilter, ContentRow } from './contents-table.js';
@@ -16,12 +29,24 @@ export type { VectorIndexOptions } from './maintenance.js';
 export { vectorTableName } from './vectors-table.js';
 
 export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, StoreMaintenance {
-  readonly db: Connection;
+  /** The tags and auto-tagging runs (main/tagging/ builds its tag store on them). */
+  openTagsTable(): Promise<TagsTable>;
+  /** The fine-tuning pairs (main/tuning/ builds its pairs store on them). */
+  openPairsTable(): Promise<PairsTable>;
+  /** The cached caption embeddings fine-tuning reuses between runs. */
+  openTextEmbeddingsTable(): Promise<TextEmbeddingsTable>;
   close(): void;
 }
 
 const FILES = 'files';
 const CONTENTS = 'contents';
+const TAGS = 'tags';
+const TAG_RUNS = 'tag_runs';
+const PAIRS = 'pairs';
+const TEXT_EMBEDDINGS = 'tuning_text_embeddings';
+
+/** Renames the columns an earlier version wrote in snake_case, once, when the table is opened. */
+const migrated = (name: string) => (table: Table) => renameLegacyColumns(table, LEGACY_COLUMNS[name] ?? {});
 
 export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
   const db = await openDatabase(dataDir);
@@ -30,11 +55,23 @@ export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
   const contents = await tables.ensure(CONTENTS, contentsSchema);
 
   return {
-    db,
     ...filesTable(files),
     ...contentsTable(contents, files),
     ...vectorsTable(db, tables),
     ...storeMaintenance(db, tables, [FILES, CONTENTS]),
+    async openTagsTable() {
+      const [tags, runs] = await Promise.all([
+        tables.ensure(TAGS, tagsSchema, migrated(TAGS)),
+        tables.ensure(TAG_RUNS, tagRunsSchema, migrated(TAG_RUNS)),
+      ]);
+      return tagsTable(tags, runs);
+    },
+    async openPairsTable() {
+      return pairsTable(await tables.ensure(PAIRS, pairsSchema, migrated(PAIRS)));
+    },
+    async openTextEmbeddingsTable() {
+      return textEmbeddingsTable(await tables.ensure(TEXT_EMBEDDINGS, textEmbeddingsSchema));
+    },
     close() {
       tables.close();
       db.close();

@@ -219,7 +219,7 @@ export async function createTuningService(
   const dataDir = library.dataDir;
   const engine = library.engine;
   const modelId = engine.model.id;
-  const pairs = await openPairsStore(library.store.db, options.pairs);
+  const pairs = await openPairsStore(library.store, options.pairs);
   let adapters: AdapterStore | null = null;
   try {
     adapters = createAdapterStore(dataDir, modelId);
@@ -227,7 +227,7 @@ export async function createTuningService(
     // A model loaded by a path whose name cannot be a folder name: fine-tuning says so when asked.
   }
   let texts: TextEmbeddingCache | undefined;
-  const textCache = async () => (texts ??= await openTextEmbeddingCache(library.store.db, engine));
+  const textCache = async () => (texts ??= await openTextEmbeddingCache(library.store, engine));
   let running: string | undefined;
 
   const requireAdapters = (): AdapterStore => {
@@ -687,7 +687,7 @@ export async function createTuningService(
     },
     async addPairsFromTags(opts = {}) {
       const template = opts.template ?? DEFAULT_TAG_TEMPLATE;
-      const tags = createTagStore(library.store.db);
+      const tags = createTagStore(library.store);
       const labels =
         opts.labels ??
         (await tags.counts({ states: ['confirmed'] })).filter((c) => c.confirmed > 0).map((c) => c.label);

@@ -244,7 +244,7 @@ test('folder-per-class datasets and confirmed tags become pairs; training can be
       assert.deepEqual([...new Set(texts)].sort(), ['a photo of a fire engine.', 'a photo of a sea water.']);
 
       // A confirmed tag is a pair; a suggested one is not.
-      const tags = createTagStore(library.store.db);
+      const tags = createTagStore(library.store);
       const [first, second] = (await tuning.listPairs({ source: 'folder' })).map((p) => p.contentId);
       await tags.addUserTags([first!], ['lobster']);
       await tags.applyAutoSuggestions(new Map([[second!, [{ label: 'ocean', score: 0.9 }]]]), {

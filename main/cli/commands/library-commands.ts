@@ -89,7 +89,7 @@ function searchOptions(flags: SearchFlags): SearchOptions {
 /** `--tag` reads tagging's tags table (the app wires the tagging service instead). */
 function useTags(library: Library, flags: SearchFlags): void {
   if (!flags.tag?.length) return;
-  const tags = createTagStore(library.store.db);
+  const tags = createTagStore(library.store);
   library.setTagFilter(async (labels) => new Set(await tags.contentIdsWithTags(labels)));
 }
 
