@@ -27,11 +27,6 @@ export interface PairsStoreOptions {
 
 const SOURCES: readonly PairSource[] = ['caption', 'tag', 'tsv', 'folder'];
 
-/** The content id of an image: sha256 of its bytes, hex. */
-export function contentIdOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 export function pairId(contentId: string, text: string): string {
   return createHash('sha256').update(`${contentId}\n${text}`).digest('hex');
 }

@@ -15,6 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { UserError, describeError } from '../errors.js';
 import type { Library } from '../library/library.js';
+import { contentIdOfBytes } from '../media/content-id.js';
 import { sniffFormat, type PhotoFormat } from '../media/formats.js';
 import { createTagStore } from '../tagging/tag-store.js';
 import { fillTemplate } from '../tagging/prompt-templates.js';
@@ -23,7 +24,6 @@ import { createAdapterStore, type AdapterStore, type AdapterVersion } from '../a
 import { writeFeaturesArrow, writeFeaturesTsv, type FeatureRow } from './feature-export.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
 import {
-  contentIdOf,
   openPairsStore,
   type NewPair,
   type Pair,
@@ -294,7 +294,7 @@ export async function createTuningService(
     const sniffed = sniffFormat(bytes.subarray(0, 64));
     const ext = sniffed.kind === 'format' ? EXTENSIONS[sniffed.format] : undefined;
     if (!ext) return 'not an image format the library reads';
-    const contentId = contentIdOf(bytes);
+    const contentId = contentIdOfBytes(bytes);
     const path = join(dir, `${contentId}.${ext}`);
     if (!existsSync(path)) await writeFile(path, bytes);
     return { contentId, path };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openLibrary } from '../../main/library/library.js';
 import type { SearchResponse } from '../../main/library/types.js';
 import { createTagStore } from '../../main/tagging/tag-store.js';
-import { contentIdOf } from '../../main/tuning/pairs-store.js';
+import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
 import { createTuningService } from '../../main/tuning/tuning-service.js';
 import { COLOURS, INVENTED, colourPhoto, tempDir, tsvLine } from './integration-fixtures.js';
 

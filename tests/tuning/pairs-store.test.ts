@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
-import { contentIdOf, openPairsStore, pairId, splitOf } from '../../main/tuning/pairs-store.js';
+import { openPairsStore, pairId, splitOf } from '../../main/tuning/pairs-store.js';
 import type { NewPair } from '../../main/tuning/pairs-store.js';
 
 async function tempDataDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
