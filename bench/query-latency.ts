@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Core } from '../main/core/open-core.js';
 import type { Library } from '../main/library/library.js';
 import { DEFAULT_LIMIT, FIRST_CANDIDATES, MAX_CANDIDATES } from '../main/search/searcher.js';
+import { openDatabase } from '../main/store/database.js';
 import { vectorTableName, type ContentRow, type FileRow } from '../main/store/library-store.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -153,7 +154,9 @@ export interface QueryLatency {
 
 /** The exact `k` nearest content ids of each query: LanceDB's brute-force scan, bypassing any index. */
 async function exactNeighbours(library: Library, queries: Float32Array[], k: number): Promise<string[][]> {
-  const table = await library.store.db.openTable(vectorTableName(library.engine.model.id));
+  // A connection of its own: the store keeps its connection to itself.
+  const db = await openDatabase(library.dataDir);
+  const table = await db.openTable(vectorTableName(library.engine.model.id));
   try {
     const out: string[][] = [];
     for (const q of queries) {
@@ -169,6 +172,7 @@ async function exactNeighbours(library: Library, queries: Float32Array[], k: num
     return out;
   } finally {
     table.close();
+    db.close();
   }
 }
 

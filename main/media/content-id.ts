@@ -16,3 +16,8 @@ export async function contentId(path: string): Promise<string> {
   }
   return hash.digest('hex');
 }
+
+/** The content id of photo bytes already in memory: the same id contentId() gives the file they came from. */
+export function contentIdOfBytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -3,9 +3,9 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 
 /**
- * Opens (creating if needed) the library's LanceDB database inside the data directory.
- * Every area owns its own tables in this one database (store: files, contents, vectors; tagging: tags;
- * tuning: pairs) and keeps its SQL filters, with their quoting, in its own repository module.
+ * Opens (creating if needed) the library's LanceDB database inside the data directory. Every table in it
+ * (files, contents, vectors; tags and tag runs; pairs and cached caption embeddings) is read and written
+ * through a module of main/store/, which alone builds SQL; the connection itself never leaves main/store/.
  *
  * readConsistencyInterval 0: every read sees the latest committed write, also from another handle
  * (the indexer's worker and the API run separate connections).
@@ -20,10 +20,7 @@ export async function openDatabase(dataDir: string): Promise<lancedb.Connection>
  * tableNames() as soon as its folder exists, before its first version is committed; opening it in that
  * window fails with "not found". For a reader that means the same as absent: nothing is in it yet.
  */
-export async function openTableIfExists(
-  db: lancedb.Connection,
-  name: string,
-): Promise<lancedb.Table | undefined> {
+async function openTableIfExists(db: lancedb.Connection, name: string): Promise<lancedb.Table | undefined> {
   if (!(await db.tableNames()).includes(name)) return undefined;
   try {
     return await db.openTable(name);
@@ -38,7 +35,7 @@ export async function openTableIfExists(
  * connection creating the same table at the same moment (existOk, and a short retry for the window in
  * which the other creation is listed but not yet committed).
  */
-export async function openOrCreateTable(
+async function openOrCreateTable(
   db: lancedb.Connection,
   name: string,
   schema: Schema,
@@ -59,7 +56,48 @@ function isTableNotFound(error: unknown): boolean {
   return error instanceof Error && /was not found/.test(error.message);
 }
 
-/** Quotes a string literal for a LanceDB SQL filter. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+/**
+ * The tables one store has open, by name. Promises, not tables: two calls that need the same new table at
+ * once (a search and the indexer's first write) share one open or creation instead of racing each other.
+ */
+export interface TableCache {
+  /** The table, created empty with `schema` if absent; `prepare` runs once after it is opened. */
+  ensure(
+    name: string,
+    schema: Schema,
+    prepare?: (table: lancedb.Table) => Promise<void>,
+  ): Promise<lancedb.Table>;
+  /** The table, or undefined when it does not exist yet (nothing is created). */
+  maybe(name: string): Promise<lancedb.Table | undefined>;
+  close(): void;
+}
+
+export function createTableCache(db: lancedb.Connection): TableCache {
+  const tables = new Map<string, Promise<lancedb.Table>>();
+  return {
+    ensure(name, schema, prepare) {
+      let table = tables.get(name);
+      if (!table) {
+        table = openOrCreateTable(db, name, schema).then(async (t) => {
+          await prepare?.(t);
+          return t;
+        });
+        tables.set(name, table);
+        table.catch(() => tables.delete(name));
+      }
+      return table;
+    },
+    async maybe(name) {
+      const pending = tables.get(name);
+      if (pending) return pending;
+      const table = await openTableIfExists(db, name);
+      if (table && !tables.has(name)) tables.set(name, Promise.resolve(table));
+      return table;
+    },
+    close() {
+      // A table still being opened is closed once it is open; nothing here may throw at the caller.
+      for (const t of tables.values()) void t.then((table) => table.close()).catch(() => undefined);
+      tables.clear();
+    },
+  };
 }

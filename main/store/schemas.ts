@@ -1,8 +1,10 @@
-import { Bool, Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Binary, Bool, Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 
 // Explicit Arrow schemas: LanceDB never infers a column type from the first batch of plain objects
 // (a null in the first row would otherwise fix a column's type wrongly forever).
 // Numbers that may exceed 2^31 (sizes, times in ms) are Float64 so they come back as JS numbers, not BigInt.
+// Column names are camelCase in every table, like the row types; tables written by earlier versions with
+// snake_case names are renamed when opened (legacy-columns.ts).
 
 /** One row per file on disk under a watched folder: where it is, what it contains, how indexing went. */
 export const filesSchema = new Schema([
@@ -41,3 +43,51 @@ export function vectorsSchema(dim: number): Schema {
     new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
   ]);
 }
+
+/**
+ * One row per tag on one content. `id` is contentId + labelKey (the merge key: one row per tag however
+ * its label is spelled); `labelKey` is the label's normalized form that tag filters match on.
+ */
+export const tagsSchema = new Schema([
+  new Field('id', new Utf8(), false),
+  new Field('contentId', new Utf8(), false),
+  new Field('label', new Utf8(), false),
+  new Field('labelKey', new Utf8(), false),
+  new Field('score', new Float64(), true),
+  new Field('source', new Utf8(), false),
+  new Field('state', new Utf8(), false),
+  new Field('vocabulary', new Utf8(), true),
+  new Field('modelId', new Utf8(), true),
+  new Field('adapterVersion', new Utf8(), true),
+  new Field('updatedAt', new Float64(), false),
+]);
+
+/** One row per (content, vocabulary): the last auto-tagging pass, also when it found no label. */
+export const tagRunsSchema = new Schema([
+  new Field('id', new Utf8(), false),
+  new Field('contentId', new Utf8(), false),
+  new Field('vocabulary', new Utf8(), false),
+  new Field('vocabularyHash', new Utf8(), false),
+  new Field('modelId', new Utf8(), false),
+  new Field('adapterVersion', new Utf8(), false),
+  new Field('taggedAt', new Float64(), false),
+]);
+
+/** One row per labelled (photo, text) pair for fine-tuning; `id` hashes the content id with the text. */
+export const pairsSchema = new Schema([
+  new Field('id', new Utf8(), false),
+  new Field('contentId', new Utf8(), false),
+  new Field('text', new Utf8(), false),
+  new Field('split', new Utf8(), false),
+  new Field('source', new Utf8(), false),
+  new Field('createdAt', new Float64(), false),
+]);
+
+/** Cached caption embeddings of the frozen text encoder; `key` hashes the model id with the text. */
+export const textEmbeddingsSchema = new Schema([
+  new Field('key', new Utf8(), false),
+  new Field('model', new Utf8(), false),
+  new Field('text', new Utf8(), false),
+  // Little-endian float32 bytes: one table serves models of every embedding size.
+  new Field('vector', new Binary(), false),
+]);

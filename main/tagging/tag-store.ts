@@ -1,38 +1,10 @@
-import type * as lancedb from '@lancedb/lancedb';
-import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
-import { openOrCreateTable, sqlString } from '../store/database.js';
+import type { LibraryStore } from '../store/library-store.js';
+import type { KeyedTag, TagRecord, TagRun, TagState, TagsTable } from '../store/tags-table.js';
 import { UserError } from '../errors.js';
 import { labelKey } from './vocabulary.js';
 
-export type TagSource = 'auto' | 'user';
-export type TagState = 'suggested' | 'confirmed' | 'rejected';
+export type { TagRecord, TagRun, TagSource, TagState } from '../store/tags-table.js';
 export const TAG_STATES: readonly TagState[] = ['suggested', 'confirmed', 'rejected'];
-
-/** One tag on one photo content (identical files share their tags). */
-export interface TagRecord {
-  contentId: string;
-  label: string;
-  /** The softmax probability when auto-tagged; null for a tag a person added. */
-  score: number | null;
-  source: TagSource;
-  state: TagState;
-  /** For auto tags: what produced them, so a new model or adapter redoes them. */
-  vocabulary: string | null;
-  modelId: string | null;
-  adapterVersion: string | null;
-  /** Milliseconds since the epoch. */
-  updatedAt: number;
-}
-
-/** One auto-tagging pass over one photo: recorded even when it found no label. */
-export interface TagRun {
-  contentId: string;
-  vocabulary: string;
-  vocabularyHash: string;
-  modelId: string;
-  adapterVersion: string;
-  taggedAt: number;
-}
 
 export interface AutoSuggestion {
   label: string;
@@ -99,101 +71,10 @@ export interface TagStore {
   forgetContents(contentIds: string[]): Promise<void>;
 }
 
-const TAGS_TABLE = 'tags';
-const RUNS_TABLE = 'tag_runs';
-
-const tagsSchema = new Schema([
-  new Field('id', new Utf8(), false),
-  new Field('content_id', new Utf8(), false),
-  new Field('label', new Utf8(), false),
-  new Field('label_key', new Utf8(), false),
-  new Field('score', new Float64(), true),
-  new Field('source', new Utf8(), false),
-  new Field('state', new Utf8(), false),
-  new Field('vocabulary', new Utf8(), true),
-  new Field('model_id', new Utf8(), true),
-  new Field('adapter_version', new Utf8(), true),
-  new Field('updated_at', new Float64(), false),
-]);
-
-const runsSchema = new Schema([
-  new Field('id', new Utf8(), false),
-  new Field('content_id', new Utf8(), false),
-  new Field('vocabulary', new Utf8(), false),
-  new Field('vocabulary_hash', new Utf8(), false),
-  new Field('model_id', new Utf8(), false),
-  new Field('adapter_version', new Utf8(), false),
-  new Field('tagged_at', new Float64(), false),
-]);
-
-// Column names are snake_case: LanceDB's SQL filters fold unquoted identifiers.
-type TagRow = {
-  id: string;
-  content_id: string;
-  label: string;
-  label_key: string;
-  score: number | null;
-  source: string;
-  state: string;
-  vocabulary: string | null;
-  model_id: string | null;
-  adapter_version: string | null;
-  updated_at: number;
-};
-type RunRow = {
-  id: string;
-  content_id: string;
-  vocabulary: string;
-  vocabulary_hash: string;
-  model_id: string;
-  adapter_version: string;
-  tagged_at: number;
-};
-
-// A separator no label or content id contains.
+// A map key for one tag of one content, whatever the label's spelling.
 const SEP = '\u001f';
 const tagId = (contentId: string, label: string) => `${contentId}${SEP}${labelKey(label)}`;
-const runId = (contentId: string, vocabulary: string) => `${contentId}${SEP}${vocabulary}`;
-
-// IN lists are chunked: one filter with tens of thousands of literals is slow to plan.
-const IN_CHUNK = 500;
-function chunks<T>(items: T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-const inList = (values: string[]) => values.map(sqlString).join(', ');
-
-function toRecord(row: Record<string, unknown>): TagRecord {
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
-  return {
-    contentId: String(row.content_id),
-    label: String(row.label),
-    score: row.score === null || row.score === undefined ? null : Number(row.score),
-    source: row.source as TagSource,
-    state: row.state as TagState,
-    vocabulary: text(row.vocabulary),
-    modelId: text(row.model_id),
-    adapterVersion: text(row.adapter_version),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
-function toRow(r: TagRecord): TagRow {
-  return {
-    id: tagId(r.contentId, r.label),
-    content_id: r.contentId,
-    label: r.label,
-    label_key: labelKey(r.label),
-    score: r.score,
-    source: r.source,
-    state: r.state,
-    vocabulary: r.vocabulary,
-    model_id: r.modelId,
-    adapter_version: r.adapterVersion,
-    updated_at: r.updatedAt,
-  };
-}
+const keyed = (r: TagRecord): KeyedTag => ({ ...r, labelKey: labelKey(r.label) });
 
 function checkLabels(labels: string[]): string[] {
   const clean = labels.map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l.length > 0);
@@ -205,20 +86,25 @@ function checkLabels(labels: string[]): string[] {
   return [...new Map(clean.map((l) => [labelKey(l), l])).values()];
 }
 
+/** States as asked by a caller (the CLI passes them through): an unknown one is a user's mistake. */
+function checkStates(states: readonly TagState[]): readonly TagState[] {
+  for (const s of states)
+    if (!TAG_STATES.includes(s)) throw new UserError(`Unknown tag state "${s}".`, 'invalid-tag');
+  return states;
+}
+
 /**
- * The `tags` and `tag_runs` tables in the library's LanceDB database. All tagging SQL lives here.
- * Writes from this process are serialized, and auto-tagging inserts only where no row exists, so a
- * person's confirm or reject that lands mid-run is never overwritten.
+ * The library's tags: review states, user tags and auto-tagging suggestions, over the store's `tags` and
+ * `tag_runs` tables (main/store/tags-table.ts holds their SQL). Writes from this process are serialized,
+ * and auto-tagging inserts only where no row exists, so a person's confirm or reject that lands mid-run
+ * is never overwritten.
  */
-export function createTagStore(db: lancedb.Connection): TagStore {
-  let tables: Promise<{ tags: lancedb.Table; runs: lancedb.Table }> | undefined;
+export function createTagStore(store: LibraryStore): TagStore {
+  let table: Promise<TagsTable> | undefined;
   function open() {
-    tables ??= (async () => ({
-      tags: await openOrCreateTable(db, TAGS_TABLE, tagsSchema),
-      runs: await openOrCreateTable(db, RUNS_TABLE, runsSchema),
-    }))();
-    tables.catch(() => (tables = undefined));
-    return tables;
+    table ??= store.openTagsTable();
+    table.catch(() => (table = undefined));
+    return table;
   }
 
   let queue: Promise<unknown> = Promise.resolve();
@@ -228,35 +114,12 @@ export function createTagStore(db: lancedb.Connection): TagStore {
     return next;
   }
 
-  async function rowsWhere(table: lancedb.Table, where: string): Promise<Record<string, unknown>[]> {
-    return (await table.query().where(where).toArray()) as Record<string, unknown>[];
-  }
-
-  async function tagRowsFor(contentIds: string[], extra?: string): Promise<TagRecord[]> {
-    const { tags } = await open();
-    const out: TagRecord[] = [];
-    for (const part of chunks([...new Set(contentIds)])) {
-      const where = `content_id IN (${inList(part)})${extra ? ` AND (${extra})` : ''}`;
-      for (const row of await rowsWhere(tags, where)) out.push(toRecord(row));
-    }
-    return out;
-  }
-
-  async function upsert(rows: TagRecord[]): Promise<void> {
-    if (rows.length === 0) return;
-    const { tags } = await open();
-    await tags.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows.map(toRow));
-  }
-
-  const statesFilter = (states: readonly TagState[]) => {
-    for (const s of states)
-      if (!TAG_STATES.includes(s)) throw new UserError(`Unknown tag state "${s}".`, 'invalid-tag');
-    return `state IN (${inList([...states])})`;
-  };
+  const tagRowsFor = async (contentIds: string[]) => (await open()).tagsOf(contentIds);
+  const upsert = async (rows: TagRecord[]) => (await open()).upsertTags(rows.map(keyed));
 
   return {
     async tagsFor(contentIds, states) {
-      const rows = await tagRowsFor(contentIds, states ? statesFilter(states) : undefined);
+      const rows = await (await open()).tagsOf(contentIds, states && checkStates(states));
       const out = new Map<string, TagRecord[]>();
       for (const r of rows) {
         const list = out.get(r.contentId) ?? [];
@@ -271,17 +134,12 @@ export function createTagStore(db: lancedb.Connection): TagStore {
     async contentIdsWithTags(labels, states = ['confirmed', 'suggested'], mode = 'all') {
       const keys = [...new Set(labels.map(labelKey).filter((k) => k))];
       if (keys.length === 0) return [];
-      const { tags } = await open();
-      const rows = (await tags
-        .query()
-        .where(`label_key IN (${inList(keys)}) AND ${statesFilter(states)}`)
-        .select(['content_id', 'label_key'])
-        .toArray()) as { content_id: string; label_key: string }[];
+      const rows = await (await open()).labelKeysOf(keys, checkStates(states));
       const seen = new Map<string, Set<string>>();
       for (const r of rows) {
-        const set = seen.get(r.content_id) ?? new Set<string>();
-        set.add(r.label_key);
-        seen.set(r.content_id, set);
+        const set = seen.get(r.contentId) ?? new Set<string>();
+        set.add(r.labelKey);
+        seen.set(r.contentId, set);
       }
       return [...seen]
         .filter(([, set]) => (mode === 'any' ? set.size > 0 : set.size === keys.length))
@@ -352,20 +210,13 @@ export function createTagStore(db: lancedb.Connection): TagStore {
     removeTags(contentIds, labels) {
       const keys = checkLabels(labels).map(labelKey);
       return serialized(async () => {
-        const { tags } = await open();
-        let removed = 0;
-        for (const part of chunks([...new Set(contentIds)])) {
-          const where = `content_id IN (${inList(part)}) AND label_key IN (${inList(keys)})`;
-          removed += await tags.countRows(where);
-          await tags.delete(where);
-        }
-        return removed;
+        return (await open()).deleteTags(contentIds, keys);
       });
     },
 
     applyAutoSuggestions(suggestions, run) {
       return serialized(async () => {
-        const { tags, runs } = await open();
+        const table = await open();
         const contentIds = [...suggestions.keys()];
         const result: AutoTagResult = { suggested: 0, skippedReviewed: 0, removed: 0 };
         if (contentIds.length === 0) return result;
@@ -397,8 +248,8 @@ export function createTagStore(db: lancedb.Connection): TagStore {
             });
           }
         }
-        // Only this vocabulary's auto suggestions that this run does not make again are removed; the
-        // state condition is in the SQL so a tag reviewed since the read above is left alone.
+        // Only this vocabulary's auto suggestions that this run does not make again are removed (and only
+        // while still unreviewed: a tag reviewed since the read above is left alone).
         const stale = [...existing.entries()]
           .filter(
             ([id, r]) =>
@@ -407,89 +258,44 @@ export function createTagStore(db: lancedb.Connection): TagStore {
               r.vocabulary === run.vocabulary &&
               !keep.has(id),
           )
-          .map(([id]) => id);
-        for (const part of chunks(stale)) {
-          const where = `id IN (${inList(part)}) AND state = 'suggested' AND source = 'auto'`;
-          result.removed += await tags.countRows(where);
-          await tags.delete(where);
-        }
-        if (fresh.length) {
-          // Refresh earlier suggestions (new score, model) but insert nothing over a reviewed tag.
-          await tags
-            .mergeInsert('id')
-            .whenMatchedUpdateAll({ where: "target.state = 'suggested'" })
-            .whenNotMatchedInsertAll()
-            .execute(fresh.map(toRow));
-          result.suggested = fresh.length;
-        }
-        const runRows: RunRow[] = contentIds.map((contentId) => ({
-          id: runId(contentId, run.vocabulary),
-          content_id: contentId,
-          vocabulary: run.vocabulary,
-          vocabulary_hash: run.vocabularyHash,
-          model_id: run.modelId,
-          adapter_version: run.adapterVersion,
-          tagged_at: now,
-        }));
-        await runs.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(runRows);
+          .map(([, r]) => keyed(r));
+        result.removed = await table.deleteUnreviewedSuggestions(stale);
+        // Refresh earlier suggestions (new score, model) but insert nothing over a reviewed tag.
+        await table.writeSuggestions(fresh.map(keyed));
+        result.suggested = fresh.length;
+        const { vocabulary, vocabularyHash, modelId, adapterVersion } = run;
+        await table.upsertRuns(
+          contentIds.map((contentId) => ({
+            contentId,
+            vocabulary,
+            vocabularyHash,
+            modelId,
+            adapterVersion,
+            taggedAt: now,
+          })),
+        );
         return result;
       });
     },
 
     async runsFor(vocabulary, contentIds) {
-      const { runs } = await open();
-      const rows: Record<string, unknown>[] = [];
-      if (contentIds) {
-        for (const part of chunks([...new Set(contentIds)])) {
-          rows.push(
-            ...(await rowsWhere(
-              runs,
-              `vocabulary = ${sqlString(vocabulary)} AND content_id IN (${inList(part)})`,
-            )),
-          );
-        }
-      } else rows.push(...(await rowsWhere(runs, `vocabulary = ${sqlString(vocabulary)}`)));
-      return new Map(
-        rows.map((r) => [
-          String(r.content_id),
-          {
-            contentId: String(r.content_id),
-            vocabulary: String(r.vocabulary),
-            vocabularyHash: String(r.vocabulary_hash),
-            modelId: String(r.model_id),
-            adapterVersion: String(r.adapter_version),
-            taggedAt: Number(r.tagged_at),
-          },
-        ]),
-      );
+      const runs = await (await open()).runsOf(vocabulary, contentIds);
+      return new Map(runs.map((r): [string, TagRun] => [r.contentId, r]));
     },
 
     async runVocabularies() {
-      const { runs } = await open();
-      const rows = (await runs.query().select(['vocabulary']).toArray()) as { vocabulary: string }[];
-      return [...new Set(rows.map((r) => r.vocabulary))].sort();
+      return (await open()).runVocabularies();
     },
 
     async staleContentIds(current) {
-      const { runs } = await open();
-      const where =
-        `vocabulary = ${sqlString(current.vocabulary)} AND NOT (model_id = ${sqlString(current.modelId)}` +
-        ` AND adapter_version = ${sqlString(current.adapterVersion)} AND vocabulary_hash = ${sqlString(current.vocabularyHash)})`;
-      const rows = (await runs.query().where(where).select(['content_id']).toArray()) as {
-        content_id: string;
-      }[];
-      return rows.map((r) => r.content_id).sort();
+      return (await open()).staleRunContentIds(current);
     },
 
     async counts(options = {}) {
       const states = options.states ?? ['confirmed', 'suggested'];
       // Every state is read so the facet can say how many were rejected; `count` uses the asked ones.
-      let rows: TagRecord[];
-      if (options.contentIds) rows = await tagRowsFor(options.contentIds);
-      else {
-        const { tags } = await open();
-        rows = ((await tags.query().toArray()) as Record<string, unknown>[]).map(toRecord);
-      }
+      const table = await open();
+      const rows = options.contentIds ? await table.tagsOf(options.contentIds) : await table.allTags();
       const byKey = new Map<string, TagCount>();
       for (const r of rows) {
         const k = labelKey(r.label);
@@ -505,11 +311,7 @@ export function createTagStore(db: lancedb.Connection): TagStore {
 
     forgetContents(contentIds) {
       return serialized(async () => {
-        const { tags, runs } = await open();
-        for (const part of chunks([...new Set(contentIds)])) {
-          await tags.delete(`content_id IN (${inList(part)})`);
-          await runs.delete(`content_id IN (${inList(part)})`);
-        }
+        await (await open()).forgetContents(contentIds);
       });
     },
   };

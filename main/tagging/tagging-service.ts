@@ -157,7 +157,7 @@ export function createTaggingService(
 ): TaggingService {
   const dataDir = options.dataDir ?? library.dataDir;
   const engine = library.engine;
-  const tags = createTagStore(library.store.db);
+  const tags = createTagStore(library.store);
   const vocabularies = createVocabularyStore(dataDir);
   const cache = createLabelEmbeddingCache(dataDir);
   const defaultVocabulary = () => (engine.model.isDemo ? 'colours' : 'everyday');

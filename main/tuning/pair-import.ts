@@ -6,7 +6,8 @@ import { sniffFormat, type PhotoFormat } from '../media/formats.js';
 import { isUnder } from '../paths.js';
 import type { SkippedItem } from './dataset-embedding.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
-import { contentIdOf, type NewPair, type PairSource } from './pairs-store.js';
+import { contentIdOfBytes } from '../media/content-id.js';
+import type { NewPair, PairSource } from './pairs-store.js';
 import type { TuningContext } from './tuning-context.js';
 import { readTsvPairs } from './tsv-dataset.js';
 
@@ -172,7 +173,7 @@ async function storeImage(dir: string, bytes: Buffer): Promise<{ contentId: stri
   const sniffed = sniffFormat(bytes.subarray(0, 64));
   const ext = sniffed.kind === 'format' ? EXTENSIONS[sniffed.format] : undefined;
   if (!ext) return 'not an image format the library reads';
-  const contentId = contentIdOf(bytes);
+  const contentId = contentIdOfBytes(bytes);
   const path = join(dir, `${contentId}.${ext}`);
   if (!existsSync(path)) await writeFile(path, bytes);
   return { contentId, path };

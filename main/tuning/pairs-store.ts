@@ -1,35 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
-import type { Connection, Table } from '@lancedb/lancedb';
-import { openOrCreateTable, sqlString } from '../store/database.js';
+import type { LibraryStore } from '../store/library-store.js';
+import type { Pair, PairFilter, PairSource, PairSplit } from '../store/pairs-table.js';
 
-export type PairSplit = 'train' | 'val';
-export type PairSource = 'caption' | 'tag' | 'tsv' | 'folder';
-
-/** A labelled (photo, text) pair for fine-tuning. */
-export interface Pair {
-  /** hash(contentId + text): the same photo with the same text is the same pair, whoever adds it. */
-  id: string;
-  /** sha256 of the image bytes: the photo's identity by content, whatever its path. */
-  contentId: string;
-  text: string;
-  split: PairSplit;
-  source: PairSource;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-}
+export type { Pair, PairFilter, PairSource, PairSplit } from '../store/pairs-table.js';
 
 export interface NewPair {
   contentId: string;
   text: string;
   source: PairSource;
-}
-
-export interface PairFilter {
-  split?: PairSplit;
-  source?: PairSource;
-  contentId?: string;
-  ids?: string[];
 }
 
 export interface PairsStore {
@@ -47,23 +25,7 @@ export interface PairsStoreOptions {
   splitSeed?: string;
 }
 
-export const PAIRS_TABLE = 'pairs';
-
-export const pairsSchema = new Schema([
-  new Field('id', new Utf8(), false),
-  new Field('content_id', new Utf8(), false),
-  new Field('text', new Utf8(), false),
-  new Field('split', new Utf8(), false),
-  new Field('source', new Utf8(), false),
-  new Field('created_at', new Float64(), false),
-]);
-
 const SOURCES: readonly PairSource[] = ['caption', 'tag', 'tsv', 'folder'];
-
-/** The content id of an image: sha256 of its bytes, hex. */
-export function contentIdOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 export function pairId(contentId: string, text: string): string {
   return createHash('sha256').update(`${contentId}\n${text}`).digest('hex');
@@ -79,16 +41,19 @@ export function splitOf(contentId: string, valFraction: number, seed: string): P
   return h.readUInt32BE(0) / 2 ** 32 < valFraction ? 'val' : 'train';
 }
 
-/** The `pairs` table in the library's LanceDB database (created on first use). */
-export async function openPairsStore(db: Connection, options: PairsStoreOptions = {}): Promise<PairsStore> {
+/** The fine-tuning pairs, over the store's `pairs` table (created on first use). */
+export async function openPairsStore(
+  store: LibraryStore,
+  options: PairsStoreOptions = {},
+): Promise<PairsStore> {
   const { valFraction = 0.1, splitSeed = 'lookbook' } = options;
   if (!(valFraction >= 0 && valFraction < 1))
     throw new RangeError(`valFraction must be in [0, 1), got ${valFraction}`);
-  const table: Table = await openOrCreateTable(db, PAIRS_TABLE, pairsSchema);
+  const table = await store.openPairsTable();
 
   return {
     async add(pairs) {
-      const rows = new Map<string, Record<string, unknown>>();
+      const rows = new Map<string, Pair>();
       const now = Date.now();
       for (const p of pairs) {
         const text = p.text.trim();
@@ -99,65 +64,21 @@ export async function openPairsStore(db: Connection, options: PairsStoreOptions 
         const id = pairId(p.contentId, text);
         // Within one call the first occurrence wins, as against the table.
         if (!rows.has(id)) {
-          rows.set(id, {
-            id,
-            content_id: p.contentId,
-            text,
-            split: splitOf(p.contentId, valFraction, splitSeed),
-            source: p.source,
-            created_at: now,
-          });
+          const split = splitOf(p.contentId, valFraction, splitSeed);
+          rows.set(id, { id, contentId: p.contentId, text, split, source: p.source, createdAt: now });
         }
       }
       if (rows.size === 0) return { inserted: 0, existing: 0 };
-      const result = await table
-        .mergeInsert('id')
-        .whenNotMatchedInsertAll()
-        .execute([...rows.values()]);
-      return { inserted: result.numInsertedRows, existing: pairs.length - result.numInsertedRows };
+      const { inserted } = await table.insertNew([...rows.values()]);
+      return { inserted, existing: pairs.length - inserted };
     },
 
     async list(filter = {}) {
-      let q = table.query();
-      const where = whereOf(filter);
-      if (where) q = q.where(where);
-      if (filter.limit !== undefined) q = q.limit(filter.limit);
-      if (filter.offset !== undefined) q = q.offset(filter.offset);
-      const rows = (await q.toArray()) as Record<string, unknown>[];
-      return rows.map(rowToPair).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+      const pairs = await table.list(filter);
+      return pairs.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     },
 
-    async remove(filter) {
-      const where = whereOf(filter);
-      if (!where) throw new Error('refusing to remove every pair without a filter');
-      const before = await table.countRows(where);
-      await table.delete(where);
-      return before;
-    },
-
-    async count(filter = {}) {
-      return table.countRows(whereOf(filter));
-    },
-  };
-}
-
-// Every SQL filter on the pairs table is built here, values quoted with sqlString.
-function whereOf(filter: PairFilter): string | undefined {
-  const parts: string[] = [];
-  if (filter.split) parts.push(`split = ${sqlString(filter.split)}`);
-  if (filter.source) parts.push(`source = ${sqlString(filter.source)}`);
-  if (filter.contentId) parts.push(`content_id = ${sqlString(filter.contentId)}`);
-  if (filter.ids) parts.push(filter.ids.length ? `id IN (${filter.ids.map(sqlString).join(', ')})` : 'false');
-  return parts.length ? parts.join(' AND ') : undefined;
-}
-
-function rowToPair(r: Record<string, unknown>): Pair {
-  return {
-    id: String(r.id),
-    contentId: String(r.content_id),
-    text: String(r.text),
-    split: r.split as PairSplit,
-    source: r.source as PairSource,
-    createdAt: Number(r.created_at),
+    remove: (filter) => table.remove(filter),
+    count: (filter = {}) => table.count(filter),
   };
 }

@@ -1,18 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Binary, Field, Schema, Utf8 } from 'apache-arrow';
-import type { Connection, Table } from '@lancedb/lancedb';
 import type { ClipEngine } from '../engine/types.js';
-import { openOrCreateTable, sqlString } from '../store/database.js';
-
-export const TEXT_EMBEDDINGS_TABLE = 'tuning_text_embeddings';
-
-const schema = new Schema([
-  new Field('key', new Utf8(), false),
-  new Field('model', new Utf8(), false),
-  new Field('text', new Utf8(), false),
-  // Little-endian float32 bytes: one table serves models of every embedding size.
-  new Field('vector', new Binary(), false),
-]);
+import type { LibraryStore } from '../store/library-store.js';
 
 export interface TextEmbeddingCache {
   /** The engine's embeddings of these texts, in order; texts seen before (any run) are not re-encoded. */
@@ -29,35 +17,15 @@ const BATCH = 64;
  * text; a model whose files change gets a new id from the catalogue, so stale vectors are not reused.
  */
 export async function openTextEmbeddingCache(
-  db: Connection,
+  store: LibraryStore,
   engine: ClipEngine,
 ): Promise<TextEmbeddingCache> {
-  const table: Table = await openOrCreateTable(db, TEXT_EMBEDDINGS_TABLE, schema);
+  const table = await store.openTextEmbeddingsTable();
   const model = engine.model.id;
   const dim = engine.model.embedDim;
   const memory = new Map<string, Float32Array>();
   const keyOf = (text: string) => createHash('sha256').update(`${model}\n${text}`).digest('hex');
   let lastEncoded = 0;
-
-  async function lookup(keys: string[]): Promise<void> {
-    const missing = keys.filter((k) => !memory.has(k));
-    for (let i = 0; i < missing.length; i += 500) {
-      const chunk = missing.slice(i, i + 500);
-      const rows = (await table
-        .query()
-        .where(`key IN (${chunk.map(sqlString).join(', ')})`)
-        .select(['key', 'vector'])
-        .toArray()) as { key: string; vector: Uint8Array }[];
-      for (const r of rows) {
-        const bytes = r.vector;
-        if (bytes.byteLength !== dim * 4) continue;
-        const v = new Float32Array(dim);
-        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        for (let j = 0; j < dim; j++) v[j] = view.getFloat32(j * 4, true);
-        memory.set(String(r.key), v);
-      }
-    }
-  }
 
   return {
     get lastEncoded() {
@@ -65,7 +33,8 @@ export async function openTextEmbeddingCache(
     },
     async embed(texts) {
       const keys = texts.map(keyOf);
-      await lookup([...new Set(keys)]);
+      const missing = [...new Set(keys)].filter((k) => !memory.has(k));
+      for (const [key, vector] of await table.get(missing, dim)) memory.set(key, vector);
       const todo = new Map<string, string>();
       keys.forEach((k, i) => {
         if (!memory.has(k)) todo.set(k, texts[i]!);
@@ -75,13 +44,9 @@ export async function openTextEmbeddingCache(
       for (let i = 0; i < entries.length; i += BATCH) {
         const chunk = entries.slice(i, i + BATCH);
         const vectors = await engine.embedTexts(chunk.map(([, t]) => t));
-        const rows = chunk.map(([key, text], j) => {
-          memory.set(key, vectors[j]!);
-          const bytes = Buffer.alloc(dim * 4);
-          for (let p = 0; p < dim; p++) bytes.writeFloatLE(vectors[j]![p]!, p * 4);
-          return { key, model, text, vector: bytes };
-        });
-        await table.mergeInsert('key').whenNotMatchedInsertAll().execute(rows);
+        const rows = chunk.map(([key, text], j) => ({ key, model, text, vector: vectors[j]! }));
+        for (const r of rows) memory.set(r.key, r.vector);
+        await table.insertNew(rows);
       }
       return keys.map((k) => memory.get(k)!);
     },

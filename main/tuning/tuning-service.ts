@@ -85,7 +85,7 @@ export async function createTuningService(
 ): Promise<TuningService> {
   const engine = library.engine;
   const modelId = engine.model.id;
-  const pairs = await openPairsStore(library.store.db, options.pairs);
+  const pairs = await openPairsStore(library.store, options.pairs);
   let adapters: AdapterStore | null = null;
   try {
     adapters = createAdapterStore(library.dataDir, modelId);
@@ -98,7 +98,7 @@ export async function createTuningService(
     engine,
     modelId,
     pairs,
-    textCache: async () => (texts ??= await openTextEmbeddingCache(library.store.db, engine)),
+    textCache: async () => (texts ??= await openTextEmbeddingCache(library.store, engine)),
     adapters,
     active: options.adapter,
   };

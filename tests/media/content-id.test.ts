@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appendFile, copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentId } from '../../main/media/content-id.js';
+import { contentId, contentIdOfBytes } from '../../main/media/content-id.js';
 import { PHOTOS, withTempDir } from './helpers.js';
 
 test('content id: same for copies anywhere, different after a change, equal to sha256 of the bytes', async () => {
@@ -20,6 +20,8 @@ test('content id: same for copies anywhere, different after a change, equal to s
         .update(await readFile(src))
         .digest('hex'),
     );
+    // Bytes already in memory (an imported dataset's photo) get the id their file gets.
+    assert.equal(contentIdOfBytes(await readFile(src)), id);
     // The fixture set holds the same bee in three folders: one id.
     assert.equal(await contentId(join(PHOTOS, 'images nested directories/misc/bees/bee.jpg')), id);
     await appendFile(copy, Buffer.from([0]));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDatabase } from '../../main/store/database.js';
 import { openLibraryStore, vectorTableName, type FileRow } from '../../main/store/library-store.js';
 
 // optimize() adds BTREE indexes on the columns lookups filter on; lookups must return the same rows with
@@ -28,13 +29,15 @@ test('scalar indexes: built by optimize, lookups unchanged before and after late
   const dir = await mkdtemp(join(tmpdir(), 'lookbook-scalar-'));
   const store = await openLibraryStore(dir);
   const other = await openLibraryStore(dir);
+  // The indexes are looked at through a connection of the test's own: the store does not expose its own.
+  const db = await openDatabase(dir);
   try {
     await store.upsertFiles(Array.from({ length: 100 }, (_, i) => file(i)));
     await store.upsertVectors('m', 4, [{ contentId: 'c1', vector: new Float32Array([1, 0, 0, 0]) }]);
     const before = (await store.filesForContents(['c7'])).map((f) => f.path).sort();
     await store.optimize({ annThreshold: 1_000_000 });
     const columns = async (name: string) =>
-      (await (await store.db.openTable(name)).listIndices()).flatMap((i) => i.columns).sort();
+      (await (await db.openTable(name)).listIndices()).flatMap((i) => i.columns).sort();
     assert.deepEqual(await columns('files'), ['contentId', 'path']);
     assert.deepEqual(await columns(vectorTableName('m')), ['contentId']);
     assert.deepEqual((await store.filesForContents(['c7'])).map((f) => f.path).sort(), before);
@@ -54,6 +57,7 @@ test('scalar indexes: built by optimize, lookups unchanged before and after late
     await store.optimize({ annThreshold: 1_000_000 });
     assert.equal((await columns('files')).length, 2, 'a second optimize adds no duplicate index');
   } finally {
+    db.close();
     other.close();
     store.close();
     await rm(dir, { recursive: true, force: true });

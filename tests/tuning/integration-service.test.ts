@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openCore } from '../../main/core/open-core.js';
 import type { SearchResponse } from '../../main/library/types.js';
 import { createTagStore } from '../../main/tagging/tag-store.js';
-import { contentIdOf } from '../../main/tuning/pairs-store.js';
+import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
 import { COLOURS, INVENTED, colourPhoto, tempDir, tsvLine } from './integration-fixtures.js';
 
 // Fine-tuning end to end on a real library: the demo model (real ONNX Runtime sessions), LanceDB in a
@@ -249,7 +249,7 @@ test('folder-per-class datasets and confirmed tags become pairs; training can be
       assert.deepEqual([...new Set(texts)].sort(), ['a photo of a fire engine.', 'a photo of a sea water.']);
 
       // A confirmed tag is a pair; a suggested one is not.
-      const tags = createTagStore(library.store.db);
+      const tags = createTagStore(library.store);
       const [first, second] = (await tuning.listPairs({ source: 'folder' })).map((p) => p.contentId);
       await tags.addUserTags([first!], ['lobster']);
       await tags.applyAutoSuggestions(new Map([[second!, [{ label: 'ocean', score: 0.9 }]]]), {

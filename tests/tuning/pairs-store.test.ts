@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../main/store/database.js';
-import { contentIdOf, openPairsStore, pairId, splitOf } from '../../main/tuning/pairs-store.js';
+import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
+import { openLibraryStore } from '../../main/store/library-store.js';
+import { openPairsStore, pairId, splitOf } from '../../main/tuning/pairs-store.js';
 import type { NewPair } from '../../main/tuning/pairs-store.js';
 
 async function tempDataDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -17,7 +18,7 @@ const photos = Array.from({ length: 40 }, (_, i) => contentIdOf(Buffer.from(`pho
 
 test('adding the same (photo, text) twice keeps one pair, across calls, sources and reopenings', async (t) => {
   const dataDir = await tempDataDir(t);
-  const store = await openPairsStore(await openDatabase(dataDir));
+  const store = await openPairsStore(await openLibraryStore(dataDir));
   const first: NewPair[] = photos.map((contentId) => ({
     contentId,
     text: "burgundy 'wrap' dress",
@@ -34,7 +35,7 @@ test('adding the same (photo, text) twice keeps one pair, across calls, sources 
   assert.deepEqual(await store.add(again), { inserted: 1, existing: 6 });
   assert.equal(await store.count(), 41);
 
-  const reopened = await openPairsStore(await openDatabase(dataDir));
+  const reopened = await openPairsStore(await openLibraryStore(dataDir));
   assert.equal(await reopened.count(), 41);
   const all = await reopened.list();
   assert.equal(all.length, 41);
@@ -51,7 +52,7 @@ test('adding the same (photo, text) twice keeps one pair, across calls, sources 
 
 test('the train/val split is deterministic, per photo, and follows the configured fraction and seed', async (t) => {
   const dataDir = await tempDataDir(t);
-  const store = await openPairsStore(await openDatabase(dataDir), { valFraction: 0.25, splitSeed: 's1' });
+  const store = await openPairsStore(await openLibraryStore(dataDir), { valFraction: 0.25, splitSeed: 's1' });
   await store.add(
     photos.flatMap((contentId) =>
       ['dress', 'summer'].map((text) => ({ contentId, text, source: 'tag' as const })),
@@ -77,7 +78,7 @@ test('the train/val split is deterministic, per photo, and follows the configure
 
 test('remove by filter; bad pairs are refused before anything is written', async (t) => {
   const dataDir = await tempDataDir(t);
-  const store = await openPairsStore(await openDatabase(dataDir));
+  const store = await openPairsStore(await openLibraryStore(dataDir));
   await store.add(photos.slice(0, 3).map((contentId) => ({ contentId, text: 'coat', source: 'folder' })));
   await store.add([{ contentId: photos[0]!, text: "it's", source: 'caption' }]);
   assert.equal(await store.remove({ ids: [pairId(photos[0]!, "it's")] }), 1);

@@ -1,0 +1,127 @@
+import type { Table } from '@lancedb/lancedb';
+import { filesSchema } from './schemas.js';
+import {
+  deleteIn,
+  queryAll,
+  queryIn,
+  sqlString,
+  toNumber,
+  toText,
+  underFolder,
+  upsertRows,
+  type Row,
+} from './sql.js';
+
+// The `files` table: one row per file under a watched folder, keyed by path.
+
+/** 'skipped': not a photo by name (.txt, .mp4); kept so that every file has a status. */
+export type FileStatus = 'indexed' | 'pending' | 'failed' | 'unsupported' | 'skipped';
+
+export interface FileRow {
+  path: string;
+  /** The watched folder the file was found under. */
+  folder: string;
+  contentId: string | null;
+  size: number;
+  mtimeMs: number;
+  status: FileStatus;
+  /** A stable code for failures ('corrupt', 'zero-byte', 'permission-denied', …). */
+  code: string | null;
+  /** A sentence a person understands. */
+  reason: string | null;
+  updatedAt: number;
+}
+
+export interface FilesTable {
+  allFiles(): Promise<FileRow[]>;
+  filesUnder(folder: string): Promise<FileRow[]>;
+  getFile(path: string): Promise<FileRow | undefined>;
+  getFiles(paths: readonly string[]): Promise<FileRow[]>;
+  filesForContents(contentIds: readonly string[]): Promise<FileRow[]>;
+  /**
+   * The paths of the indexed files, by content id: what search may return and where. Cached until the
+   * files table changes (a version check, which also sees other processes' writes), so a search does not
+   * query the files table; treat the map as read-only.
+   */
+  indexedPaths(): Promise<ReadonlyMap<string, readonly string[]>>;
+  upsertFiles(rows: FileRow[]): Promise<void>;
+  deleteFiles(paths: readonly string[]): Promise<void>;
+  deleteFilesUnder(folder: string): Promise<void>;
+  /** The content ids of the indexed files under a folder (the folder filter of search and tagging). */
+  contentIdsUnder(folder: string): Promise<Set<string>>;
+}
+
+function fileFromRow(r: Row): FileRow {
+  return {
+    path: String(r.path),
+    folder: String(r.folder),
+    contentId: toText(r.contentId),
+    size: toNumber(r.size) ?? 0,
+    mtimeMs: toNumber(r.mtimeMs) ?? 0,
+    status: r.status as FileStatus,
+    code: toText(r.code),
+    reason: toText(r.reason),
+    updatedAt: toNumber(r.updatedAt) ?? 0,
+  };
+}
+
+/** The files table's methods over an open `files` table. */
+export function filesTable(files: Table): FilesTable {
+  let indexedCache: { version: number; paths: ReadonlyMap<string, readonly string[]> } | undefined;
+
+  return {
+    async allFiles() {
+      return (await queryAll(files)).map(fileFromRow);
+    },
+    async filesUnder(folder) {
+      return (await queryAll(files, underFolder('path', folder))).map(fileFromRow);
+    },
+    async getFile(path) {
+      const rows = await queryAll(files, `path = ${sqlString(path)}`);
+      return rows[0] ? fileFromRow(rows[0]) : undefined;
+    },
+    async getFiles(paths) {
+      return (await queryIn(files, 'path', paths)).map(fileFromRow);
+    },
+    async filesForContents(contentIds) {
+      return (await queryIn(files, 'contentId', contentIds)).map(fileFromRow);
+    },
+    async indexedPaths() {
+      const version = await files.version();
+      if (indexedCache?.version === version) return indexedCache.paths;
+      const rows = await queryAll(files, `status = 'indexed' AND contentId IS NOT NULL`, [
+        'contentId',
+        'path',
+      ]);
+      const paths = new Map<string, string[]>();
+      for (const r of rows) {
+        const id = String(r.contentId);
+        const list = paths.get(id);
+        if (list) list.push(String(r.path));
+        else paths.set(id, [String(r.path)]);
+      }
+      for (const list of paths.values()) if (list.length > 1) list.sort();
+      indexedCache = { version, paths };
+      return paths;
+    },
+    async upsertFiles(rows) {
+      // mergeInsert rejects a batch holding one key twice; the last write for a path wins.
+      const byPath = new Map(rows.map((r) => [r.path, r]));
+      await upsertRows(files, 'path', filesSchema, [...byPath.values()]);
+    },
+    async deleteFiles(paths) {
+      await deleteIn(files, 'path', paths);
+    },
+    async deleteFilesUnder(folder) {
+      await files.delete(underFolder('path', folder));
+    },
+    async contentIdsUnder(folder) {
+      const rows = await queryAll(
+        files,
+        `${underFolder('path', folder)} AND status = 'indexed' AND contentId IS NOT NULL`,
+        ['contentId'],
+      );
+      return new Set(rows.map((r) => String(r.contentId)));
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { sep } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import type { Table } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+
+// The SQL pieces every table module builds its filters from, with their quoting, and the plain reads and
+// writes they share. Nothing outside main/store/ builds SQL: callers get typed methods.
+
+/** LanceDB's SQL parser copes with long IN lists, but each filter is kept to a bounded size. */
+const IN_CHUNK = 1000;
+
+/** Quotes a string literal for a LanceDB SQL filter. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function inList(column: string, values: readonly string[]): string {
+  return `${column} IN (${values.map(sqlString).join(', ')})`;
+}
+
+/** `values` in slices of at most `size`, so that no IN list grows without bound. */
+export function chunks<T>(values: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+/** A prefix filter that matches the folder itself and everything under it, never a sibling `folder2`. */
+export function underFolder(column: string, folder: string): string {
+  const withSep = folder.endsWith(sep) ? folder : folder + sep;
+  return `(${column} = ${sqlString(folder)} OR starts_with(${column}, ${sqlString(withSep)}))`;
+}
+
+export type Row = Record<string, unknown>;
+
+export async function queryAll(table: Table, where?: string, columns?: string[]): Promise<Row[]> {
+  let q = table.query();
+  if (where) q = q.where(where);
+  if (columns) q = q.select(columns);
+  return (await q.toArray()) as Row[];
+}
+
+/** The rows whose `column` is one of `values` (duplicates asked once), with an optional extra filter. */
+export async function queryIn(
+  table: Table,
+  column: string,
+  values: readonly string[],
+  options: { columns?: string[]; and?: string } = {},
+): Promise<Row[]> {
+  const out: Row[] = [];
+  for (const chunk of chunks([...new Set(values)])) {
+    const where = options.and ? `${inList(column, chunk)} AND (${options.and})` : inList(column, chunk);
+    out.push(...(await queryAll(table, where, options.columns)));
+  }
+  return out;
+}
+
+/**
+ * Inserts rows, replacing those with the same `key`. The explicit schema keeps a column's type from being
+ * guessed from the first rows (a batch whose scores are all null would otherwise have no type).
+ */
+export async function upsertRows(table: Table, key: string, schema: Schema, rows: object[]): Promise<void> {
+  if (rows.length === 0) return;
+  const data = lancedb.makeArrowTable(rows as Row[], { schema });
+  await table.mergeInsert(key).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+}
+
+/** Deletes the rows whose `column` is one of `values`, a bounded IN list at a time. */
+export async function deleteIn(table: Table, column: string, values: readonly string[]): Promise<void> {
+  for (const chunk of chunks([...new Set(values)])) await table.delete(inList(column, chunk));
+}
+
+/** A LanceDB number (Float64 comes back as number, Int64 as bigint) as a JS number, null kept. */
+export function toNumber(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  return Number(v);
+}
+
+/** A nullable text column as string | null. */
+export function toText(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
