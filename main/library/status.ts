@@ -4,6 +4,9 @@ import type { FolderInfo, IndexingProgress, LibraryStatusInfo } from './types.js
 
 export const DEMO_NOTICE = 'demo model: it only knows colours; `lookbook models pull …` for a real one';
 
+/** Problems listed by status (the counts say how many there are in all). */
+export const MAX_FAILURES_LISTED = 1000;
+
 /** The library's part of the status; search adds which model's vectors it uses (`searchModel`). */
 export type LibraryStatus = Omit<LibraryStatusInfo, 'searchModel'>;
 
@@ -19,19 +22,17 @@ export async function libraryStatus(s: {
 }): Promise<LibraryStatus> {
   const { store, engine } = s;
   const modelKey = engine.model.id;
-  const files = await store.allFiles();
-  const counts = { indexed: 0, failed: 0, unsupported: 0, skipped: 0, pending: 0 };
-  for (const f of files) counts[f.status]++;
-  const photoIds = new Set(
-    files.filter((f) => f.status === 'indexed' && f.contentId).map((f) => f.contentId),
-  );
-  const failures = files
-    .filter((f) => f.status === 'failed' || f.status === 'unsupported')
-    .sort((a, b) => a.path.localeCompare(b.path))
-    .map((f) => ({ path: f.path, code: f.code ?? 'unknown', reason: f.reason ?? '' }));
+  // Counted by the database, not by reading the files table: status is asked every second while indexing.
+  const counts = await store.countFilesByStatus();
+  const failures = (await store.problemFiles(MAX_FAILURES_LISTED)).map((f) => ({
+    path: f.path,
+    code: f.code ?? 'unknown',
+    reason: f.reason ?? '',
+  }));
   return {
     dataDir: s.dataDir,
-    photoCount: photoIds.size,
+    // Photos, not files: identical copies are one photo (the same map search uses, cached by version).
+    photoCount: (await store.indexedPaths()).size,
     files: counts,
     failures,
     folders: await s.folders(),

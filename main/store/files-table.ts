@@ -49,7 +49,13 @@ export interface FilesTable {
   deleteFilesUnder(folder: string): Promise<void>;
   /** The content ids of the indexed files under a folder (the folder filter of search and tagging). */
   contentIdsUnder(folder: string): Promise<Set<string>>;
+  /** Files by status, counted by the database (status reads these every second while indexing). */
+  countFilesByStatus(): Promise<Record<FileStatus, number>>;
+  /** Files that failed or are unsupported, by path, at most `limit` of them. */
+  problemFiles(limit: number): Promise<FileRow[]>;
 }
+
+const STATUSES: readonly FileStatus[] = ['indexed', 'pending', 'failed', 'unsupported', 'skipped'];
 
 function fileFromRow(r: Row): FileRow {
   return {
@@ -122,6 +128,15 @@ export function filesTable(files: Table): FilesTable {
         ['contentId'],
       );
       return new Set(rows.map((r) => String(r.contentId)));
+    },
+    async countFilesByStatus() {
+      const counts = {} as Record<FileStatus, number>;
+      for (const status of STATUSES) counts[status] = await files.countRows(`status = ${sqlString(status)}`);
+      return counts;
+    },
+    async problemFiles(limit) {
+      const rows = (await queryAll(files, `status IN ('failed', 'unsupported')`)).map(fileFromRow);
+      return rows.sort((a, b) => a.path.localeCompare(b.path)).slice(0, limit);
     },
   };
 }
