@@ -7,23 +7,24 @@ import { createClipEngine } from '../../engine/clip-engine.js';
 import { readModelFolder } from '../../engine/model-folder.js';
 import { preprocessImage } from '../../engine/preprocess.js';
 import { loadClipTokenizer } from '../../engine/tokenizer.js';
-import type { DeviceRequest } from '../../engine/types.js';
+import { DEVICE_REQUESTS, isDeviceRequest, type DeviceRequest } from '../../engine/device.js';
 import { resolveModelDir } from '../../models/resolve-model.js';
 import { resolveDataDir } from '../../host/data-dir.js';
 import { readSettings } from '../../host/settings.js';
 import { printJsonDocument, printJsonLines } from '../output.js';
-
-const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 function parseDevice(value: string): DeviceRequest {
-  if (!(DEVICES as readonly string[]).includes(value)) {
-    throw new UserError(`unknown device ${value} (choose one of ${DEVICES.join(', ')})`, 'bad-argument');
+  if (!isDeviceRequest(value)) {
+    throw new UserError(
+      `unknown device ${value} (choose one of ${DEVICE_REQUESTS.join(', ')})`,
+      'bad-argument',
+    );
   }
-  return value as DeviceRequest;
+  return value;
 }
 
 function dataDirOf(cmd: Command): string | undefined {
@@ -50,7 +51,7 @@ export function registerEngineCommands(program: Command): void {
     )
     .option('--text <text>', 'a text to embed (repeatable)', collect, [])
     .option('--image <path>', 'an image file to embed (repeatable)', collect, [])
-    .option('--device <device>', `where to run: ${DEVICES.join(', ')}`, 'auto')
+    .option('--device <device>', `where to run: ${DEVICE_REQUESTS.join(', ')}`, 'auto')
     .action(
       async (opts: { model?: string; text: string[]; image: string[]; device: string }, cmd: Command) => {
         const device = parseDevice(opts.device);
