@@ -4,6 +4,7 @@
 // [Note: host actions]) are handled here, and only for files that belong to the library.
 import { BrowserWindow, dialog, ipcMain, shell } from 'electron';
 import type { OpenDialogOptions } from 'electron';
+import { READABLE_PHOTO_EXTENSIONS } from '../main/media/formats.js';
 import type { CoreClient } from './core-client.js';
 import { HOST_ACTION_ARITY, HOST_CHANNEL, isHostAction, type HostHandlers } from './host-actions.js';
 import { isTrustedSender } from './security.js';
@@ -41,12 +42,7 @@ export function registerIpc(core: CoreClient): void {
       pickOne(win, {
         title: 'Search by an image',
         properties: ['openFile'],
-        filters: [
-          {
-            name: 'Images',
-            extensions: ['jpg', 'jpeg', 'png', 'webp', 'heic', 'heif', 'gif', 'bmp', 'tif', 'tiff', 'avif'],
-          },
-        ],
+        filters: [{ name: 'Images', extensions: [...READABLE_PHOTO_EXTENSIONS] }],
       }),
     async showInFolder(_win, path) {
       if (await core.ownsPath(path)) shell.showItemInFolder(path);

@@ -6,6 +6,8 @@ export {
   formatFromExtension,
   sniffFormat,
   PHOTO_FILE_EXTENSIONS,
+  READABLE_PHOTO_EXTENSIONS,
+  browserImageType,
   DECODERS,
 } from './formats.js';
 export type { Classification, Decoder, PhotoFormat } from './formats.js';
