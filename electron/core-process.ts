@@ -10,6 +10,7 @@ import { isInside, resolveMedia } from '../main/api/media-access.js';
 import { EVENT_NAMES } from '../main/api/types.js';
 import { formatFromExtension } from '../main/media/formats.js';
 import { describeError } from '../main/errors.js';
+import { logError } from '../main/log.js';
 import type { FromCore, ToCore } from './protocol.js';
 
 const port = process.parentPort;
@@ -84,5 +85,6 @@ async function handle(message: ToCore): Promise<void> {
 }
 
 port.on('message', (e) => {
-  handle(e.data as ToCore).catch((err) => process.stderr.write(`lookbook core: ${describeError(err)}\n`));
+  const message = e.data as ToCore;
+  handle(message).catch((err) => logError(`core: '${message.type}' failed`, err));
 });

@@ -26,6 +26,7 @@ import { dispatch } from '../api/dispatch.js';
 import { isInside, resolveMedia } from '../api/media-access.js';
 import { EVENT_NAMES } from '../api/types.js';
 import { contentSecurityPolicy } from '../api/content-security-policy.js';
+import { logError } from '../log.js';
 
 export interface ServerOptions {
   api: CoreApi;
@@ -273,10 +274,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
-      (options.log ?? ((m, err) => process.stderr.write(`lookbook: ${m}: ${String(err)}\n`)))(
-        'request failed',
-        e,
-      );
+      (options.log ?? logError)('request failed', e);
       if (!res.headersSent) refuse(res, 500, 'Something went wrong inside Lookbook.', 'internal');
       else res.destroy();
     });

@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { logWarning } from '../../log.js';
 import { createClipEngine } from '../../engine/clip-engine.js';
 import { readModelFolder } from '../../engine/model-folder.js';
 import { preprocessImage } from '../../engine/preprocess.js';
@@ -65,11 +66,10 @@ export function registerEngineCommands(program: Command): void {
           ...(dataDir ? { dataDir } : {}),
         });
         try {
-          if (engine.device.fallbackReason)
-            process.stderr.write(`lookbook: ${engine.device.fallbackReason}\n`);
+          if (engine.device.fallbackReason) logWarning(engine.device.fallbackReason);
           if (engine.model.isDemo) {
-            process.stderr.write(
-              'lookbook: using the demo model, which only knows colours; install a real model with `lookbook models pull`\n',
+            logWarning(
+              'using the demo model, which only knows colours; install a real model with `lookbook models pull`',
             );
           }
           // Every image is decoded before anything is printed, so a bad file fails the command cleanly.

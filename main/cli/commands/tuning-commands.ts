@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { numberIn, withLibrary } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
+import { logWarning } from '../../log.js';
 import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
 import type { RecallReport } from '../../tuning/recall.js';
 import {
@@ -57,7 +58,7 @@ function recallTable(rows: [string, RecallReport][]): string[] {
 function reportSkipped(source: string, skipped: SkippedItem[]): void {
   for (const s of skipped) {
     const where = s.line !== undefined ? `${source}:${s.line}` : (s.path ?? source);
-    err(`lookbook: ${where}: ${s.reason}`);
+    logWarning(`${where}: ${s.reason}`);
   }
 }
 
