@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol } from 'electron';
-import { isInside } from '../main/api/media-access.js';
+import { isUnder } from '../main/paths.js';
 import type { CoreClient } from './core-client.js';
 import { CSP } from './security.js';
 
@@ -44,7 +44,7 @@ export function handleSchemes(rendererDir: string, core: CoreClient): void {
       return notFound();
     }
     let file = normalize(join(rendererDir, rel));
-    if (!isInside(rendererDir, file) || rel.includes('\0')) return notFound();
+    if (!isUnder(file, rendererDir) || rel.includes('\0')) return notFound();
     const s = await stat(file).catch(() => null);
     if (!s?.isFile()) {
       if (extname(rel)) return notFound();

@@ -6,11 +6,12 @@ import { realpath } from 'node:fs/promises';
 import { createCoreApi } from '../main/api/core-api.js';
 import type { CoreApi } from '../main/api/dispatch.js';
 import { dispatch, errorBody } from '../main/api/dispatch.js';
-import { isInside, resolveMedia } from '../main/api/media-access.js';
+import { resolveMedia } from '../main/api/media-access.js';
 import { EVENT_NAMES } from '../main/api/types.js';
 import { formatFromExtension } from '../main/media/formats.js';
 import { describeError } from '../main/errors.js';
 import { logError } from '../main/log.js';
+import { isUnder } from '../main/paths.js';
 import type { FromCore, ToCore } from './protocol.js';
 
 const port = process.parentPort;
@@ -26,7 +27,7 @@ async function ownsPath(core: CoreApi, path: string): Promise<boolean> {
     const folders = await core.media.libraryFolders();
     for (const f of folders) {
       const realFolder = await realpath(f).catch(() => null);
-      if (realFolder && isInside(realFolder, real)) {
+      if (realFolder && isUnder(real, realFolder)) {
         // A folder itself may be shown; a file only if it is a photo (never open an executable).
         return real === realFolder || formatFromExtension(real) !== undefined;
       }

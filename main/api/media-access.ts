@@ -7,8 +7,8 @@
 // still lie inside a watched folder (photos) or the thumbnail folder (thumbnails). A symlink inside a
 // watched folder that points elsewhere is refused.
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
 import { browserImageType } from '../media/formats.js';
+import { isUnder } from '../paths.js';
 import { MEDIA_ROUTES } from './types.js';
 
 export interface MediaSource {
@@ -29,11 +29,6 @@ export interface ResolvedMedia {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,200}$/;
-
-export function isInside(parent: string, child: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
-}
 
 async function realFile(path: string): Promise<{ real: string; size: number } | null> {
   try {
@@ -84,7 +79,7 @@ export async function resolveMedia(source: MediaSource, route: string): Promise<
     const thumb = source.thumbnailPath(rawId);
     if (!thumb) return null;
     const file = await realFile(thumb);
-    if (!file || !isInside(dir, file.real)) return null;
+    if (!file || !isUnder(file.real, dir)) return null;
     return {
       path: file.real,
       // Thumbnails are WebP files (main/library/indexer.ts names them).
@@ -98,7 +93,7 @@ export async function resolveMedia(source: MediaSource, route: string): Promise<
   const file = await realFile(indexed);
   if (!file) return null;
   const folders = await realDirs(await source.libraryFolders());
-  if (!folders.some((f) => isInside(f, file.real))) return null;
+  if (!folders.some((f) => isUnder(file.real, f))) return null;
   const type = browserImageType(file.real);
   // Formats a browser cannot show (HEIC, RAW, TIFF…) are not sent raw; the caller shows the thumbnail.
   if (!type) return null;

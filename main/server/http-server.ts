@@ -23,10 +23,11 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { CoreApi, ErrorLogger } from '../api/dispatch.js';
 import { dispatch } from '../api/dispatch.js';
-import { isInside, resolveMedia } from '../api/media-access.js';
+import { resolveMedia } from '../api/media-access.js';
 import { EVENT_NAMES } from '../api/types.js';
 import { contentSecurityPolicy } from '../api/content-security-policy.js';
 import { logError } from '../log.js';
+import { isUnder } from '../paths.js';
 
 export interface ServerOptions {
   api: CoreApi;
@@ -141,7 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const candidate = normalize(join(rendererDir, rel));
     let file = candidate;
-    if (!isInside(rendererDir, candidate) || rel.includes('\0'))
+    if (!isUnder(candidate, rendererDir) || rel.includes('\0'))
       return refuse(res, 404, 'Not found.', 'not-found');
     let s = await stat(file).catch(() => null);
     if (!s || !s.isFile()) {
