@@ -1,4 +1,4 @@
-// The API's library, search and photo requests, over main/library/ (H3's Library).
+// The API's library, search and photo requests, over main/library/'s Library.
 import { basename, dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Library } from '../library/library.js';

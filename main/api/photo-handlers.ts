@@ -1,4 +1,5 @@
-// The API's photo view: a photo's metadata, tags (H7) and captions (H5) in one answer.
+// The API's photo view: a photo's metadata, its tags (main/tagging/) and its captions (the labelled
+// pairs fine-tuning learns from, main/tuning/) in one answer.
 import { UserError } from '../errors.js';
 import type { Library } from '../library/library.js';
 import { photoSummary } from './library-handlers.js';

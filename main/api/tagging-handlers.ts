@@ -1,4 +1,4 @@
-// The API's tagging requests, over main/tagging/ (H7's TaggingService).
+// The API's tagging requests, over main/tagging/'s TaggingService.
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
 import type { Library } from '../library/library.js';

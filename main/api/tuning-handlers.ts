@@ -1,4 +1,4 @@
-// The API's fine-tuning requests, over main/tuning/ (H5's TuningService): captions become pairs,
+// The API's fine-tuning requests, over main/tuning/'s TuningService: captions become pairs,
 // training runs in a worker thread with progress events, and adapters are listed, applied and rolled
 // back (the service makes the open library re-read the adapter in use, so search follows at once).
 import { randomUUID } from 'node:crypto';

@@ -185,7 +185,7 @@ export interface LibraryStatusInfo {
   notice?: string;
 }
 
-/** Vector transforms (H5's adapters): applied to query text vectors and to stored image vectors. */
+/** Vector transforms (the adapters fine-tuning trains, main/adapters/): applied to query text vectors and to stored image vectors. */
 export interface VectorTransform {
   query?(v: Float32Array): Float32Array;
   image?(v: Float32Array): Float32Array;
