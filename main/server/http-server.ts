@@ -26,6 +26,7 @@ import { dispatch } from '../api/dispatch.js';
 import { resolveMedia } from '../api/media-access.js';
 import { EVENT_NAMES } from '../api/types.js';
 import { contentSecurityPolicy } from '../api/content-security-policy.js';
+import { rendererFileType } from '../api/renderer-file-types.js';
 import { logError } from '../log.js';
 import { isUnder } from '../paths.js';
 
@@ -51,19 +52,6 @@ export interface RunningServer {
 
 const HOST = '127.0.0.1';
 const MAX_BODY = 80 * 1024 * 1024;
-
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 // The renderer needs nothing from elsewhere: scripts, styles, images and API calls are all same-origin.
 const CSP = contentSecurityPolicy();
@@ -152,7 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       s = await stat(file).catch(() => null);
       if (!s) return refuse(res, 404, 'Not found.', 'not-found');
     }
-    const type = STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = rendererFileType(file);
     const headers: Record<string, string | number> = { 'Content-Type': type, 'Content-Length': s.size };
     if (type.startsWith('text/html')) {
       headers['Content-Security-Policy'] = CSP;
