@@ -5,20 +5,10 @@ import { stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol } from 'electron';
-import { isInside } from '../main/api/media-access.js';
+import { rendererFileType } from '../main/api/renderer-file-types.js';
+import { isUnder } from '../main/paths.js';
 import type { CoreClient } from './core-client.js';
 import { CSP } from './security.js';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Must run before app 'ready'. */
 export function registerSchemes(): void {
@@ -44,14 +34,14 @@ export function handleSchemes(rendererDir: string, core: CoreClient): void {
       return notFound();
     }
     let file = normalize(join(rendererDir, rel));
-    if (!isInside(rendererDir, file) || rel.includes('\0')) return notFound();
+    if (!isUnder(file, rendererDir) || rel.includes('\0')) return notFound();
     const s = await stat(file).catch(() => null);
     if (!s?.isFile()) {
       if (extname(rel)) return notFound();
       file = join(rendererDir, 'index.html');
     }
     const upstream = await net.fetch(pathToFileURL(file).toString());
-    const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = rendererFileType(file);
     const headers = new Headers({ 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' });
     if (type.startsWith('text/html')) headers.set('Content-Security-Policy', CSP);
     return new Response(upstream.body, { status: 200, headers });

@@ -3,14 +3,15 @@
 // photos are encoded. It receives its data directory from the main process (it cannot ask Electron's
 // `app`) and answers the envelope in electron/protocol.ts.
 import { realpath } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { createCoreApi } from '../main/api/core-api.js';
 import type { CoreApi } from '../main/api/dispatch.js';
 import { dispatch, errorBody } from '../main/api/dispatch.js';
-import { isInside, resolveMedia } from '../main/api/media-access.js';
+import { resolveMedia } from '../main/api/media-access.js';
 import { EVENT_NAMES } from '../main/api/types.js';
-import { PHOTO_FILE_EXTENSIONS } from '../main/media/formats.js';
+import { formatFromExtension } from '../main/media/formats.js';
 import { describeError } from '../main/errors.js';
+import { logError } from '../main/log.js';
+import { isUnder } from '../main/paths.js';
 import type { FromCore, ToCore } from './protocol.js';
 
 const port = process.parentPort;
@@ -26,9 +27,9 @@ async function ownsPath(core: CoreApi, path: string): Promise<boolean> {
     const folders = await core.media.libraryFolders();
     for (const f of folders) {
       const realFolder = await realpath(f).catch(() => null);
-      if (realFolder && isInside(realFolder, real)) {
+      if (realFolder && isUnder(real, realFolder)) {
         // A folder itself may be shown; a file only if it is a photo (never open an executable).
-        return real === realFolder || PHOTO_FILE_EXTENSIONS.includes(extname(real).toLowerCase());
+        return real === realFolder || formatFromExtension(real) !== undefined;
       }
     }
   } catch {
@@ -85,5 +86,6 @@ async function handle(message: ToCore): Promise<void> {
 }
 
 port.on('message', (e) => {
-  handle(e.data as ToCore).catch((err) => process.stderr.write(`lookbook core: ${describeError(err)}\n`));
+  const message = e.data as ToCore;
+  handle(message).catch((err) => logError(`core: '${message.type}' failed`, err));
 });

@@ -2,11 +2,12 @@
 // (electron/core-process.ts). The API itself is typed by main/api/types.ts; this is only the envelope.
 import type { ApiErrorBody, ApiEvents, EventName } from '../main/api/types.js';
 import type { ResolvedMedia } from '../main/api/media-access.js';
+import type { DeviceRequest } from '../main/engine/device.js';
 
 export interface CoreInit {
   dataDir: string;
   model?: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+  device?: DeviceRequest;
 }
 
 export type ToCore =

@@ -1,7 +1,8 @@
 /**
  * An error whose message is meant for the person using Lookbook: it says what went wrong and, where
  * possible, what to do. The CLI prints it without a stack trace; the API sends it to the renderer as is.
- * Anything else that escapes is a bug and is logged with its stack once, at the boundary.
+ * Anything else that escapes is a bug and is logged once, at the boundary (main/log.ts: with its stack
+ * under --verbose or LOOKBOOK_DEBUG=1).
  */
 export class UserError extends Error {
   constructor(

@@ -3,6 +3,7 @@
 // logged once here, at the boundary; a UserError's message goes to the UI as is, anything else is a bug
 // and the UI gets a sentence, not a stack trace.
 import { describeError, isUserError } from '../errors.js';
+import { logError } from '../log.js';
 import type { MediaSource } from './media-access.js';
 import type { ApiErrorBody, ApiEvents, ApiHandlers, EventName, Listener, Unsubscribe } from './types.js';
 import { validateRequest } from './validate.js';
@@ -18,11 +19,8 @@ export interface CoreApi {
 export type DispatchResult =
   { ok: true; result: unknown } | { ok: false; status: number; body: ApiErrorBody };
 
+/** Where a failure is reported; main/log.ts' logError by default. */
 export type ErrorLogger = (message: string, error: unknown) => void;
-
-const defaultLogger: ErrorLogger = (message, error) => {
-  process.stderr.write(`lookbook: ${message}: ${(error as Error)?.stack ?? describeError(error)}\n`);
-};
 
 export function errorBody(e: unknown): { status: number; body: ApiErrorBody } {
   if (isUserError(e)) {
@@ -44,7 +42,7 @@ export async function dispatch(
   api: CoreApi,
   method: string,
   body: unknown,
-  log: ErrorLogger = defaultLogger,
+  log: ErrorLogger = logError,
 ): Promise<DispatchResult> {
   try {
     const request = validateRequest(method, body);
@@ -65,7 +63,7 @@ export interface EventHub {
   latest<E extends EventName>(event: E): ApiEvents[E] | undefined;
 }
 
-export function createEventHub(log: ErrorLogger = defaultLogger): EventHub {
+export function createEventHub(log: ErrorLogger = logError): EventHub {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
   const last = new Map<EventName, unknown>();
   return {

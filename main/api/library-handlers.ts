@@ -13,8 +13,6 @@ import { DECODERS } from '../media/formats.js';
 import type { EventHub } from './dispatch.js';
 import type {
   ApiHandlers,
-  DeviceRequest,
-  ExecutionProvider,
   FolderView,
   IndexingProgress,
   LibraryStatus,
@@ -99,9 +97,8 @@ export function createLibraryHandlers(
       folders: s.folders.map(folderView),
       model: { id: s.model.id, name: s.model.name, embedDim: s.model.embedDim, isDemo: s.model.isDemo },
       device: {
-        // The engine's own DeviceRequest / ExecutionProvider unions, widened to string by the library.
-        requested: s.device.requested as DeviceRequest,
-        provider: s.device.provider as ExecutionProvider,
+        requested: s.device.requested,
+        provider: s.device.provider,
         ...(s.device.fallbackReason ? { fallbackReason: s.device.fallbackReason } : {}),
       },
       indexing: progressView(s.indexing),

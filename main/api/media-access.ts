@@ -7,7 +7,8 @@
 // still lie inside a watched folder (photos) or the thumbnail folder (thumbnails). A symlink inside a
 // watched folder that points elsewhere is refused.
 import { realpath, stat } from 'node:fs/promises';
-import { extname, isAbsolute, relative, sep } from 'node:path';
+import { browserImageType } from '../media/formats.js';
+import { isUnder } from '../paths.js';
 import { MEDIA_ROUTES } from './types.js';
 
 export interface MediaSource {
@@ -28,22 +29,6 @@ export interface ResolvedMedia {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,200}$/;
-
-const BROWSER_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.avif': 'image/avif',
-  '.bmp': 'image/bmp',
-  '.svg': 'image/svg+xml',
-};
-
-export function isInside(parent: string, child: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
-}
 
 async function realFile(path: string): Promise<{ real: string; size: number } | null> {
   try {
@@ -94,10 +79,11 @@ export async function resolveMedia(source: MediaSource, route: string): Promise<
     const thumb = source.thumbnailPath(rawId);
     if (!thumb) return null;
     const file = await realFile(thumb);
-    if (!file || !isInside(dir, file.real)) return null;
+    if (!file || !isUnder(file.real, dir)) return null;
     return {
       path: file.real,
-      contentType: BROWSER_TYPES[extname(file.real).toLowerCase()] ?? 'image/webp',
+      // Thumbnails are WebP files (main/library/indexer.ts names them).
+      contentType: browserImageType(file.real) ?? 'image/webp',
       size: file.size,
     };
   }
@@ -107,8 +93,8 @@ export async function resolveMedia(source: MediaSource, route: string): Promise<
   const file = await realFile(indexed);
   if (!file) return null;
   const folders = await realDirs(await source.libraryFolders());
-  if (!folders.some((f) => isInside(f, file.real))) return null;
-  const type = BROWSER_TYPES[extname(file.real).toLowerCase()];
+  if (!folders.some((f) => isUnder(file.real, f))) return null;
+  const type = browserImageType(file.real);
   // Formats a browser cannot show (HEIC, RAW, TIFF…) are not sent raw; the caller shows the thumbnail.
   if (!type) return null;
   return { path: file.real, contentType: type, size: file.size };

@@ -1,4 +1,4 @@
-// The API's model requests, over main/models/ (H6): the catalogue with what is installed and in use,
+// The API's model requests, over main/models/: the catalogue with what is installed and in use,
 // downloads with progress, and switching the active model (the core re-opens the library with it).
 import { describeError, UserError } from '../errors.js';
 import { catalogueEntrySize, loadCatalogue, requireCatalogueEntry } from '../models/catalogue.js';

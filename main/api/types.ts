@@ -7,18 +7,15 @@
 // Adding a method here without implementing and validating it is a type error, so they cannot drift.
 //
 // This file is imported by the renderer (DOM, no Node): types only, plus a few plain constants.
+import type { DeviceInfo } from '../engine/device.js';
 
 // ---------------------------------------------------------------- shared shapes
 
-export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
-export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
+// Defined once by the engine, which owns devices (main/engine/device.ts); re-exported, types only.
+export type { DeviceRequest, ExecutionProvider } from '../engine/device.js';
 
-export interface DeviceView {
-  requested: DeviceRequest;
-  provider: ExecutionProvider;
-  /** Why the sessions do not run on the device asked for, in words a person understands. */
-  fallbackReason?: string;
-}
+/** Which device runs the model, and why it is not the one asked for, in words a person understands. */
+export type DeviceView = DeviceInfo;
 
 export interface ModelView {
   id: string;

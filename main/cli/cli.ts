@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { isUserError, describeError } from '../errors.js';
+import { isUserError } from '../errors.js';
+import { logError, setVerbose } from '../log.js';
 import { lookbookPackage } from '../package-root.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
@@ -30,9 +31,13 @@ export function buildProgram(): Command {
       '--data-dir <dir>',
       'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)',
     )
+    .option('--verbose', 'print the stack trace of an unexpected error (as LOOKBOOK_DEBUG=1 does)')
     .version(versionLine(), '-V, --version')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      if (action.optsWithGlobals<{ verbose?: boolean }>().verbose) setVerbose(true);
+    });
   for (const register of registrations) register(program);
   return program;
 }
@@ -45,12 +50,11 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isUserError(e)) {
-      process.stderr.write(`lookbook: ${e.message}\n`);
+      logError(e.message);
       return 1;
     }
     // Not a user error: a bug. Still no stack trace unless asked for, but enough to report it.
-    process.stderr.write(`lookbook: unexpected error: ${describeError(e)}\n`);
-    if (process.env.LOOKBOOK_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    logError('unexpected error', e);
     return 1;
   }
 }

@@ -1,22 +1,12 @@
 // The CLIP engine's contract. Everything above the engine (library, search, tagging, fine-tuning, CLI,
 // server) depends only on this file, never on onnxruntime directly.
+import type { DeviceInfo, DeviceRequest } from './device.js';
 
 /** The two public layouts of CLIP ONNX exports, detected from the folder's files. */
 export type ModelLayout = 'hf' | 'immich';
 
-/** What the user asked for (`--device`, settings). */
-export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
-
-/** An onnxruntime execution provider that actually runs the sessions. */
-export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
-
-/** Which device is in use, and why it is not the one asked for (shown to the user). */
-export interface DeviceInfo {
-  requested: DeviceRequest;
-  provider: ExecutionProvider;
-  /** Set when a GPU provider was wanted but the sessions run elsewhere: a sentence a person understands. */
-  fallbackReason?: string;
-}
+// The device types live in device.ts (the renderer's type check reads them); they are part of this contract.
+export type { DeviceInfo, DeviceRequest, ExecutionProvider } from './device.js';
 
 export interface PreprocessConfig {
   size: number;

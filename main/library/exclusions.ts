@@ -1,4 +1,5 @@
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
+import { isUnder } from '../paths.js';
 
 // Which paths under a watched folder the library ignores. Used by both the scanner and chokidar's
 // `ignored` function (chokidar 4 has no glob support), so the two can never disagree.
@@ -57,11 +58,13 @@ export function createExclusionMatcher(rules: ExclusionRules): (path: string) =>
     .filter((p) => p.includes('/'))
     .map((p) => globToRegExp(p.replace(/^\/+/, '')));
   const excluded = rules.excluded.map((p) => p.replace(/[\\/]+$/, ''));
+  // Normalised once (no trailing separator), as isUnder wants; the paths asked about are joined from it.
+  const root = resolve(rules.root);
   return (path: string) => {
-    const rel = relative(rules.root, path);
-    if (rel === '') return false;
-    if (rel.startsWith('..')) return true;
-    for (const ex of excluded) if (path === ex || path.startsWith(ex + sep)) return true;
+    if (path === root) return false;
+    if (!isUnder(path, root)) return true;
+    for (const ex of excluded) if (isUnder(path, ex)) return true;
+    const rel = relative(root, path);
     const parts = rel.split(sep);
     for (const name of parts) {
       if (isDefaultExcludedName(name)) return true;

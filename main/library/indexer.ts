@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { planResize } from '../engine/preprocess.js';
 import type { ClipEngine, ImageTensor } from '../engine/types.js';
 import { describeError, isUserError } from '../errors.js';
+import { isMediaError, type MediaErrorCode } from '../media/errors.js';
 import { formatFromExtension } from '../media/formats.js';
 import type { ModelInputNeed } from '../media/index-read.js';
 import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
@@ -20,11 +21,25 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // its photo is complete, so a killed run redoes exactly the files without a row. mergeInsert on the
 // keys makes a redo harmless (no duplicates).
 
+/**
+ * Why a photo failed to index, as its file row stores it and the UI groups it: main/media's code when
+ * the photo itself cannot be read, 'model-error' when the model failed on its pixels, and 'internal'
+ * for anything else, a bug or an I/O failure that is not the photo's fault. Calling those 'corrupt'
+ * would blame the photo and never look at it again.
+ */
+export type IndexFailureCode = MediaErrorCode | 'model-error' | 'internal';
+
 /** Failure codes worth retrying at the next run even if the file did not change (it may be fixed). */
-const TRANSIENT_CODES = new Set(['permission-denied', 'io-error', 'model-error', 'missing', 'internal']);
+const RETRYABLE_CODES: ReadonlySet<string> = new Set<IndexFailureCode>([
+  'permission-denied',
+  'io-error',
+  'missing',
+  'model-error',
+  'internal',
+]);
 
 export function isRetryable(row: FileRow): boolean {
-  return row.status === 'failed' && TRANSIENT_CODES.has(row.code ?? 'internal');
+  return row.status === 'failed' && RETRYABLE_CODES.has(row.code ?? 'internal');
 }
 
 export function thumbnailFile(thumbnailsDir: string, contentId: string): string {
@@ -82,27 +97,13 @@ function fileRow(file: ScannedFile, patch: Partial<FileRow>): FileRow {
   };
 }
 
-function failure(e: unknown): { code: string; reason: string; unsupported: boolean } {
-  const code =
-    typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'internal';
-  const known = [
-    'unsupported-format',
-    'corrupt',
-    'too-large',
-    'empty',
-    'permission-denied',
-    'missing',
-    'not-a-file',
-    'io-error',
-  ];
-  const c = known.includes(code)
-    ? code
-    : code === 'ENOENT'
-      ? 'missing'
-      : code === 'EACCES'
-        ? 'permission-denied'
-        : 'corrupt';
-  return { code: c, reason: describeError(e), unsupported: c === 'unsupported-format' };
+function failure(path: string, e: unknown): { code: IndexFailureCode; reason: string } {
+  // A MediaError's message already names the file and says what is wrong with it.
+  if (isMediaError(e)) return { code: e.code, reason: e.message };
+  return {
+    code: 'internal',
+    reason: `${path}: not indexed because of an error in Lookbook (${describeError(e)})`,
+  };
 }
 
 /**
@@ -171,7 +172,7 @@ export async function indexFiles(
     });
 
   const recordFailure = (file: ScannedFile, e: unknown) => {
-    const f = failure(e);
+    const f = failure(file.path, e);
     if (f.code === 'missing') {
       // Deleted (or moved) while we were reading it: it simply leaves the library; a move shows up as an add.
       pendingRemovals.push(file.path);
@@ -181,7 +182,11 @@ export async function indexFiles(
     stats.failed++;
     failures.push({ path: file.path, code: f.code, reason: f.reason });
     pendingRows.push(
-      fileRow(file, { status: f.unsupported ? 'unsupported' : 'failed', code: f.code, reason: f.reason }),
+      fileRow(file, {
+        status: f.code === 'unsupported-format' ? 'unsupported' : 'failed',
+        code: f.code,
+        reason: f.reason,
+      }),
     );
   };
 
@@ -297,10 +302,11 @@ export async function indexFiles(
         if (v instanceof Error) {
           inFlight.delete(item.contentId);
           for (const f of item.files) {
+            const code: IndexFailureCode = 'model-error';
             const reason = `${f.path}: the model failed on this image (${v.message})`;
             stats.failed++;
-            failures.push({ path: f.path, code: 'model-error', reason });
-            pendingRows.push({ ...f, contentId: null, status: 'failed', code: 'model-error', reason });
+            failures.push({ path: f.path, code, reason });
+            pendingRows.push({ ...f, contentId: null, status: 'failed', code, reason });
           }
         } else {
           item.encoded = true;

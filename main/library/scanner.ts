@@ -1,6 +1,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../errors.js';
+import type { MediaErrorCode } from '../media/errors.js';
 
 // Walks a watched folder (with subfolders) and lists its files with size and mtime: what the indexer
 // reconciles the database against. A problem with one entry (permission, a symlink loop, a dangling link)
@@ -16,7 +17,8 @@ export interface ScannedFile {
 export interface ScanProblem {
   path: string;
   folder: string;
-  code: string;
+  /** main/media's codes, so a file the scan cannot read is grouped with photos that failed the same way. */
+  code: MediaErrorCode | 'symlink-loop';
   reason: string;
 }
 

@@ -1,5 +1,6 @@
 // The library's public shapes. Everything here is plain JSON (no Dates, no typed arrays except in
 // getImageVectors), so events and results can cross IPC and HTTP unchanged.
+import type { DeviceInfo } from '../engine/types.js';
 
 export type IndexingPhase = 'idle' | 'scanning' | 'indexing' | 'paused' | 'done' | 'error';
 
@@ -169,7 +170,7 @@ export interface LibraryStatusInfo {
   failures: IndexingFailure[];
   folders: FolderInfo[];
   model: { id: string; name: string; embedDim: number; isDemo: boolean };
-  device: { requested: string; provider: string; fallbackReason?: string };
+  device: DeviceInfo;
   /** Contents with vectors of the active model / all contents. */
   vectors: { indexed: number; total: number };
   /** The model search uses now (the previous one while the active model's vectors are incomplete). */

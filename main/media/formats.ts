@@ -93,11 +93,33 @@ export function formatFromExtension(path: string): PhotoFormat | 'unsupported' |
   return PHOTO_EXTENSIONS[ext] ?? (ext in UNSUPPORTED_EXTENSIONS ? 'unsupported' : undefined);
 }
 
-/** All extensions (lower case, no dot) worth classifying: for scanners and file-picker filters. */
+/** The extensions Lookbook decodes (lower case, no dot): for a file picker that chooses a photo to read. */
+export const READABLE_PHOTO_EXTENSIONS: readonly string[] = Object.keys(PHOTO_EXTENSIONS);
+
+/** All extensions (lower case, no dot) worth classifying, the unsupported image types included. */
 export const PHOTO_FILE_EXTENSIONS: readonly string[] = [
-  ...Object.keys(PHOTO_EXTENSIONS),
+  ...READABLE_PHOTO_EXTENSIONS,
   ...Object.keys(UNSUPPORTED_EXTENSIONS),
 ];
+
+/** The formats a browser displays as they are, with their Content-Type. */
+const BROWSER_IMAGE_TYPES: Readonly<Partial<Record<PhotoFormat, string>>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+};
+
+/**
+ * The Content-Type to serve a photo with, by its extension; undefined for the formats a browser cannot
+ * show (HEIC, TIFF, Netpbm, RAW), which the UI shows through their thumbnails instead.
+ */
+export function browserImageType(path: string): string | undefined {
+  const format = PHOTO_EXTENSIONS[extensionOf(path)];
+  return format && BROWSER_IMAGE_TYPES[format];
+}
 
 /** What the first bytes of a file say it is. */
 export type Sniffed =

@@ -6,17 +6,20 @@
 // file that fails verification is never kept: the whole temp folder is deleted. Only when every file
 // is verified and the engine has loaded the folder and embedded a test text and image is the folder
 // renamed to <dataDir>/models/<id>.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+//
+// One attempt at one file is download-transfer.ts; checking and cleaning the temp folder is
+// download-folder.ts.
+import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpGet, proxyFor, type HttpResponse } from './http-get.js';
 import { describeError, isUserError, UserError } from '../errors.js';
-import type { CatalogueEntry, CatalogueFile } from './catalogue.js';
+import type { CatalogueEntry } from './catalogue.js';
+import { checkFreeSpace, removeIfHoldsNoFiles, sha256File, statSize, verifyFile } from './download-folder.js';
+import { downloadOnce, errnoCode, InterruptedError, isAbort, type FileState } from './download-transfer.js';
 import { installFolder, probeModelFolder } from './import-model.js';
 import { modelsDir, writeManifest, type ModelManifest } from './installed-models.js';
+
+export { sha256FromEtag } from './download-transfer.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -74,72 +77,7 @@ export function resolveUrl(endpoint: string, repo: string, revision: string, fil
   return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encPath}`;
 }
 
-/** A sha256 from an ETag-like header value, when it is one (git blob ids are 40 hex digits: ignored). */
-export function sha256FromEtag(value: string | null | undefined): string | undefined {
-  if (!value) return undefined;
-  const v = value
-    .trim()
-    .replace(/^W\//, '')
-    .replace(/^"(.*)"$/, '$1')
-    .toLowerCase();
-  return /^[0-9a-f]{64}$/.test(v) ? v : undefined;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
-/** A network failure before any response: the machine could not reach the server. */
-function isConnectError(e: unknown): string | undefined {
-  const codes = [
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'UND_ERR_CONNECT_TIMEOUT',
-  ];
-  let cur: unknown = e;
-  for (let i = 0; i < 5 && cur; i++) {
-    const code = (cur as { code?: string }).code;
-    if (code && codes.includes(code)) return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function errnoCode(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 5 && cur; i++) {
-    const code = (cur as { code?: string }).code;
-    if (code) return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function isAbort(e: unknown, signal?: AbortSignal): boolean {
-  return !!signal?.aborted || (e as { name?: string })?.name === 'AbortError';
-}
-
-/** Thrown inside one attempt when the connection dropped mid-file: worth retrying with a Range request. */
-class InterruptedError extends Error {}
-
-interface FileState {
-  spec: CatalogueFile;
-  /** Best knowledge of the file's size: the server's when known, else the catalogue's estimate. */
-  size: number;
-  done: number;
-}
-
+/** Speed over the last few seconds: a whole-run average would hide a connection that just slowed down. */
 class SpeedMeter {
   private samples: { t: number; bytes: number }[] = [];
   add(bytesTotal: number): void {
@@ -153,20 +91,6 @@ class SpeedMeter {
     if (!first || !last || last.t - first.t < 200) return 0;
     return ((last.bytes - first.bytes) * 1000) / (last.t - first.t);
   }
-}
-
-async function statSize(p: string): Promise<number | undefined> {
-  try {
-    return (await fsp.stat(p)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-async function sha256File(p: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(p), hash, { signal });
-  return hash.digest('hex');
 }
 
 /** The temp folder a pull of `id` works in; stable across runs so that a later pull resumes. */
@@ -334,203 +258,5 @@ export async function pullModel(opts: PullOptions): Promise<PullResult> {
       );
     }
     throw e;
-  }
-}
-
-/** Removes a temp folder that holds no file (only empty folders): nothing to resume from. */
-async function removeIfHoldsNoFiles(dir: string): Promise<void> {
-  const holdsFile = async (d: string): Promise<boolean> => {
-    let entries;
-    try {
-      entries = await fsp.readdir(d, { withFileTypes: true });
-    } catch {
-      return false;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory() || (await holdsFile(join(d, e.name)))) return true;
-    }
-    return false;
-  };
-  if (!(await holdsFile(dir))) await fsp.rm(dir, { recursive: true, force: true });
-}
-
-async function checkFreeSpace(dir: string, needed: number): Promise<void> {
-  if (needed <= 0) return;
-  await fsp.mkdir(dir, { recursive: true });
-  let free: number;
-  try {
-    const s = await fsp.statfs(dir);
-    free = Number(s.bavail) * Number(s.bsize);
-  } catch {
-    return; // not knowable here: the write itself will report ENOSPC
-  }
-  if (free < needed) {
-    throw new UserError(
-      `not enough disk space in ${dir}: the model needs about ${formatBytes(needed)} more, ${formatBytes(free)} is free`,
-      'disk-full',
-    );
-  }
-}
-
-interface DownloadOnceArgs {
-  url: string;
-  file: FileState;
-  partPath: string;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  authFor: (url: string) => string | undefined;
-  onBytes: (n: number) => void;
-}
-
-/**
- * One HTTP attempt at a file, appending to its .part file from where it stopped. Follows redirects by
- * hand because Hugging Face puts the LFS file's SHA-256 and size (X-Linked-Etag, X-Linked-Size) on the
- * first 302, not on the CDN's final response. Returns what the server said the file should be.
- */
-async function downloadOnce(a: DownloadOnceArgs): Promise<{ size?: number; sha256?: string }> {
-  const offset = (await statSize(a.partPath)) ?? 0;
-  a.file.done = offset;
-  let url = a.url;
-  let linkedSha: string | undefined;
-  let linkedSize: number | undefined;
-  let res: HttpResponse;
-  for (let hop = 0; ; hop++) {
-    if (hop > 10) throw new UserError(`too many redirects fetching ${a.url}`, 'download-failed');
-    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-    if (offset > 0) headers.range = `bytes=${offset}-`;
-    const auth = a.authFor(url);
-    if (auth) headers.authorization = auth;
-    try {
-      res = await httpGet(url, headers, { env: a.env, ...(a.signal ? { signal: a.signal } : {}) });
-    } catch (e) {
-      if (isAbort(e, a.signal)) throw e;
-      if (isUserError(e)) throw e;
-      const code = isConnectError(e);
-      if (code) {
-        const proxy = proxyFor(url, a.env);
-        throw new UserError(
-          proxy
-            ? `could not reach ${new URL(url).host} through the proxy ${proxy.host} (${code}); check the proxy settings`
-            : `could not reach ${new URL(url).host} (${code}); check the network connection`,
-          'network-unreachable',
-          { cause: e },
-        );
-      }
-      throw new InterruptedError(describeError(e), { cause: e });
-    }
-    linkedSha ??= sha256FromEtag(res.header('x-linked-etag'));
-    const ls = res.header('x-linked-size');
-    if (linkedSize === undefined && ls && /^\d+$/.test(ls)) linkedSize = Number(ls);
-    if (res.status >= 300 && res.status < 400 && res.header('location')) {
-      url = new URL(res.header('location')!, url).toString();
-      res.discard();
-      continue;
-    }
-    break;
-  }
-
-  const fileLabel = a.file.spec.path;
-  if (res.status === 404) {
-    res.discard();
-    throw new UserError(`${fileLabel} not found at ${a.url} (404)`, 'model-file-not-found');
-  }
-  if (res.status === 401 || res.status === 403) {
-    res.discard();
-    throw new UserError(
-      `the server refused ${a.url} (${res.status}); the repository may be private or gated (set HF_TOKEN)`,
-      'download-refused',
-    );
-  }
-  if (res.status === 416) {
-    // Nothing left to send from `offset`: the part is already whole (or longer than the file).
-    res.discard();
-    const range = res.header('content-range');
-    const m = range && /\/(\d+)$/.exec(range);
-    const size = linkedSize ?? (m ? Number(m[1]) : undefined);
-    if (size !== undefined) a.file.size = size;
-    return { ...(size !== undefined ? { size } : {}), ...(linkedSha ? { sha256: linkedSha } : {}) };
-  }
-  if (res.status >= 500) {
-    res.discard();
-    throw new InterruptedError(`server error ${res.status}`);
-  }
-  if (res.status !== 200 && res.status !== 206) {
-    res.discard();
-    throw new UserError(`unexpected answer ${res.status} from ${url}`, 'download-failed');
-  }
-
-  let append = false;
-  let size = linkedSize;
-  if (res.status === 206) {
-    const range = res.header('content-range') ?? '';
-    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range.trim());
-    if (!m || Number(m[1]) !== offset) {
-      res.discard();
-      throw new InterruptedError(`the server answered a different range (${range || 'none'})`);
-    }
-    if (m[3] !== '*') size ??= Number(m[3]);
-    append = true;
-  } else {
-    // 200: the whole file (the server ignored or did not get a Range header): start over.
-    const len = res.header('content-length');
-    if (len && /^\d+$/.test(len)) size ??= Number(len);
-    a.file.done = 0;
-  }
-  if (size !== undefined) a.file.size = size;
-  const etagSha = linkedSha ?? sha256FromEtag(res.header('etag'));
-
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      a.file.done += chunk.length;
-      a.onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  try {
-    await pipeline(
-      res.body,
-      counter,
-      createWriteStream(a.partPath, { flags: append ? 'a' : 'w' }),
-      ...(a.signal ? [{ signal: a.signal }] : []),
-    );
-  } catch (e) {
-    if (isAbort(e, a.signal)) throw e;
-    const code = errnoCode(e);
-    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS') throw e;
-    throw new InterruptedError(describeError(e), { cause: e });
-  }
-  const got = (await statSize(a.partPath)) ?? 0;
-  a.file.done = got;
-  if (size !== undefined && got < size) throw new InterruptedError(`got ${got} of ${size} bytes`);
-  return { ...(size !== undefined ? { size } : {}), ...(etagSha ? { sha256: etagSha } : {}) };
-}
-
-async function verifyFile(
-  partPath: string,
-  label: string,
-  expected: { size?: number; sha256?: string },
-  pinnedSha: string | undefined,
-  signal: AbortSignal | undefined,
-  discard: () => Promise<void>,
-): Promise<void> {
-  const got = (await statSize(partPath)) ?? 0;
-  if (expected.size !== undefined && got !== expected.size) {
-    await discard();
-    throw new UserError(
-      `${label} is corrupt: expected ${expected.size} bytes, got ${got}; deleted`,
-      'checksum-mismatch',
-    );
-  }
-  const wanted = [...new Set([pinnedSha, expected.sha256].filter((s): s is string => !!s))];
-  if (wanted.length === 0) return;
-  const actual = await sha256File(partPath, signal);
-  for (const sha of wanted) {
-    if (actual !== sha) {
-      await discard();
-      throw new UserError(
-        `${label} is corrupt: expected sha256 ${sha}, got ${actual}; deleted`,
-        'checksum-mismatch',
-      );
-    }
   }
 }

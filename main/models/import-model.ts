@@ -3,7 +3,7 @@
 // model that cannot do that is refused with the reason and leaves nothing behind.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import * as tar from 'tar';
@@ -12,6 +12,7 @@ import { createClipEngine } from '../engine/clip-engine.js';
 import { readModelFolder } from '../engine/model-folder.js';
 import type { ModelInfo, ModelLayout } from '../engine/types.js';
 import { describeError, isUserError, UserError } from '../errors.js';
+import { isUnder } from '../paths.js';
 import { isValidModelId } from './catalogue.js';
 import {
   checkLayoutFiles,
@@ -140,12 +141,6 @@ export function modelIdFromPath(path: string): string {
   return id || 'imported-model';
 }
 
-function insideDir(root: string, target: string): boolean {
-  const r = resolve(root);
-  const t = resolve(target);
-  return t === r || t.startsWith(r + sep);
-}
-
 async function extractZip(file: string, dest: string): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
     yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? rej(err) : res(z))),
@@ -160,7 +155,8 @@ async function extractZip(file: string, dest: string): Promise<void> {
     zip.on('entry', (entry: yauzl.Entry) => {
       const target = join(dest, entry.fileName);
       // yauzl already rejects absolute and '..' names; this guards the join itself.
-      if (!insideDir(dest, target)) return fail(new Error(`unsafe path in archive: ${entry.fileName}`));
+      if (!isUnder(resolve(target), resolve(dest)))
+        return fail(new Error(`unsafe path in archive: ${entry.fileName}`));
       const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
       if (mode === 0o120000) return zip.readEntry(); // symbolic links: never followed, never created
       if (entry.fileName.endsWith('/')) {

@@ -23,9 +23,12 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { CoreApi, ErrorLogger } from '../api/dispatch.js';
 import { dispatch } from '../api/dispatch.js';
-import { isInside, resolveMedia } from '../api/media-access.js';
+import { resolveMedia } from '../api/media-access.js';
 import { EVENT_NAMES } from '../api/types.js';
 import { contentSecurityPolicy } from '../api/content-security-policy.js';
+import { rendererFileType } from '../api/renderer-file-types.js';
+import { logError } from '../log.js';
+import { isUnder } from '../paths.js';
 
 export interface ServerOptions {
   api: CoreApi;
@@ -49,19 +52,6 @@ export interface RunningServer {
 
 const HOST = '127.0.0.1';
 const MAX_BODY = 80 * 1024 * 1024;
-
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 // The renderer needs nothing from elsewhere: scripts, styles, images and API calls are all same-origin.
 const CSP = contentSecurityPolicy();
@@ -140,7 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const candidate = normalize(join(rendererDir, rel));
     let file = candidate;
-    if (!isInside(rendererDir, candidate) || rel.includes('\0'))
+    if (!isUnder(candidate, rendererDir) || rel.includes('\0'))
       return refuse(res, 404, 'Not found.', 'not-found');
     let s = await stat(file).catch(() => null);
     if (!s || !s.isFile()) {
@@ -150,7 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       s = await stat(file).catch(() => null);
       if (!s) return refuse(res, 404, 'Not found.', 'not-found');
     }
-    const type = STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = rendererFileType(file);
     const headers: Record<string, string | number> = { 'Content-Type': type, 'Content-Length': s.size };
     if (type.startsWith('text/html')) {
       headers['Content-Security-Policy'] = CSP;
@@ -273,10 +263,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
-      (options.log ?? ((m, err) => process.stderr.write(`lookbook: ${m}: ${String(err)}\n`)))(
-        'request failed',
-        e,
-      );
+      (options.log ?? logError)('request failed', e);
       if (!res.headersSent) refuse(res, 500, 'Something went wrong inside Lookbook.', 'internal');
       else res.destroy();
     });

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, stat, writeFile, copyFile, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { classifyPath, formatFromExtension, sniffFormat } from '../../main/media/formats.js';
+import {
+  browserImageType,
+  classifyPath,
+  formatFromExtension,
+  READABLE_PHOTO_EXTENSIONS,
+  sniffFormat,
+} from '../../main/media/formats.js';
 import { PHOTOS, withTempDir } from './helpers.js';
 
 async function walk(dir: string): Promise<string[]> {
@@ -55,6 +61,19 @@ test('extensions: case-insensitive, RAW and unsupported image types are recognis
   assert.equal(formatFromExtension('/x/a.jp2'), 'unsupported');
   assert.equal(formatFromExtension('/x/a.mp4'), undefined);
   assert.equal(formatFromExtension('/x/README'), undefined);
+});
+
+test('one extension table: what a picker offers and what a browser is sent follow the formats', () => {
+  for (const ext of ['jpg', 'jfif', 'heic', 'nef', 'pgm'])
+    assert.ok(READABLE_PHOTO_EXTENSIONS.includes(ext), ext);
+  assert.ok(!READABLE_PHOTO_EXTENSIONS.includes('jp2'), 'an unsupported type is not offered');
+  assert.equal(browserImageType('/x/IMG_0001.JPG'), 'image/jpeg');
+  assert.equal(browserImageType('/x/a.jfif'), 'image/jpeg');
+  assert.equal(browserImageType('/x/a.webp'), 'image/webp');
+  // Browsers cannot show these: the UI uses the thumbnail.
+  for (const name of ['a.heic', 'a.tif', 'a.nef', 'a.ppm', 'a.jp2', 'a.svg', 'README']) {
+    assert.equal(browserImageType(`/x/${name}`), undefined, name);
+  }
 });
 
 test('sniffing recognises magic bytes and says when content is text', () => {

@@ -3,26 +3,28 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { logWarning } from '../../log.js';
 import { readModelFolder } from '../../engine/model-folder.js';
 import { preprocessImage } from '../../engine/preprocess.js';
 import { loadClipTokenizer } from '../../engine/tokenizer.js';
-import type { DeviceRequest } from '../../engine/types.js';
+import { DEVICE_REQUESTS, isDeviceRequest, type DeviceRequest } from '../../engine/device.js';
 import { createEngineForModel, resolveModelDir } from '../../models/resolve-model.js';
 import { resolveDataDir } from '../../host/data-dir.js';
 import { readSettings } from '../../host/settings.js';
 import { printJsonDocument, printJsonLines } from '../output.js';
-
-const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 function parseDevice(value: string): DeviceRequest {
-  if (!(DEVICES as readonly string[]).includes(value)) {
-    throw new UserError(`unknown device ${value} (choose one of ${DEVICES.join(', ')})`, 'bad-argument');
+  if (!isDeviceRequest(value)) {
+    throw new UserError(
+      `unknown device ${value} (choose one of ${DEVICE_REQUESTS.join(', ')})`,
+      'bad-argument',
+    );
   }
-  return value as DeviceRequest;
+  return value;
 }
 
 function dataDirOf(cmd: Command): string | undefined {
@@ -49,7 +51,7 @@ export function registerEngineCommands(program: Command): void {
     )
     .option('--text <text>', 'a text to embed (repeatable)', collect, [])
     .option('--image <path>', 'an image file to embed (repeatable)', collect, [])
-    .option('--device <device>', `where to run: ${DEVICES.join(', ')}`, 'auto')
+    .option('--device <device>', `where to run: ${DEVICE_REQUESTS.join(', ')}`, 'auto')
     .action(
       async (opts: { model?: string; text: string[]; image: string[]; device: string }, cmd: Command) => {
         const device = parseDevice(opts.device);
@@ -62,11 +64,10 @@ export function registerEngineCommands(program: Command): void {
           ...(dataDir ? { dataDir } : {}),
         });
         try {
-          if (engine.device.fallbackReason)
-            process.stderr.write(`lookbook: ${engine.device.fallbackReason}\n`);
+          if (engine.device.fallbackReason) logWarning(engine.device.fallbackReason);
           if (engine.model.isDemo) {
-            process.stderr.write(
-              'lookbook: using the demo model, which only knows colours; install a real model with `lookbook models pull`\n',
+            logWarning(
+              'using the demo model, which only knows colours; install a real model with `lookbook models pull`',
             );
           }
           // Every image is decoded before anything is printed, so a bad file fails the command cleanly.

@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { numberIn, withCore } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
+import { logWarning } from '../../log.js';
 import type { Library } from '../../library/library.js';
 import type {
   FolderInfo,
@@ -152,11 +153,11 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
   // What keeps watching from being complete (folders past the system's limit, a watch error): said once
   // each, on stderr.
   let lastMessage = (await library.status()).watchWarning;
-  if (lastMessage) process.stderr.write(`lookbook: ${lastMessage}\n`);
+  if (lastMessage) logWarning(lastMessage);
   const notices = library.onProgress((p) => {
     if (!p.message || p.message === lastMessage) return;
     lastMessage = p.message;
-    process.stderr.write(`lookbook: ${p.message}\n`);
+    logWarning(p.message);
   });
   // One line per batch of changes, and the reason for each photo that could not be read.
   const quiet = library.onProgress((p) => {

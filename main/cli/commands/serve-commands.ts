@@ -3,10 +3,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { resolveDataDir } from '../../host/data-dir.js';
-import type { DeviceRequest } from '../../engine/types.js';
+import { DEVICE_REQUESTS, isDeviceRequest } from '../../engine/device.js';
 import { startWebMode } from '../../server/serve.js';
-
-const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 
 function port(value: string): number {
   const n = Number(value);
@@ -21,10 +19,11 @@ export function registerServeCommands(program: Command): void {
     .description('open Lookbook in your browser (listens on 127.0.0.1 only, with a secret link)')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', port, 7461)
     .option('--model <model>', 'model for this run (default: the active model)')
-    .option('--device <device>', `auto, cpu, cuda, dml or coreml (default: auto)`)
+    .option('--device <device>', `${DEVICE_REQUESTS.join(', ')} (default: auto)`)
     .action(async (opts: { port: number; model?: string; device?: string }, cmd: Command) => {
-      if (opts.device !== undefined && !DEVICES.includes(opts.device as DeviceRequest)) {
-        throw new UserError(`--device must be one of ${DEVICES.join(', ')}`);
+      const device = opts.device;
+      if (device !== undefined && !isDeviceRequest(device)) {
+        throw new UserError(`--device must be one of ${DEVICE_REQUESTS.join(', ')}`);
       }
       const dataDir = resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
       let web;
@@ -33,7 +32,7 @@ export function registerServeCommands(program: Command): void {
           dataDir,
           port: opts.port,
           ...(opts.model ? { model: opts.model } : {}),
-          ...(opts.device ? { device: opts.device as DeviceRequest } : {}),
+          ...(device ? { device } : {}),
         });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -9,6 +9,7 @@ import { UserError } from '../../errors.js';
 import type { AdapterChoice } from '../../tuning/adapter-choice.js';
 import type { SkippedItem } from '../../tuning/dataset-embedding.js';
 import type { FeatureSource } from '../../tuning/feature-export.js';
+import { logWarning } from '../../log.js';
 import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
 import { MIN_PAIRS, type RecallReport } from '../../tuning/recall.js';
 import type { TuningService } from '../../tuning/tuning-service.js';
@@ -54,7 +55,7 @@ function recallTable(rows: [string, RecallReport][]): string[] {
 function reportSkipped(source: string, skipped: SkippedItem[]): void {
   for (const s of skipped) {
     const where = s.line !== undefined ? `${source}:${s.line}` : (s.path ?? source);
-    err(`lookbook: ${where}: ${s.reason}`);
+    logWarning(`${where}: ${s.reason}`);
   }
 }
 
