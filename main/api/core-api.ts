@@ -7,8 +7,9 @@
 // Switching the active model closes the session and opens a new one; the event hub, the model area
 // and the handlers object the transports hold survive, so connected UIs keep working.
 import { join } from 'node:path';
-import { describeError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { openCore, type Core } from '../core/open-core.js';
+import { logError } from '../log.js';
 import type { DeviceRequest } from '../engine/types.js';
 import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
@@ -132,9 +133,7 @@ async function openSession(
 }
 
 export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
-  const log: ErrorLogger =
-    options.log ??
-    ((m, e) => process.stderr.write(`lookbook: ${m}: ${(e as Error)?.stack ?? describeError(e)}\n`));
+  const log: ErrorLogger = options.log ?? logError;
   const hub = createEventHub(log);
   let session: Session | undefined = await openSession(options, options.model, hub, log);
   let switching: Promise<void> | undefined;

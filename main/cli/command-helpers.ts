@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { resolveDataDir } from '../host/data-dir.js';
 import { openCore, type Core } from '../core/open-core.js';
+import { logWarning } from '../log.js';
 
 export function dataDirOf(cmd: Command): string {
   return resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
@@ -18,7 +19,7 @@ export async function withCore<T>(
   const core = await openCore({
     dataDir: dataDirOf(cmd),
     ...(extra.threads ? { threads: extra.threads } : {}),
-    onNotice: (message) => process.stderr.write(`lookbook: ${message}\n`),
+    onNotice: logWarning,
   });
   try {
     return await fn(core);

@@ -8,7 +8,8 @@
 // Tagging and fine-tuning are opened on first use: most commands need neither.
 import { resolve } from 'node:path';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
-import type { ClipEngine, DeviceRequest } from '../engine/types.js';
+import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
+import type { ClipEngine } from '../engine/types.js';
 import { describeError } from '../errors.js';
 import { ensureDataDir } from '../host/data-dir.js';
 import { readSettings, updateSettings } from '../host/settings.js';
@@ -61,7 +62,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const dataDir = ensureDataDir(resolve(options.dataDir));
   const settings = readSettings(dataDir);
   const modelSpec = options.model ?? settings.activeModel ?? 'demo';
-  const device = options.device ?? (settings.device as DeviceRequest | undefined);
+  // A hand-edited setting that names no device is ignored (the engine chooses), not trusted.
+  const device = options.device ?? (isDeviceRequest(settings.device) ? settings.device : undefined);
   const engine = await createEngineForModel(modelSpec, {
     dataDir,
     ...(device ? { device } : {}),

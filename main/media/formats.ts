@@ -93,6 +93,22 @@ export function formatFromExtension(path: string): PhotoFormat | 'unsupported' |
   return PHOTO_EXTENSIONS[ext] ?? (ext in UNSUPPORTED_EXTENSIONS ? 'unsupported' : undefined);
 }
 
+/**
+ * The usual extension of each format (lower case, no dot), for a file Lookbook names itself (a copied
+ * dataset image). RAW has none: each camera maker has its own.
+ */
+export const CANONICAL_EXTENSIONS: Readonly<Partial<Record<PhotoFormat, string>>> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  avif: 'avif',
+  gif: 'gif',
+  tiff: 'tif',
+  heic: 'heic',
+  bmp: 'bmp',
+  pnm: 'ppm',
+};
+
 /** The extensions Lookbook decodes (lower case, no dot): for a file picker that chooses a photo to read. */
 export const READABLE_PHOTO_EXTENSIONS: readonly string[] = Object.keys(PHOTO_EXTENSIONS);
 

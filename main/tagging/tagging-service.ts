@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { UserError, describeError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { logError } from '../log.js';
 import type { Library } from '../library/library.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import type { Photo } from '../library/types.js';
@@ -349,9 +350,7 @@ export function createTaggingService(
     },
 
     attach(attachOptions = {}) {
-      const onError =
-        attachOptions.onError ??
-        ((e: unknown) => process.stderr.write(`lookbook: auto-tagging: ${describeError(e)}\n`));
+      const onError = attachOptions.onError ?? ((e: unknown) => logError('auto-tagging', e));
       const off = library.onPhotosIndexed((ids) => {
         pending = pending.then(() => autoTagNew(ids)).catch(onError);
       });

@@ -1,21 +1,15 @@
 import { readdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
+import { formatFromExtension } from '../media/formats.js';
 import { imageProblem } from './tsv-dataset.js';
 
-export const DEFAULT_CLASS_TEMPLATE = 'a photo of a {class}.';
+/** A file a class folder's images may be: any format Lookbook decodes. */
+const isReadablePhotoName = (name: string) => {
+  const f = formatFromExtension(name);
+  return f !== undefined && f !== 'unsupported';
+};
 
-const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-  '.heic',
-  '.heif',
-]);
+export const DEFAULT_CLASS_TEMPLATE = 'a photo of a {class}.';
 
 export type FolderRecord =
   { ok: true; path: string; className: string; text: string } | { ok: false; path: string; reason: string };
@@ -47,9 +41,7 @@ export async function* readFolderDataset(
     const className = classNameOf(folder);
     const text = classPrompt(template, className);
     const files = (await readdir(join(dir, folder), { withFileTypes: true }))
-      .filter(
-        (e) => e.isFile() && !e.name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()),
-      )
+      .filter((e) => e.isFile() && !e.name.startsWith('.') && isReadablePhotoName(e.name))
       .map((e) => e.name)
       .sort();
     for (const name of files) {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { sniffFormat, type PhotoFormat } from '../media/formats.js';
+import { CANONICAL_EXTENSIONS, sniffFormat } from '../media/formats.js';
 import { isUnder } from '../paths.js';
 import type { SkippedItem } from './dataset-embedding.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
@@ -37,19 +37,6 @@ export interface PairImport {
 
 /** The folder under the data directory that holds imported datasets. */
 export const IMPORTED_FOLDER = 'imported';
-
-/** Copied images are named by content id with the extension of the format their bytes are in. */
-const EXTENSIONS: Partial<Record<PhotoFormat, string>> = {
-  jpeg: 'jpg',
-  png: 'png',
-  webp: 'webp',
-  avif: 'avif',
-  gif: 'gif',
-  tiff: 'tif',
-  heic: 'heic',
-  bmp: 'bmp',
-  pnm: 'ppm',
-};
 
 /** Pairs stored per pairs-table write. */
 const PAIRS_PER_WRITE = 1000;
@@ -171,7 +158,7 @@ export function createPairImport(ctx: TuningContext): PairImport {
 /** Writes one image into the dataset folder under its content id (once); a string says why it cannot. */
 async function storeImage(dir: string, bytes: Buffer): Promise<{ contentId: string; path: string } | string> {
   const sniffed = sniffFormat(bytes.subarray(0, 64));
-  const ext = sniffed.kind === 'format' ? EXTENSIONS[sniffed.format] : undefined;
+  const ext = sniffed.kind === 'format' ? CANONICAL_EXTENSIONS[sniffed.format] : undefined;
   if (!ext) return 'not an image format the library reads';
   const contentId = contentIdOfBytes(bytes);
   const path = join(dir, `${contentId}.${ext}`);

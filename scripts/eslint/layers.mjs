@@ -44,6 +44,17 @@ export const INTERNAL = new Set([
   'library/watcher.ts',
   'library/watching.ts',
   'media/heic-worker.ts',
+  // The store's tables and its connection: other layers use library-store.ts (and the tags and pairs
+  // tables' types), so no SQL and no raw connection leaves main/store/.
+  'store/contents-table.ts',
+  'store/database.ts',
+  'store/files-table.ts',
+  'store/legacy-columns.ts',
+  'store/maintenance.ts',
+  'store/schemas.ts',
+  'store/sql.ts',
+  'store/text-embeddings-table.ts',
+  'store/vectors-table.ts',
 ]);
 
 const rankOf = new Map(LAYERS.flatMap((names, rank) => names.map((n) => [n, rank + 1])));
