@@ -3,7 +3,7 @@
 // service reloads the adapter source it shares with tagging; search follows at once).
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
-import type { RecallReport } from '../tuning/recall.js';
+import { MIN_PAIRS, type RecallReport } from '../tuning/recall.js';
 import type { TuneProgress } from '../tuning/training-run.js';
 import type { AreaContext } from './tagging-handlers.js';
 import type { AdapterView, ApiHandlers, PairsOverview, RecallAtK, TrainingProgress } from './types.js';
@@ -23,12 +23,6 @@ export interface TuningArea {
   captionsOf(contentId: string): Promise<string[]>;
   close(): Promise<void>;
 }
-
-/**
- * Fewer captions than this teach nothing measurable; the UI says how many are missing. A nudge for the
- * app, above tuning's hard floor (MIN_PAIRS in main/tuning/recall.ts), below which training refuses.
- */
-export const MINIMUM_PAIRS = 4;
 
 function recallView(r: RecallReport | undefined): RecallAtK | null {
   if (!r) return null;
@@ -59,7 +53,7 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
         text: p.text,
         createdAt: new Date(p.createdAt).toISOString(),
       })),
-      minimumForTraining: MINIMUM_PAIRS,
+      minimumForTraining: MIN_PAIRS,
     };
   };
 
@@ -156,9 +150,9 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
           );
         }
         const { total } = await service.counts();
-        if (total < MINIMUM_PAIRS) {
+        if (total < MIN_PAIRS) {
           throw new UserError(
-            `Fine-tuning needs at least ${MINIMUM_PAIRS} captioned photos; you have ${total}. Caption a few more in the photo view.`,
+            `Fine-tuning needs at least ${MIN_PAIRS} captioned photos; you have ${total}. Caption a few more in the photo view.`,
             'not-enough-pairs',
           );
         }
