@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../temp-files.js';
 import { adapterFromJson, adapterToJson, withAlpha } from './adapter.js';
 import type { Adapter, AdapterMetrics } from './adapter.js';
 
@@ -90,9 +91,7 @@ export function createAdapterStore(dataDir: string, modelId: string): AdapterSto
   };
   const writeAtomic = async (path: string, text: string) => {
     await mkdir(dir, { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    await writeFileAtomic(path, text);
   };
   const load = async (version: number): Promise<Adapter> => {
     let text: string;

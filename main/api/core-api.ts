@@ -193,6 +193,7 @@ export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
   return {
     handlers: handlers as unknown as ApiHandlers,
     media,
+    dataDir: options.dataDir,
     subscribe: (event, listener) => hub.subscribe(event, listener),
     async close() {
       if (closed) return;

@@ -2,7 +2,7 @@
 // function that turns an untrusted (method, body) pair into a result or an error body. Errors are
 // logged once here, at the boundary; a UserError's message goes to the UI as is, anything else is a bug
 // and the UI gets a sentence, not a stack trace.
-import { describeError, isUserError } from '../errors.js';
+import { describeError, diskFullMessage, isDiskFull, isUserError } from '../errors.js';
 import { logError } from '../log.js';
 import type { MediaSource } from './media-access.js';
 import type { ApiErrorBody, ApiEvents, ApiHandlers, EventName, Listener, Unsubscribe } from './types.js';
@@ -13,6 +13,8 @@ export interface CoreApi {
   subscribe<E extends EventName>(event: E, listener: Listener<E>): Unsubscribe;
   /** The files the UI may read (see [Note: media access]). */
   readonly media: MediaSource;
+  /** The library's data directory: where a full disk is (see [Note: disk full]). */
+  readonly dataDir?: string;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,11 @@ export type DispatchResult =
 /** Where a failure is reported; main/log.ts' logError by default. */
 export type ErrorLogger = (message: string, error: unknown) => void;
 
-export function errorBody(e: unknown): { status: number; body: ApiErrorBody } {
+export function errorBody(e: unknown, dataDir?: string): { status: number; body: ApiErrorBody } {
+  // 507 Insufficient Storage: the request was fine, the disk is not (see [Note: disk full]).
+  if (!isUserError(e) && isDiskFull(e)) {
+    return { status: 507, body: { error: { message: diskFullMessage(e, dataDir), code: 'disk-full' } } };
+  }
   if (isUserError(e)) {
     const status = e.code === 'unknown-method' ? 404 : e.code.endsWith('not-found') ? 404 : 400;
     return { status, body: { error: { message: e.message, code: e.code } } };
@@ -51,7 +57,7 @@ export async function dispatch(
     return { ok: true, result: result ?? null };
   } catch (e) {
     if (!isUserError(e)) log(`${method} failed`, e);
-    return { ok: false, ...errorBody(e) };
+    return { ok: false, ...errorBody(e, api.dataDir) };
   }
 }
 

@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { isUserError } from '../errors.js';
+import { diskFullMessage, isDiskFull, isUserError } from '../errors.js';
+import { resolveDataDir } from '../host/data-dir.js';
 import { logError, setVerbose } from '../log.js';
 import { lookbookPackage } from '../package-root.js';
 import { registerModelsCommands } from './commands/models-commands.js';
@@ -53,9 +54,23 @@ export async function runCli(argv: string[]): Promise<number> {
       logError(e.message);
       return 1;
     }
+    // Not a bug but the machine: say so in words, without LanceDB's internals (see [Note: disk full]).
+    if (isDiskFull(e)) {
+      logError(diskFullMessage(e, dataDirOr(program)));
+      return 1;
+    }
     // Not a user error: a bug. Still no stack trace unless asked for, but enough to report it.
     logError('unexpected error', e);
     return 1;
+  }
+}
+
+/** The data directory the command used, if it can be told. */
+function dataDirOr(program: Command): string | undefined {
+  try {
+    return resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,7 +6,7 @@
 //   store, engine (a model folder resolved by main/models)  →  library (folders, indexing, photos)
 //   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter), tagging, tuning.
 // Tagging and fine-tuning are opened on first use: most commands need neither.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
@@ -15,10 +15,13 @@ import { ensureDataDir } from '../host/data-dir.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import { openLibrary, type Library, type LibraryOptions } from '../library/library.js';
 import type { LibraryStatusInfo } from '../library/types.js';
+import { modelsDir } from '../models/installed-models.js';
 import { createEngineForModel } from '../models/resolve-model.js';
 import { createPhotoSearch, type PhotoSearch } from '../search/photo-search.js';
 import { openLibraryStore, type LibraryStore } from '../store/library-store.js';
 import { createTaggingService, type TaggingService } from '../tagging/tagging-service.js';
+import { sweepTempFiles } from '../temp-files.js';
+import { IMPORTED_FOLDER } from '../tuning/pair-import.js';
 import {
   createTuningService,
   type TuningService,
@@ -60,6 +63,8 @@ export interface Core {
 
 export async function openCore(options: CoreOptions): Promise<Core> {
   const dataDir = ensureDataDir(resolve(options.dataDir));
+  // Temporary files that a killed run left behind are removed while the rest opens; close() waits for it.
+  const swept = sweepLeftovers(dataDir);
   const settings = readSettings(dataDir);
   const modelSpec = options.model ?? settings.activeModel ?? 'demo';
   // A hand-edited setting that names no device is ignored (the engine chooses), not trusted.
@@ -130,10 +135,30 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return;
       closed = true;
+      await swept;
       await library.close();
       await search.close();
       await engine.close();
       store.close();
     },
   };
+}
+
+/**
+ * Removes the temporary files (see [Note: temporary files]) that a killed run left in the folders
+ * Lookbook writes to: thumbnails, imported datasets, models, vocabularies, adapters, caches, and
+ * settings.json's own folder (only its top level: the data directory may hold anything). The database
+ * (db/) is LanceDB's to manage. A model download's `.tmp-<id>-download` folder is not a leftover: the
+ * next `models pull` resumes from it.
+ */
+async function sweepLeftovers(dataDir: string): Promise<void> {
+  await sweepTempFiles([dataDir], { recursive: false });
+  await sweepTempFiles([
+    join(dataDir, 'thumbnails'),
+    join(dataDir, IMPORTED_FOLDER),
+    modelsDir(dataDir),
+    join(dataDir, 'vocabularies'),
+    join(dataDir, 'adapters'),
+    join(dataDir, 'cache'),
+  ]);
 }

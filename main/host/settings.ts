@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { tempPathFor } from '../temp-files.js';
 
 // `<dataDir>/settings.json` is shared by every area (library, models, tagging, tuning): each reads the
 // whole file, changes its own keys and writes it back, keeping keys it does not know.
@@ -64,7 +64,7 @@ export function updateSettings(dataDir: string, change: (s: LibrarySettings) => 
   change(settings);
   const file = settingsPath(dataDir);
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempPathFor(file);
   writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
   renameSync(tmp, file);
   return settings;

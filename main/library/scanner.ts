@@ -1,11 +1,22 @@
+import { isUtf8 } from 'node:buffer';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describeError } from '../errors.js';
 import type { MediaErrorCode } from '../media/errors.js';
+import { formatFromExtension } from '../media/formats.js';
 
 // Walks a watched folder (with subfolders) and lists its files with size and mtime: what the indexer
 // reconciles the database against. A problem with one entry (permission, a symlink loop, a dangling link)
 // becomes a per-path problem; the walk always goes on.
+//
+// Two kinds of entry get a problem of their own instead of being skipped in silence:
+// - a name that is not valid UTF-8 (Latin-1 names from old drives and network shares): the library keys
+//   photos by their path as a string, and such a name has no exact string form (Node turns the odd bytes
+//   into U+FFFD, a path that does not exist), so it is reported with what to do: rename it. The name is
+//   shown with U+FFFD where the odd bytes are.
+// - an entry named like a photo that is not a regular file (a named pipe, a device, a socket, or a link to
+//   one): reading it could block forever or never end, so it is not opened.
 
 export interface ScannedFile {
   path: string;
@@ -18,7 +29,7 @@ export interface ScanProblem {
   path: string;
   folder: string;
   /** main/media's codes, so a file the scan cannot read is grouped with photos that failed the same way. */
-  code: MediaErrorCode | 'symlink-loop';
+  code: MediaErrorCode | 'symlink-loop' | 'bad-file-name';
   reason: string;
 }
 
@@ -85,17 +96,23 @@ export async function scanFolder(folder: string, isExcluded: (path: string) => b
       return;
     }
     visited.add(real);
-    let names: string[];
+    // Names as bytes: read as strings, a name that is not valid UTF-8 would come back altered.
+    let rawNames: Buffer[];
     try {
-      names = await readdir(dir);
+      rawNames = await readdir(dir, { encoding: 'buffer' });
     } catch (e) {
       problems.push(problemFromError(dir, folder, e));
       return;
     }
-    names.sort();
-    for (const name of names) {
+    const entries = rawNames.map((raw) => ({ raw, name: raw.toString('utf8') }));
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { raw, name } of entries) {
       const path = join(dir, name);
       if (isExcluded(path)) continue;
+      if (!isUtf8(raw)) {
+        await reportBadName(Buffer.concat([Buffer.from(dir + sep), raw]), path);
+        continue;
+      }
       let info;
       try {
         info = await lstat(path);
@@ -106,9 +123,48 @@ export async function scanFolder(folder: string, isExcluded: (path: string) => b
       }
       if (info.isDirectory()) await walk(path);
       else if (info.isFile()) files.push({ path, folder, size: info.size, mtimeMs: info.mtimeMs });
+      else if (looksLikePhoto(path)) {
+        problems.push({
+          path,
+          folder,
+          code: 'not-a-file',
+          reason: `${path}: not a regular file (${specialKind(info)}); Lookbook reads only ordinary files`,
+        });
+      }
     }
+  }
+
+  const badNames = new Set<string>();
+  /** A folder, or a file named like a photo, whose name is not valid UTF-8 (`rawPath`: its exact bytes). */
+  async function reportBadName(rawPath: Buffer, shown: string): Promise<void> {
+    const info = await stat(rawPath).catch(() => undefined);
+    const isFolder = info?.isDirectory() ?? false;
+    if (!isFolder && !looksLikePhoto(shown)) return;
+    // Two names that differ only in their odd bytes show the same: one status covers both.
+    if (badNames.has(shown)) return;
+    badNames.add(shown);
+    problems.push({
+      path: shown,
+      folder,
+      code: 'bad-file-name',
+      reason: isFolder
+        ? `${shown}: the folder name is not valid UTF-8 (its odd bytes show as \uFFFD); rename it to index the photos in it`
+        : `${shown}: the file name is not valid UTF-8 (its odd bytes show as \uFFFD); rename it to index it`,
+    });
   }
 
   await walk(folder);
   return { files, problems, rootExists: true };
+}
+
+/** Named like a photo (or an image type Lookbook reports as unsupported): worth a status when unreadable. */
+function looksLikePhoto(path: string): boolean {
+  return formatFromExtension(path) !== undefined;
+}
+
+function specialKind(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file or a folder';
 }

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { asMediaError, loadImage, toSharp } from './decode.js';
 import type { DecodedPixels, OpenOptions } from './decode.js';
 import { fsErrorToMediaError } from './errors.js';
+import { tempPathFor } from '../temp-files.js';
 
 export interface Thumbnail {
   path: string;
@@ -62,12 +62,12 @@ export async function makeThumbnailFromPixels(
 }
 
 /**
- * Written to a temporary name in the same folder and renamed, so readers never see half a file and a
- * failure leaves any earlier thumbnail in place.
+ * Written to a temporary name in the same folder and renamed (see [Note: temporary files]), so readers
+ * never see half a file and a failure leaves any earlier thumbnail in place.
  */
 async function writeWebp(pipeline: Sharp, outFile: string, path: string): Promise<Thumbnail> {
   const dir = dirname(outFile);
-  const tmp = join(dir, `.${basename(outFile)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(outFile);
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {

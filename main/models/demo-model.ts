@@ -6,10 +6,10 @@
 // This file assembles the model folder and keeps it current; what each tower computes is in
 // demo-text-tower.ts (tokenizer and bag of token embeddings) and demo-vision-tower.ts (colour
 // prototypes), the colours and their embedding directions in demo-colours.ts.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { tempPathFor } from '../temp-files.js';
 import { DEMO_EMBED_DIM } from './demo-colours.js';
 import {
   DEMO_CONTEXT_LENGTH,
@@ -111,9 +111,8 @@ export async function ensureDemoModel(dir: string): Promise<string> {
   if (await isCurrent(target)) return target;
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
-  // Dot-folders beside the target: model listings skip work in progress.
-  const scratch = (kind: string) =>
-    join(parent, `.${basename(target)}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // Dot-folders beside the target (see [Note: temporary files]): model listings skip work in progress.
+  const scratch = (kind: string) => tempPathFor(`${target}-${kind}`);
   const temp = scratch('tmp');
   try {
     for (const [path, bytes] of demoModelFiles()) {

@@ -1,7 +1,6 @@
 // `lookbook models import PATH`: a model folder or archive (.zip, .tar, .tar.gz/.tgz) in either layout is
 // checked, loaded by the real engine and made to embed a text and an image before it is installed. A
 // model that cannot do that is refused with the reason and leaves nothing behind.
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +12,7 @@ import { readModelFolder } from '../engine/model-folder.js';
 import type { ModelInfo, ModelLayout } from '../engine/types.js';
 import { describeError, isUserError, UserError } from '../errors.js';
 import { isUnder } from '../paths.js';
+import { tempPathFor } from '../temp-files.js';
 import { isValidModelId } from './catalogue.js';
 import {
   checkLayoutFiles,
@@ -274,7 +274,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
   }
 
   await fsp.mkdir(root, { recursive: true });
-  const work = join(root, `.tmp-${id}-import-${randomBytes(4).toString('hex')}`);
+  const work = tempPathFor(join(root, `${id}-import`));
   try {
     let modelDir: string;
     if (kind) {
@@ -341,7 +341,7 @@ export async function installFolder(ready: string, target: string, replace: bool
   let aside: string | undefined;
   if (await pathExists(target)) {
     if (!replace) throw new UserError(`${target} already exists`, 'model-exists');
-    aside = join(dirname(target), `.tmp-${basename(target)}-old-${randomBytes(4).toString('hex')}`);
+    aside = tempPathFor(`${target}-old`);
     await fsp.rename(target, aside);
   }
   try {

@@ -1,13 +1,13 @@
 // Models installed under <dataDir>/models/<id>, the manifest Lookbook writes beside them, and the active
 // model setting. Folders whose names start with '.' are work in progress (downloads, imports) and are
 // never listed as installed.
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelLayout } from '../engine/types.js';
 import { detectLayout } from '../engine/model-folder.js';
 import { UserError } from '../errors.js';
 import { readSettings, updateSettings } from '../host/settings.js';
+import { tempPathFor } from '../temp-files.js';
 import { findCatalogueEntry, isValidModelId, type CatalogueEntry } from './catalogue.js';
 
 /** Written into each installed model folder: where it came from, for `models info` and `models list`. */
@@ -180,7 +180,7 @@ export async function getInstalledModel(dataDir: string, id: string): Promise<In
 export async function removeInstalledModel(dataDir: string, id: string): Promise<{ wasActive: boolean }> {
   const dir = installedModelDir(dataDir, id);
   if (!(await isDir(dir))) throw new UserError(`model '${id}' is not installed`, 'model-not-installed');
-  const doomed = join(modelsDir(dataDir), `.tmp-${id}-remove-${randomBytes(4).toString('hex')}`);
+  const doomed = tempPathFor(join(modelsDir(dataDir), `${id}-remove`));
   await fsp.rename(dir, doomed);
   await fsp.rm(doomed, { recursive: true, force: true });
   const wasActive = (await getActiveModel(dataDir)) === id;

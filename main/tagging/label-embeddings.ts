@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../temp-files.js';
 import type { ClipEngine } from '../engine/types.js';
 import { GENERIC_PROMPTS, PROMPT_TEMPLATES } from './prompt-templates.js';
 import { promptsForLabel, vocabularyContentHash, type Vocabulary } from './vocabulary.js';
@@ -172,9 +173,7 @@ export function createLabelEmbeddingCache(dataDir?: string): LabelEmbeddingCache
         };
         try {
           await mkdir(dir, { recursive: true });
-          const tmp = `${file}.${process.pid}.tmp`;
-          await writeFile(tmp, JSON.stringify(data));
-          await rename(tmp, file);
+          await writeFileAtomic(file, JSON.stringify(data));
         } catch {
           // A read-only or full disk only costs recomputing next time.
         }

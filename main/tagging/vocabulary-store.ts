@@ -1,6 +1,7 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../temp-files.js';
 import {
   builtinVocabulary,
   builtinVocabularyNames,
@@ -107,9 +108,7 @@ export function createVocabularyStore(dataDir: string): VocabularyStore {
     }
     await mkdir(dir, { recursive: true });
     // Write then rename: a crash mid-write never leaves a half vocabulary behind.
-    const tmp = `${fileOf(tidy.name)}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(tidy, null, 2)}\n`);
-    await rename(tmp, fileOf(tidy.name));
+    await writeFileAtomic(fileOf(tidy.name), `${JSON.stringify(tidy, null, 2)}\n`);
     return tidy;
   }
 

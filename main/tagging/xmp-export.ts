@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeError } from '../errors.js';
+import { writeFileAtomic } from '../temp-files.js';
 import { mergeXmpKeywords, sidecarPath, type SidecarNaming } from './xmp-sidecar.js';
 
 export interface XmpExportItem {
@@ -74,7 +74,7 @@ export async function exportXmpSidecars(
         result.status = 'unchanged';
       else {
         result.status = existing === undefined ? 'created' : 'updated';
-        if (!options.dryRun) await writeAtomically(target, merged.xml);
+        if (!options.dryRun) await writeFileAtomic(target, merged.xml);
       }
     } catch (e) {
       result.status = 'failed';
@@ -85,15 +85,4 @@ export async function exportXmpSidecars(
     options.onProgress?.({ done: ++done, total: items.length });
   }
   return summary;
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, text, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }

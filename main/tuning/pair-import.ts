@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { CANONICAL_EXTENSIONS, sniffFormat } from '../media/formats.js';
 import { isUnder } from '../paths.js';
+import { writeFileAtomic } from '../temp-files.js';
 import type { SkippedItem } from './dataset-embedding.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
 import { contentIdOfBytes } from '../media/content-id.js';
@@ -155,15 +156,31 @@ export function createPairImport(ctx: TuningContext): PairImport {
   };
 }
 
-/** Writes one image into the dataset folder under its content id (once); a string says why it cannot. */
+/**
+ * Writes one image into the dataset folder under its content id; a string says why it cannot. The file
+ * name is the hash of the bytes, so a copy already there is kept only if it still hashes to its name: a
+ * run killed mid-write (before writes went through a temporary file), a truncated or edited copy is
+ * written again, and a re-import repairs it. The write goes through a temporary name and a rename, so the
+ * library never sees, and never indexes, half an image.
+ */
 async function storeImage(dir: string, bytes: Buffer): Promise<{ contentId: string; path: string } | string> {
   const sniffed = sniffFormat(bytes.subarray(0, 64));
   const ext = sniffed.kind === 'format' ? CANONICAL_EXTENSIONS[sniffed.format] : undefined;
   if (!ext) return 'not an image format the library reads';
   const contentId = contentIdOfBytes(bytes);
   const path = join(dir, `${contentId}.${ext}`);
-  if (!existsSync(path)) await writeFile(path, bytes);
+  if (!(await holdsContent(path, contentId))) await writeFileAtomic(path, bytes);
   return { contentId, path };
+}
+
+/** Whether `path` is a file whose bytes hash to `contentId` (false when missing, empty or different). */
+async function holdsContent(path: string, contentId: string): Promise<boolean> {
+  try {
+    return contentIdOfBytes(await readFile(path)) === contentId;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
 }
 
 /** A dataset's folder name: letters, digits, dot, dash and underscore. */
