@@ -127,6 +127,11 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     batchSize: options.batchSize ?? 16,
     gate,
     isAborted: () => aborted,
+    inLibrary: (path) => {
+      // Another process (`lookbook folders remove`) may have changed the folders: looked at every second.
+      registry.refreshIfChanged();
+      return registry.contains(path);
+    },
     emitProgress: run.emitProgress,
     emitIndexed: (ids: string[]) => {
       generation++;
