@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import {
@@ -11,6 +11,7 @@ import {
 import { isUnder } from '../paths.js';
 import type { LibraryStore } from '../store/library-store.js';
 import { createExclusionMatcher } from './exclusions.js';
+import { systemFolderReason } from './system-folders.js';
 import type { FolderInfo } from './types.js';
 
 // The library's folders as settings.json lists them, with each folder's exclusions compiled once.
@@ -161,6 +162,13 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
         throw new UserError(`${abs} does not exist`, 'folder-not-found');
       }
       if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
+      // The root of the disk, /proc, C:\Windows…: never photos, and walking them never ends.
+      const real = realpathSync(abs);
+      const reason = systemFolderReason(abs) ?? systemFolderReason(real);
+      if (reason) {
+        const via = real === abs ? '' : `${abs} leads to ${real}: `;
+        throw new UserError(`${via}${reason}`, 'system-folder');
+      }
       registry.refresh();
       const parent = registry.folderOf(abs);
       if (parent) {
