@@ -9,10 +9,11 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { openCore, type Core } from '../core/open-core.js';
-import { logError } from '../log.js';
+import { logError, logWarning } from '../log.js';
 import type { DeviceRequest } from '../engine/types.js';
 import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
+import { describeHolder } from '../library/library.js';
 import { emptyProgress } from '../library/types.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
@@ -56,6 +57,20 @@ async function openSession(
   });
   const { library } = core;
   let closed = false;
+  const watch = options.watch ?? true;
+
+  // A second server (or the app) on a library that another one already watches is refused: both would
+  // write to the same tables (tags, folders, tuning), the races the index lock exists to prevent, and
+  // the person almost always just forgot the first one, which is the one to use.
+  const holder = library.lockHolder();
+  if (watch && holder?.watching) {
+    await core.close();
+    throw new UserError(
+      `this library is already open in ${describeHolder(holder)}; use that one, or stop it ` +
+        '(Ctrl+C where it runs) and start again',
+      'library-open-elsewhere',
+    );
+  }
 
   cleanups.push(library.onProgress((p) => hub.emit('indexingProgress', progressView(p))));
 
@@ -75,7 +90,6 @@ async function openSession(
   cleanups.push(library.onPhotosIndexed(libraryChanged));
   cleanups.push(library.onProgress((p) => p.phase === 'done' && libraryChanged()));
 
-  const watch = options.watch ?? true;
   let watching: Promise<unknown> | undefined;
   let indexRun: Promise<unknown> | undefined;
   let again = false;
@@ -83,9 +97,19 @@ async function openSession(
   const startIndexing = () => {
     if (closed) return;
     if (watch && !watching) {
-      watching = library.startWatching().catch((e) => log('indexing failed', e));
+      // Busy with a `lookbook index` run: watching starts when it finishes (the progress says so).
+      const busy = library.lockHolder();
+      if (busy)
+        logWarning(
+          `${describeHolder(busy)} is indexing this library; the folders are watched once it finishes`,
+        );
+      watching = library.startWatching({ waitIfBusy: true }).catch((e) => {
+        if (!closed) log('indexing failed', e);
+      });
       return;
     }
+    // Still waiting for another process: the full index that starts watching will include this request.
+    if (watch && !library.watching && library.lockHolder()) return;
     if (indexRun) {
       again = true;
       return;

@@ -1,10 +1,17 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { readSettings, updateSettings, type FolderSettings, type LibrarySettings } from '../host/settings.js';
+import {
+  readSettings,
+  settingsPath,
+  updateSettings,
+  type FolderSettings,
+  type LibrarySettings,
+} from '../host/settings.js';
 import { isUnder } from '../paths.js';
 import type { LibraryStore } from '../store/library-store.js';
 import { createExclusionMatcher } from './exclusions.js';
+import { systemFolderReason } from './system-folders.js';
 import type { FolderInfo } from './types.js';
 
 // The library's folders as settings.json lists them, with each folder's exclusions compiled once.
@@ -14,6 +21,13 @@ import type { FolderInfo } from './types.js';
 export interface FolderRegistry {
   /** Forget the cached list: the next question re-reads settings.json. */
   refresh(): void;
+  /**
+   * Forgets the cached list if settings.json changed since it was read (another process added or
+   * removed a folder). Looks at the file at most once a second, so it can be asked for every photo.
+   */
+  refreshIfChanged(): void;
+  /** Whether `path` is in one of the folders and not excluded: what the library should hold. */
+  contains(path: string): boolean;
   list(): FolderSettings[];
   /** Whether a path under `folder` is excluded by its exclusions or patterns. */
   matcherFor(folder: FolderSettings): (path: string) => boolean;
@@ -29,11 +43,38 @@ export interface FolderRegistry {
 
 export function createFolderRegistry(dataDir: string): FolderRegistry {
   let cache: { folders: FolderSettings[]; matchers: Map<string, (path: string) => boolean> } | undefined;
-  const load = () => (cache ??= { folders: readSettings(dataDir).folders ?? [], matchers: new Map() });
+  const file = settingsPath(dataDir);
+  const version = () => {
+    try {
+      const s = statSync(file);
+      return `${s.mtimeMs}:${s.size}:${s.ino}`;
+    } catch {
+      return 'none';
+    }
+  };
+  let loadedVersion = '';
+  let lastLook = 0;
+  const load = () => {
+    if (!cache) {
+      loadedVersion = version();
+      cache = { folders: readSettings(dataDir).folders ?? [], matchers: new Map() };
+    }
+    return cache;
+  };
 
   const registry: FolderRegistry = {
     refresh() {
       cache = undefined;
+    },
+    refreshIfChanged() {
+      const now = Date.now();
+      if (now - lastLook < 1000) return;
+      lastLook = now;
+      if (cache && version() !== loadedVersion) cache = undefined;
+    },
+    contains(path) {
+      const f = registry.folderOf(path);
+      return f !== undefined && !registry.matcherFor(f)(path);
     },
     list: () => load().folders,
     matcherFor(folder) {
@@ -121,6 +162,13 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
         throw new UserError(`${abs} does not exist`, 'folder-not-found');
       }
       if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
+      // The root of the disk, /proc, C:\Windows…: never photos, and walking them never ends.
+      const real = realpathSync(abs);
+      const reason = systemFolderReason(abs) ?? systemFolderReason(real);
+      if (reason) {
+        const via = real === abs ? '' : `${abs} leads to ${real}: `;
+        throw new UserError(`${via}${reason}`, 'system-folder');
+      }
       registry.refresh();
       const parent = registry.folderOf(abs);
       if (parent) {

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planResize } from '../engine/preprocess.js';
 import type { ClipEngine, ImageTensor } from '../engine/types.js';
@@ -56,8 +56,14 @@ export interface IndexerContext {
   decodeConcurrency: number;
   batchSize: number;
   gate: Gate;
-  /** Set to stop early (close): files not started are left for the next run. */
+  /** Set to stop early (close, Ctrl+C): files not started are left for the next run. */
   isAborted(): boolean;
+  /**
+   * Whether a file still belongs in the library. When its folder is removed (or the path excluded)
+   * during the run, its files not started yet are skipped and no row is written for those under way:
+   * the removal must not be undone by the run it interrupted.
+   */
+  inLibrary(path: string): boolean;
   emitProgress(p: IndexingProgress): void;
   emitIndexed(contentIds: string[]): void;
 }
@@ -128,6 +134,8 @@ export async function indexFiles(
   let pendingRows: FileRow[] = [];
   let pendingRemovals: string[] = [];
   let done = 0;
+  /** Photos skipped because their folder left the library during the run. */
+  let dropped = 0;
   let currentPath: string | undefined;
   const dim = ctx.engine.model.embedDim;
   const cfg = ctx.engine.model.preprocess;
@@ -138,10 +146,10 @@ export async function indexFiles(
   const progress = (): IndexingProgress => {
     const seconds = (Date.now() - started) / 1000;
     const ips = seconds > 0 ? done / seconds : 0;
-    const left = photos.length - done;
+    const left = photos.length - dropped - done;
     return {
       phase: ctx.gate.paused ? 'paused' : 'indexing',
-      total: photos.length,
+      total: photos.length - dropped,
       done,
       queued: left,
       failed: stats.failed,
@@ -163,7 +171,7 @@ export async function indexFiles(
 
   const flushRows = () =>
     serialize(async () => {
-      const rows = pendingRows;
+      const rows = pendingRows.filter((r) => ctx.inLibrary(r.path));
       const removals = pendingRemovals;
       pendingRows = [];
       pendingRemovals = [];
@@ -255,6 +263,11 @@ export async function indexFiles(
     for (let file = next(); file; file = next()) {
       await ctx.gate.wait();
       if (ctx.isAborted()) return;
+      if (!ctx.inLibrary(file.path)) {
+        dropped++;
+        emit();
+        continue;
+      }
       try {
         await prepare(file);
       } catch (e) {
@@ -314,22 +327,30 @@ export async function indexFiles(
         }
       });
       stats.encoded += ok.length;
+      // Copies whose folder left the library while they were decoded or encoded are not written; a
+      // photo with no copy left is not written at all (nor its thumbnail kept).
+      for (const o of ok) o.item.files = o.item.files.filter((f) => ctx.inLibrary(f.path));
+      const kept = ok.filter((o) => o.item.files.length > 0);
       await serialize(async () => {
         await ctx.store.upsertVectors(
           ctx.modelKey,
           dim,
-          ok.map((o) => ({ contentId: o.item.contentId, vector: o.vector })),
+          kept.map((o) => ({ contentId: o.item.contentId, vector: o.vector })),
         );
-        await ctx.store.upsertContents(ok.flatMap((o) => (o.item.content ? [o.item.content] : [])));
-        await ctx.store.upsertFiles(ok.flatMap((o) => o.item.files));
+        await ctx.store.upsertContents(kept.flatMap((o) => (o.item.content ? [o.item.content] : [])));
+        await ctx.store.upsertFiles(kept.flatMap((o) => o.item.files));
       });
-      for (const o of ok) {
+      for (const o of ok) inFlight.delete(o.item.contentId);
+      for (const o of kept) {
         known.vectors.add(o.item.contentId);
         known.contents.add(o.item.contentId);
-        inFlight.delete(o.item.contentId);
+      }
+      for (const o of ok) {
+        if (o.item.content && o.item.files.length === 0)
+          await rm(thumbnailFile(ctx.thumbnailsDir, o.item.contentId), { force: true });
       }
       await flushRows();
-      if (ok.length) ctx.emitIndexed(ok.map((o) => o.item.contentId));
+      if (kept.length) ctx.emitIndexed(kept.map((o) => o.item.contentId));
       emit(true);
     }
   }

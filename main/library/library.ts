@@ -12,7 +12,7 @@ import {
   folderInfos,
   type FolderOperations,
 } from './folders.js';
-import { createIndexLock } from './index-lock.js';
+import { createIndexLock, describeHolder, type LockHolder } from './index-lock.js';
 import type { IndexerContext } from './indexer.js';
 import { createMediaPort, type MediaPort } from './media-port.js';
 import { createOrphanSweeper } from './orphans.js';
@@ -21,7 +21,10 @@ import { createReconciler } from './reconcile.js';
 import { createRunState } from './run-state.js';
 import { libraryStatus, type LibraryStatus } from './status.js';
 import type { IndexingProgress, IndexStats } from './types.js';
-import { createWatching } from './watching.js';
+import { createWatching, type StartOptions } from './watching.js';
+
+export type { LockHolder, StartOptions };
+export { describeHolder };
 
 // The library: its folders, the database kept in step with them (a full index, then watching), and
 // the photos it holds. One model's engine writes its vectors; search, tagging and fine-tuning are
@@ -39,8 +42,8 @@ export interface LibraryOptions {
   batchSize?: number;
   /** Rows of a model's vectors before an ANN index is built (default 50 000; at least 256). */
   annThreshold?: number;
-  /** Watcher timing (tests shorten it). */
-  watch?: { debounceMs?: number; stabilityMs?: number };
+  /** Watcher timing, and how often a watcher waiting for another process's lock looks (tests shorten them). */
+  watch?: { debounceMs?: number; stabilityMs?: number; lockPollMs?: number };
   /** Seconds a content may be unreferenced while watching before it is dropped (default 60). */
   orphanGraceSeconds?: number;
   /** Replaces main/media (tests of failure paths). */
@@ -55,8 +58,10 @@ export interface Library extends FolderOperations, PhotoLookup {
   // indexing
   /** Reconciles the database with the disk and indexes what changed. One run at a time. */
   index(): Promise<IndexStats>;
-  /** index(), then watch the folders until stopWatching()/close(). */
-  startWatching(): Promise<IndexStats>;
+  /** index(), then watch the folders until stopWatching()/close(); see StartOptions for a busy library. */
+  startWatching(options?: StartOptions): Promise<IndexStats>;
+  /** Another live process that holds this library (indexing or watching it), if any. */
+  lockHolder(): LockHolder | undefined;
   stopWatching(): Promise<void>;
   readonly watching: boolean;
   /** Resolves when no indexing run or watched change is pending. */
@@ -122,6 +127,11 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     batchSize: options.batchSize ?? 16,
     gate,
     isAborted: () => aborted,
+    inLibrary: (path) => {
+      // Another process (`lookbook folders remove`) may have changed the folders: looked at every second.
+      registry.refreshIfChanged();
+      return registry.contains(path);
+    },
     emitProgress: run.emitProgress,
     emitIndexed: (ids: string[]) => {
       generation++;
@@ -206,6 +216,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
 
     index,
     startWatching: watching.start,
+    lockHolder: () => lock.holder(),
     stopWatching: watching.stop,
     async whenIdle() {
       await watching.pending();

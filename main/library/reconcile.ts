@@ -12,7 +12,7 @@ import {
 } from './indexer.js';
 import type { OrphanSweeper } from './orphans.js';
 import type { RunState } from './run-state.js';
-import { emptyProgress } from './types.js';
+import { emptyIndexStats, emptyProgress } from './types.js';
 import { scanFolder, type ScannedFile } from './scanner.js';
 import type { IndexStats } from './types.js';
 import { describeError } from '../errors.js';
@@ -66,6 +66,23 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
   // (adds) and the orphan sweeper (removals), so a watched change does not rescan the tables.
   let knownCache: KnownSets | undefined;
 
+  /** The folder list as a string, to see whether it changed during a run. */
+  const folderList = () => JSON.stringify(registry.list());
+
+  /**
+   * After a run during which the folders changed (a folder removed here or by another process, a path
+   * excluded): rows outside the folders are removed. The run skipped such files from the moment it saw
+   * the change, but a batch may have been written just before another process's removal deleted its
+   * rows; this closes that gap. Returns how many rows were removed.
+   */
+  async function removeRowsOutside(before: string): Promise<number> {
+    registry.refresh();
+    if (folderList() === before) return 0;
+    const outside = (await store.allFiles()).filter((r) => !registry.contains(r.path)).map((r) => r.path);
+    await store.deleteFiles(outside);
+    return outside.length;
+  }
+
   async function runIndex(
     candidates: ScannedFile[],
     previous: Map<string, FileRow>,
@@ -84,11 +101,12 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     try {
       registry.refresh();
       const folders = registry.list();
+      const foldersAtStart = folderList();
       const scanned: ScannedFile[] = [];
       const problemRows: FileRow[] = [];
       const missingRoots: string[] = [];
       for (const folder of folders) {
-        const result = await scanFolder(folder.path, registry.matcherFor(folder));
+        const result = await scanFolder(folder.path, registry.matcherFor(folder), deps.isAborted);
         if (!result.rootExists) missingRoots.push(folder.path);
         scanned.push(...result.files);
         for (const p of result.problems) {
@@ -105,6 +123,12 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
           });
         }
       }
+      if (deps.isAborted()) {
+        // Stopped during the scan (Ctrl+C, close): the list is partial, so nothing is taken for deleted.
+        const stopped = emptyIndexStats();
+        run.finished(stopped);
+        return stopped;
+      }
       const rows = await store.allFiles();
       const previous = new Map(rows.map((r) => [r.path, r]));
       const present = new Set([...scanned.map((f) => f.path), ...problemRows.map((r) => r.path)]);
@@ -120,7 +144,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       await store.deleteFiles(stale);
       await store.upsertFiles(problemRows);
       const result = await runIndex(scanned, previous, true);
-      result.removed += stale.length;
+      result.removed += stale.length + (await removeRowsOutside(foldersAtStart));
       result.failed += problemRows.length;
       if (!deps.isAborted()) {
         result.orphansDropped = await deps.orphans.drop(0);
@@ -135,6 +159,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
   }
 
   async function processChanges(paths: string[]): Promise<void> {
+    const foldersAtStart = folderList();
     const candidates: ScannedFile[] = [];
     const gone: string[] = [];
     for (const path of [...new Set(paths)]) {
@@ -162,7 +187,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     }
     const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
     const result = await runIndex(candidates, previous, false);
-    result.removed += gone.length;
+    result.removed += gone.length + (await removeRowsOutside(foldersAtStart));
     if (!deps.isAborted()) result.orphansDropped = await deps.orphans.drop(deps.orphanGraceMs);
     run.finished(result);
   }

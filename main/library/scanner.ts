@@ -67,7 +67,15 @@ function problemFromError(path: string, folder: string, e: unknown): ScanProblem
   return { path, folder, code: 'io-error', reason: `${path}: could not be read (${describeError(e)})` };
 }
 
-export async function scanFolder(folder: string, isExcluded: (path: string) => boolean): Promise<ScanResult> {
+/**
+ * `isAborted`: asked before each entry, so that Ctrl+C stops a walk of a huge tree at once; the result is
+ * then partial and the caller must not take a file missing from it for a file deleted.
+ */
+export async function scanFolder(
+  folder: string,
+  isExcluded: (path: string) => boolean,
+  isAborted: () => boolean = () => false,
+): Promise<ScanResult> {
   const files: ScannedFile[] = [];
   const problems: ScanProblem[] = [];
   try {
@@ -79,6 +87,7 @@ export async function scanFolder(folder: string, isExcluded: (path: string) => b
   const visited = new Set<string>();
 
   async function walk(dir: string): Promise<void> {
+    if (isAborted()) return;
     let real: string;
     try {
       real = await realpath(dir);
@@ -107,6 +116,7 @@ export async function scanFolder(folder: string, isExcluded: (path: string) => b
     const entries = rawNames.map((raw) => ({ raw, name: raw.toString('utf8') }));
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { raw, name } of entries) {
+      if (isAborted()) return;
       const path = join(dir, name);
       if (isExcluded(path)) continue;
       if (!isUtf8(raw)) {

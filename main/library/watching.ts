@@ -1,4 +1,5 @@
-import { describeError, UserError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError, isUserError, UserError } from '../errors.js';
 import type { FolderRegistry } from './folders.js';
 import type { IndexLock } from './index-lock.js';
 import type { Reconciler } from './reconcile.js';
@@ -20,7 +21,16 @@ export interface WatchingDeps {
   index(): Promise<IndexStats>;
   /** The periodic work while watching: orphans past their grace period, table maintenance. */
   periodic(): Promise<void>;
-  watch?: { debounceMs?: number; stabilityMs?: number };
+  watch?: { debounceMs?: number; stabilityMs?: number; lockPollMs?: number };
+}
+
+export interface StartOptions {
+  /**
+   * When another process holds the library (a `lookbook index` run), wait for it to finish instead of
+   * failing: the progress says "waiting for <command> (pid N) to finish", and watching starts as soon
+   * as the lock is free (a server started meanwhile must not stay unwatched for good).
+   */
+  waitIfBusy?: boolean;
 }
 
 export interface Watching {
@@ -28,7 +38,7 @@ export interface Watching {
   /** Set while some folders cannot be watched (the system's limit): the UI must not promise otherwise. */
   readonly warning: string | undefined;
   /** A full index, then watch until stop(). */
-  start(): Promise<IndexStats>;
+  start(options?: StartOptions): Promise<IndexStats>;
   stop(): Promise<void>;
   /** After the folder list changed: the watcher follows it. Returns whether the folders are watched. */
   followFolders(): Promise<boolean>;
@@ -45,6 +55,41 @@ export function createWatching(deps: WatchingDeps): Watching {
   let maintenanceTimer: NodeJS.Timeout | undefined;
   let pendingWork: Promise<unknown> = Promise.resolve();
   let holdLock = false;
+  // Aborted by stop(): ends a start() that is waiting for another process's lock.
+  let waiting: AbortController | undefined;
+  // Counts stop() calls: a start() whose index run was interrupted by one must not start the watcher.
+  let stops = 0;
+
+  /** Takes the lock for watching; with `wait`, polls until the other process lets go of it. */
+  async function takeLock(wait: boolean): Promise<void> {
+    const pollMs = deps.watch?.lockPollMs ?? 1000;
+    let said = '';
+    waiting = new AbortController();
+    const { signal } = waiting;
+    try {
+      for (;;) {
+        try {
+          deps.lock.acquire({ watching: true });
+          return; // The full index that follows replaces the waiting message with its progress.
+        } catch (e) {
+          if (!wait || !isUserError(e) || e.code !== 'library-busy') throw e;
+        }
+        const h = deps.lock.holder();
+        const message = h
+          ? `waiting for ${h.command || 'another Lookbook process'} (pid ${h.pid}) to finish`
+          : '';
+        if (message && message !== said) run.notify(message);
+        said = message || said;
+        try {
+          await sleep(pollMs, undefined, { signal });
+        } catch {
+          throw new UserError('stopped while waiting for the library to be free', 'library-closed');
+        }
+      }
+    } finally {
+      waiting = undefined;
+    }
+  }
 
   function createWatcher(): FolderWatcher {
     return watchFolders({
@@ -76,9 +121,10 @@ export function createWatching(deps: WatchingDeps): Watching {
       return holdLock;
     },
 
-    async start() {
+    async start(options = {}) {
       if (watcher) throw new UserError('already watching', 'already-watching');
-      deps.lock.acquire();
+      const stopsAtStart = stops;
+      await takeLock(options.waitIfBusy === true);
       holdLock = true;
       let result: IndexStats;
       try {
@@ -87,6 +133,12 @@ export function createWatching(deps: WatchingDeps): Watching {
         holdLock = false;
         deps.lock.release();
         throw e;
+      }
+      if (stops !== stopsAtStart) {
+        // Stopped (Ctrl+C, close) during the first index: no watcher; the lock goes back.
+        holdLock = false;
+        await deps.exclusive(async () => deps.lock.release());
+        return result;
       }
       watcher = createWatcher();
       await watcher.ready;
@@ -98,6 +150,8 @@ export function createWatching(deps: WatchingDeps): Watching {
     },
 
     async stop() {
+      stops++;
+      waiting?.abort();
       if (maintenanceTimer) clearInterval(maintenanceTimer);
       maintenanceTimer = undefined;
       const w = watcher;

@@ -100,10 +100,53 @@ function addSearchFlags(cmd: Command): Command {
     .option('--all', 'no relevance cut-off: every photo, ranked');
 }
 
+/**
+ * Ctrl+C (or SIGTERM) during a command that indexes: the library stops its scan and its indexer at the
+ * next file, gives the lock back and the command ends (exit code 130). A second signal, or a stop that
+ * takes longer than a few seconds, ends the process at once: the database is safe against a kill at any
+ * moment (the files not yet written are redone by the next run).
+ */
+function stopOnSignals(library: Library): { stopped(): boolean; wait(): Promise<void>; dispose(): void } {
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const waiting = new Promise<void>((resolve) => (wake = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopped) process.exit(130);
+    stopped = true;
+    process.exitCode = 130;
+    logWarning(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: stopping…`);
+    setTimeout(() => process.exit(130), 3000).unref();
+    wake();
+    void library.close().catch(() => undefined);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stopped: () => stopped,
+    wait: () => waiting,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 async function runIndex(library: Library, watch: boolean): Promise<void> {
-  if ((await library.listFolders()).length === 0) {
-    throw new UserError('the library has no folders yet: `lookbook folders add PATH` first', 'no-folders');
+  const signals = stopOnSignals(library);
+  try {
+    await indexAndWatch(library, watch, signals);
+  } finally {
+    signals.dispose();
   }
+}
+
+async function indexAndWatch(
+  library: Library,
+  watch: boolean,
+  signals: ReturnType<typeof stopOnSignals>,
+): Promise<void> {
+  // A library with no folders still reconciles: photos left from removed folders are removed.
+  const noFolders = (await library.listFolders()).length === 0;
   const interactive = process.stderr.isTTY === true;
   const bar = new cliProgress.SingleBar(
     {
@@ -130,8 +173,19 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
       }
     }
   });
-  const stats = watch ? await library.startWatching() : await library.index();
+  const stats = watch && !noFolders ? await library.startWatching() : await library.index();
   if (started) bar.stop();
+  if (signals.stopped()) {
+    unsubscribe();
+    throw new UserError('stopped; the next `lookbook index` goes on from where this one stopped', 'stopped');
+  }
+  if (noFolders) {
+    if (stats.removed > 0)
+      out(`Removed ${count(stats.removed, 'file')} of folders no longer in the library.`);
+    out('The library has no folders: `lookbook folders add PATH` to add one.');
+    unsubscribe();
+    return;
+  }
   if (stats.encoded + stats.reused + stats.failed + stats.removed === 0) {
     out(`Up to date: ${count((await library.status()).photoCount, 'photo')}.`);
   } else {
@@ -168,11 +222,7 @@ async function runIndex(library: Library, watch: boolean): Promise<void> {
     out(`${new Date().toLocaleTimeString()}  ${parts.join(', ')}`);
     for (const f of p.failures) out(`  [${f.code}] ${f.reason}`);
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await signals.wait();
   quiet();
   notices();
   unsubscribe();
