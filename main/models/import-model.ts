@@ -2,18 +2,21 @@
 // checked, loaded by the real engine and made to embed a text and an image before it is installed. A
 // model that cannot do that is refused with the reason and leaves nothing behind.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
-import * as tar from 'tar';
-import yauzl from 'yauzl';
 import { createClipEngine } from '../engine/clip-engine.js';
 import { readModelFolder } from '../engine/model-folder.js';
 import type { ModelInfo, ModelLayout } from '../engine/types.js';
 import { describeError, isUserError, UserError } from '../errors.js';
-import { isUnder } from '../paths.js';
 import { isValidModelId } from './catalogue.js';
+import {
+  archiveKind,
+  DEFAULT_SIZE_LIMITS,
+  extractModelArchive,
+  removeWorkFolder,
+  type SizeLimits,
+} from './model-archive.js';
 import {
   checkLayoutFiles,
   LAYOUT_REQUIRED_FILES,
@@ -124,76 +127,11 @@ function layoutName(layout: ModelLayout): string {
   return layout === 'immich' ? 'Immich-layout' : 'Hugging Face-layout';
 }
 
-export type ArchiveKind = 'zip' | 'tar' | 'tgz';
-
-export function archiveKind(path: string): ArchiveKind | undefined {
-  const p = path.toLowerCase();
-  if (p.endsWith('.zip')) return 'zip';
-  if (p.endsWith('.tar.gz') || p.endsWith('.tgz')) return 'tgz';
-  if (p.endsWith('.tar')) return 'tar';
-  return undefined;
-}
-
 /** A model id from a path: the folder or archive name with archive extensions removed. */
 export function modelIdFromPath(path: string): string {
   const name = basename(resolve(path)).replace(/\.(zip|tar\.gz|tgz|tar)$/i, '');
   const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
   return id || 'imported-model';
-}
-
-async function extractZip(file: string, dest: string): Promise<void> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? rej(err) : res(z))),
-  );
-  await new Promise<void>((res, rej) => {
-    const fail = (e: unknown): void => {
-      zip.close();
-      rej(e);
-    };
-    zip.on('error', fail);
-    zip.on('end', () => res());
-    zip.on('entry', (entry: yauzl.Entry) => {
-      const target = join(dest, entry.fileName);
-      // yauzl already rejects absolute and '..' names; this guards the join itself.
-      if (!isUnder(resolve(target), resolve(dest)))
-        return fail(new Error(`unsafe path in archive: ${entry.fileName}`));
-      const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-      if (mode === 0o120000) return zip.readEntry(); // symbolic links: never followed, never created
-      if (entry.fileName.endsWith('/')) {
-        fsp.mkdir(target, { recursive: true }).then(() => zip.readEntry(), fail);
-        return;
-      }
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return fail(err);
-        fsp
-          .mkdir(dirname(target), { recursive: true })
-          .then(() => pipeline(stream, createWriteStream(target)))
-          .then(() => zip.readEntry(), fail);
-      });
-    });
-    zip.readEntry();
-  });
-}
-
-async function extractArchive(file: string, kind: ArchiveKind, dest: string): Promise<void> {
-  await fsp.mkdir(dest, { recursive: true });
-  try {
-    if (kind === 'zip') await extractZip(file, dest);
-    else {
-      await tar.x({
-        file,
-        cwd: dest,
-        strict: true,
-        // Only plain files and folders: links in an archive could point anywhere on the disk.
-        filter: (_path, entry) => {
-          const type = (entry as { type?: string }).type;
-          return type === undefined || type === 'File' || type === 'OldFile' || type === 'Directory';
-        },
-      });
-    }
-  } catch (e) {
-    throw new UserError(`could not extract ${file}: ${describeError(e)}`, 'invalid-archive', { cause: e });
-  }
 }
 
 /** The folder inside an extracted archive that holds the model (archives often wrap it in one folder). */
@@ -217,6 +155,8 @@ export interface ImportOptions {
   force?: boolean;
   threads?: number;
   onStatus?: (message: string) => void;
+  /** What a model may hold (tests make it small rather than write gigabytes). */
+  limits?: Partial<SizeLimits>;
 }
 
 export interface ImportResult {
@@ -262,6 +202,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
       `a model '${id}' is already installed; use --force to replace it or --id to pick another`,
     );
   }
+  const limits = { ...DEFAULT_SIZE_LIMITS, ...opts.limits };
   if (stat.isDirectory()) {
     const { layout, missing } = await checkLayoutFiles(src);
     // Refuse before copying gigabytes of something that cannot work.
@@ -279,7 +220,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
     let modelDir: string;
     if (kind) {
       opts.onStatus?.(`extracting ${basename(src)}`);
-      await extractArchive(src, kind, join(work, 'x'));
+      await extractModelArchive(src, kind, join(work, 'x'), limits);
       const found = await findModelRoot(join(work, 'x'));
       if (!found) {
         throw new UserError(
@@ -320,7 +261,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
     await installFolder(modelDir, target, !!opts.force);
     return { id, dir: target, layout: probe.model.layout, embedDim: probe.model.embedDim, probe };
   } finally {
-    await fsp.rm(work, { recursive: true, force: true });
+    await removeWorkFolder(work);
   }
 }
 
