@@ -3,18 +3,20 @@
 // model that cannot do that is refused with the reason and leaves nothing behind.
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { createClipEngine } from '../engine/clip-engine.js';
 import { readModelFolder } from '../engine/model-folder.js';
 import type { ModelInfo, ModelLayout } from '../engine/types.js';
 import { describeError, isUserError, UserError } from '../errors.js';
+import { isUnder } from '../paths.js';
 import { isValidModelId } from './catalogue.js';
 import {
   archiveKind,
   DEFAULT_SIZE_LIMITS,
   extractModelArchive,
   removeWorkFolder,
+  SizeCounter,
   type SizeLimits,
 } from './model-archive.js';
 import {
@@ -134,6 +136,48 @@ export function modelIdFromPath(path: string): string {
   return id || 'imported-model';
 }
 
+/**
+ * Walks a model folder before it is copied, following links as the copy does (a Hugging Face cache folder
+ * is made of links to its blobs). Refuses, naming it, a link back to a folder that holds it (`up -> ..`:
+ * the copy would never end; the system's own error was "ELOOP" with a path hundreds of characters long),
+ * a link to nothing, and a folder over the size limits.
+ */
+async function checkFolderTree(src: string, limits: SizeLimits): Promise<void> {
+  const counter = new SizeCounter(src, limits);
+  const refuse = (what: string) =>
+    new UserError(`cannot import ${src}: ${what}; nothing was installed`, 'model-invalid');
+  const walk = async (dir: string, ancestors: string[]): Promise<void> => {
+    for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const shown = relative(src, path);
+      let stat;
+      try {
+        stat = await fsp.stat(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw refuse(`${shown} is a link to something that no longer exists`);
+        if (code === 'ELOOP') throw refuse(`${shown} is a link that leads back to itself`);
+        throw refuse(`${shown} cannot be read (${code ?? describeError(e)})`);
+      }
+      if (!stat.isDirectory()) {
+        counter.add(stat.size);
+        continue;
+      }
+      // A link to a folder that holds this one (`up -> ..`, or `/`) leads back here: the copy never ends.
+      const real = await fsp.realpath(path);
+      if (ancestors.some((a) => isUnder(a, real))) {
+        throw refuse(
+          `${shown} is a link back to a folder that holds it, so the folder never ends. ` +
+            'Remove the link and try again',
+        );
+      }
+      counter.add(0);
+      await walk(path, [...ancestors, real]);
+    }
+  };
+  await walk(src, [await fsp.realpath(src)]);
+}
+
 /** The folder inside an extracted archive that holds the model (archives often wrap it in one folder). */
 async function findModelRoot(dir: string, depth = 0): Promise<string | undefined> {
   if ((await checkLayoutFiles(dir)).layout) return dir;
@@ -212,6 +256,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
         'model-invalid',
       );
     }
+    await checkFolderTree(src, limits);
   }
 
   await fsp.mkdir(root, { recursive: true });

@@ -1,6 +1,6 @@
-// `lookbook models import` with archives that should not be installed as they are: too big, a "zip
-// bomb", cut short, a tar with absolute names. Each gets a sentence a person can act on, no stack trace
-// and no "ENOTEMPTY"/"ELOOP"/"TAR_…", and leaves nothing in
+// `lookbook models import` with archives and folders that should not be installed as they are: too big,
+// a "zip bomb", cut short, a folder with a link loop, a tar with absolute names. Each gets a sentence a
+// person can act on, no stack trace and no "ENOTEMPTY"/"ELOOP"/"TAR_…", and leaves nothing in
 // <dataDir>/models: no model, no .tmp-*-import-* folder.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -177,6 +177,27 @@ describe('models import: limits and damaged input', () => {
       assertPlain(r.output);
       assert.deepEqual(await modelsEntries(dataDir), [], 'no .tmp-*-import-* folder');
     }
+  });
+
+  test('a folder with a link loop (up -> ..) is refused, naming the link, with a short message', async () => {
+    const dataDir = await freshDataDir();
+    const dir = await copyModel('looped');
+    await fsp.symlink('..', join(dir, 'up'));
+    const r = await lookbook(dataDir, 'models', 'import', dir);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /up is a link back to a folder that holds it, so the folder never ends/);
+    assertPlain(r.output);
+    assert.ok(r.output.length < 400, `a short message: ${r.output}`);
+    assert.deepEqual(await modelsEntries(dataDir), []);
+
+    // A link to something deleted is named too (the copy said ENOENT).
+    await fsp.rm(join(dir, 'up'));
+    await fsp.symlink(join(work, 'deleted-long-ago'), join(dir, 'gone'));
+    await assert.rejects(
+      importModel(dir, { dataDir }),
+      /gone is a link to something that no longer exists; nothing was installed/,
+    );
+    assert.deepEqual(await modelsEntries(dataDir), []);
   });
 
   test('a tar with absolute names is imported under the models folder, quietly', async () => {
