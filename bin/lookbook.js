@@ -6,6 +6,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compiledCli, isCompiledCoreFresh } from '../scripts/compiled-core.mjs';
 
+// onnxruntime's telemetry off (see main/engine/ort-privacy.ts, which the engine also applies): set here,
+// on the main thread before the core or any worker thread starts, so the real environment that native
+// code reads has it from the start, whichever core runs.
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 let cli;
 if (process.env.LOOKBOOK_FROM_SOURCES !== '1' && isCompiledCoreFresh(root)) {

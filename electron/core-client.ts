@@ -3,6 +3,7 @@ import { utilityProcess } from 'electron';
 import type { UtilityProcess } from 'electron';
 import type { ResolvedMedia } from '../main/api/media-access.js';
 import type { ApiErrorBody, ApiEvents, EventName } from '../main/api/types.js';
+import { ORT_PRIVACY_ENV } from '../main/engine/ort-privacy.js';
 import type { CoreInit, FromCore, ToCore } from './protocol.js';
 
 export interface CoreClient {
@@ -18,6 +19,9 @@ export function startCore(modulePath: string, init: CoreInit): CoreClient {
   const child: UtilityProcess = utilityProcess.fork(modulePath, [], {
     serviceName: 'Lookbook core',
     stdio: 'inherit',
+    // The core runs onnxruntime: its telemetry is off in the utility process's environment from the
+    // start (the engine also sees to it; see main/engine/ort-privacy.ts).
+    env: { ...process.env, ...ORT_PRIVACY_ENV },
   });
   let nextId = 1;
   const pending = new Map<number, (message: FromCore) => void>();

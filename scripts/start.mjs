@@ -37,6 +37,9 @@ function downloadElectron() {
 }
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+// onnxruntime's telemetry off in the app from its first instruction (main/engine/ort-privacy.ts): the
+// Electron app and the web mode each get it in their environment, and pass it on.
+const appEnv = { ...process.env, ORT_DISABLE_TELEMETRY: '1' };
 const wantWeb = process.env.LOOKBOOK_WEB === '1';
 let electron = wantWeb ? undefined : electronBinary(root);
 let downloadFailure;
@@ -48,7 +51,7 @@ if (!wantWeb && !electron && existsSync(join(root, 'node_modules', 'electron', '
 if (electron) {
   run(npm, ['run', '--silent', 'build:renderer']);
   run(process.execPath, [join(root, 'scripts', 'build-core.mjs'), '--if-stale']);
-  const child = spawn(electron, [root, ...args], { cwd: root, stdio: 'inherit' });
+  const child = spawn(electron, [root, ...args], { cwd: root, stdio: 'inherit', env: appEnv });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   process.stderr.write(
@@ -65,6 +68,7 @@ if (electron) {
   const child = spawn(process.execPath, [join(root, 'bin', 'lookbook.js'), 'serve', ...args], {
     cwd: root,
     stdio: 'inherit',
+    env: appEnv,
   });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);

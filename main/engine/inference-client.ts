@@ -3,6 +3,7 @@
 // [Note: inference worker protocol]
 import { UserError } from '../errors.js';
 import { startWorker } from '../worker-thread.js';
+import { ensureOrtTelemetryOff } from './ort-privacy.js';
 import type { DeviceInfo } from './types.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-protocol.js';
 
@@ -25,6 +26,8 @@ function toError(e: WorkerError): Error {
 }
 
 export async function startInferenceWorker(init: WorkerInit): Promise<InferenceClient> {
+  // Here, in the thread that starts the worker: a worker cannot set a variable native code sees.
+  ensureOrtTelemetryOff();
   const worker = startWorker(import.meta.url, 'inference-worker', init);
   const pending = new Map<
     number,

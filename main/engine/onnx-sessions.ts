@@ -1,9 +1,9 @@
 // A CLIP tower as an onnxruntime session: created on the planned provider (falling back to the CPU with
 // a reason), inspected for its real input names, dtypes and shapes, and run in batches. Runs inside an
 // inference worker; nothing here knows about threads or messages.
-import './ort-privacy.js';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
+import { ensureOrtTelemetryOff } from './ort-privacy.js';
 import { planProvider, readableOrtMessage, sessionFailureReason } from './execution-providers.js';
 import type { DeviceInfo, DeviceRequest, ExecutionProvider } from './types.js';
 
@@ -50,6 +50,8 @@ export async function openTower<T extends TowerSession['tower']>(
   options: OpenTowerOptions & { tower: T },
 ): Promise<Extract<TowerSession, { tower: T }>>;
 export async function openTower(options: OpenTowerOptions): Promise<TowerSession> {
+  // Before the first session: that is when onnxruntime decides, once, whether to record telemetry.
+  ensureOrtTelemetryOff();
   const plan = options.forceProvider ? { provider: options.forceProvider } : planProvider(options.device);
   // Spin-waiting: the vision tower runs beside the indexer's decoders, where spinning took CPU from them
   // (measured: ~30 ms more CPU per 12-MP photo); the text tower serves interactive queries, where

@@ -1,12 +1,9 @@
 // `lookbook models import PATH`: a model folder or archive (.zip, .tar, .tar.gz/.tgz) in either layout is
 // checked, loaded by the real engine and made to embed a text and an image before it is installed. A
 // model that cannot do that is refused with the reason and leaves nothing behind.
-import { createWriteStream, promises as fsp } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { promises as fsp } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import * as tar from 'tar';
-import yauzl from 'yauzl';
 import { createClipEngine } from '../engine/clip-engine.js';
 import { readModelFolder } from '../engine/model-folder.js';
 import type { ModelInfo, ModelLayout } from '../engine/types.js';
@@ -14,6 +11,14 @@ import { describeError, isUserError, UserError } from '../errors.js';
 import { isUnder } from '../paths.js';
 import { tempPathFor } from '../temp-files.js';
 import { isValidModelId } from './catalogue.js';
+import {
+  archiveKind,
+  DEFAULT_SIZE_LIMITS,
+  extractModelArchive,
+  removeWorkFolder,
+  SizeCounter,
+  type SizeLimits,
+} from './model-archive.js';
 import {
   checkLayoutFiles,
   LAYOUT_REQUIRED_FILES,
@@ -124,16 +129,6 @@ function layoutName(layout: ModelLayout): string {
   return layout === 'immich' ? 'Immich-layout' : 'Hugging Face-layout';
 }
 
-export type ArchiveKind = 'zip' | 'tar' | 'tgz';
-
-export function archiveKind(path: string): ArchiveKind | undefined {
-  const p = path.toLowerCase();
-  if (p.endsWith('.zip')) return 'zip';
-  if (p.endsWith('.tar.gz') || p.endsWith('.tgz')) return 'tgz';
-  if (p.endsWith('.tar')) return 'tar';
-  return undefined;
-}
-
 /** A model id from a path: the folder or archive name with archive extensions removed. */
 export function modelIdFromPath(path: string): string {
   const name = basename(resolve(path)).replace(/\.(zip|tar\.gz|tgz|tar)$/i, '');
@@ -141,59 +136,46 @@ export function modelIdFromPath(path: string): string {
   return id || 'imported-model';
 }
 
-async function extractZip(file: string, dest: string): Promise<void> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? rej(err) : res(z))),
-  );
-  await new Promise<void>((res, rej) => {
-    const fail = (e: unknown): void => {
-      zip.close();
-      rej(e);
-    };
-    zip.on('error', fail);
-    zip.on('end', () => res());
-    zip.on('entry', (entry: yauzl.Entry) => {
-      const target = join(dest, entry.fileName);
-      // yauzl already rejects absolute and '..' names; this guards the join itself.
-      if (!isUnder(resolve(target), resolve(dest)))
-        return fail(new Error(`unsafe path in archive: ${entry.fileName}`));
-      const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-      if (mode === 0o120000) return zip.readEntry(); // symbolic links: never followed, never created
-      if (entry.fileName.endsWith('/')) {
-        fsp.mkdir(target, { recursive: true }).then(() => zip.readEntry(), fail);
-        return;
+/**
+ * Walks a model folder before it is copied, following links as the copy does (a Hugging Face cache folder
+ * is made of links to its blobs). Refuses, naming it, a link back to a folder that holds it (`up -> ..`:
+ * the copy would never end; the system's own error was "ELOOP" with a path hundreds of characters long),
+ * a link to nothing, and a folder over the size limits.
+ */
+async function checkFolderTree(src: string, limits: SizeLimits): Promise<void> {
+  const counter = new SizeCounter(src, limits);
+  const refuse = (what: string) =>
+    new UserError(`cannot import ${src}: ${what}; nothing was installed`, 'model-invalid');
+  const walk = async (dir: string, ancestors: string[]): Promise<void> => {
+    for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const shown = relative(src, path);
+      let stat;
+      try {
+        stat = await fsp.stat(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw refuse(`${shown} is a link to something that no longer exists`);
+        if (code === 'ELOOP') throw refuse(`${shown} is a link that leads back to itself`);
+        throw refuse(`${shown} cannot be read (${code ?? describeError(e)})`);
       }
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return fail(err);
-        fsp
-          .mkdir(dirname(target), { recursive: true })
-          .then(() => pipeline(stream, createWriteStream(target)))
-          .then(() => zip.readEntry(), fail);
-      });
-    });
-    zip.readEntry();
-  });
-}
-
-async function extractArchive(file: string, kind: ArchiveKind, dest: string): Promise<void> {
-  await fsp.mkdir(dest, { recursive: true });
-  try {
-    if (kind === 'zip') await extractZip(file, dest);
-    else {
-      await tar.x({
-        file,
-        cwd: dest,
-        strict: true,
-        // Only plain files and folders: links in an archive could point anywhere on the disk.
-        filter: (_path, entry) => {
-          const type = (entry as { type?: string }).type;
-          return type === undefined || type === 'File' || type === 'OldFile' || type === 'Directory';
-        },
-      });
+      if (!stat.isDirectory()) {
+        counter.add(stat.size);
+        continue;
+      }
+      // A link to a folder that holds this one (`up -> ..`, or `/`) leads back here: the copy never ends.
+      const real = await fsp.realpath(path);
+      if (ancestors.some((a) => isUnder(a, real))) {
+        throw refuse(
+          `${shown} is a link back to a folder that holds it, so the folder never ends. ` +
+            'Remove the link and try again',
+        );
+      }
+      counter.add(0);
+      await walk(path, [...ancestors, real]);
     }
-  } catch (e) {
-    throw new UserError(`could not extract ${file}: ${describeError(e)}`, 'invalid-archive', { cause: e });
-  }
+  };
+  await walk(src, [await fsp.realpath(src)]);
 }
 
 /** The folder inside an extracted archive that holds the model (archives often wrap it in one folder). */
@@ -217,6 +199,8 @@ export interface ImportOptions {
   force?: boolean;
   threads?: number;
   onStatus?: (message: string) => void;
+  /** What a model may hold (tests make it small rather than write gigabytes). */
+  limits?: Partial<SizeLimits>;
 }
 
 export interface ImportResult {
@@ -262,6 +246,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
       `a model '${id}' is already installed; use --force to replace it or --id to pick another`,
     );
   }
+  const limits = { ...DEFAULT_SIZE_LIMITS, ...opts.limits };
   if (stat.isDirectory()) {
     const { layout, missing } = await checkLayoutFiles(src);
     // Refuse before copying gigabytes of something that cannot work.
@@ -271,6 +256,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
         'model-invalid',
       );
     }
+    await checkFolderTree(src, limits);
   }
 
   await fsp.mkdir(root, { recursive: true });
@@ -279,7 +265,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
     let modelDir: string;
     if (kind) {
       opts.onStatus?.(`extracting ${basename(src)}`);
-      await extractArchive(src, kind, join(work, 'x'));
+      await extractModelArchive(src, kind, join(work, 'x'), limits);
       const found = await findModelRoot(join(work, 'x'));
       if (!found) {
         throw new UserError(
@@ -320,7 +306,7 @@ export async function importModel(source: string, opts: ImportOptions): Promise<
     await installFolder(modelDir, target, !!opts.force);
     return { id, dir: target, layout: probe.model.layout, embedDim: probe.model.embedDim, probe };
   } finally {
-    await fsp.rm(work, { recursive: true, force: true });
+    await removeWorkFolder(work);
   }
 }
 

@@ -188,14 +188,14 @@ describe('models import', () => {
     await assert.rejects(importModel(join(empty, 'a.txt'), { dataDir }), /neither a folder nor a \.zip/);
     const badZip = join(work, 'broken.zip');
     await fsp.writeFile(badZip, 'PK not really');
-    await assert.rejects(importModel(badZip, { dataDir }), /could not extract/);
+    await assert.rejects(importModel(badZip, { dataDir }), /broken\.zip is incomplete or damaged/);
     // An archive entry that climbs out of the extraction folder is refused, and nothing lands outside it.
     const evilDir = join(work, 'evil-src');
     await fsp.mkdir(join(evilDir, 'x'), { recursive: true });
     await fsp.writeFile(join(evilDir, 'x', 'escaped.txt'), 'no');
     const evilZip = join(work, 'evil.zip');
     await writeZip(evilZip, evilDir, (name) => name.replace(/^x\//, '../../'));
-    await assert.rejects(importModel(evilZip, { dataDir }), /could not extract/);
+    await assert.rejects(importModel(evilZip, { dataDir }), /name leads outside the archive's folder/);
     await assert.rejects(fsp.access(join(dataDir, 'models', 'escaped.txt')));
     await assert.rejects(fsp.access(join(dataDir, 'escaped.txt')));
     assert.deepEqual(await modelsEntries(), []);
