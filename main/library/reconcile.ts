@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { FolderSettings } from '../host/settings.js';
 import { isUnder } from '../paths.js';
 import type { FileRow, LibraryStore } from '../store/library-store.js';
 import type { FolderRegistry } from './folders.js';
@@ -13,7 +14,7 @@ import {
 import type { OrphanSweeper } from './orphans.js';
 import type { RunState } from './run-state.js';
 import { emptyIndexStats, emptyProgress } from './types.js';
-import { scanFolder, type ScannedFile } from './scanner.js';
+import { scanFolder, specialFileProblem, type ScanProblem, type ScannedFile } from './scanner.js';
 import type { IndexStats } from './types.js';
 import { describeError } from '../errors.js';
 
@@ -34,6 +35,21 @@ function needsWork(file: ScannedFile, prev: FileRow | undefined, known: KnownSet
     default:
       return true;
   }
+}
+
+/** The file row of a path the scan could not index, with the reason a person reads. */
+function problemRow(p: ScanProblem): FileRow {
+  return {
+    path: p.path,
+    folder: p.folder,
+    contentId: null,
+    size: 0,
+    mtimeMs: 0,
+    status: 'failed',
+    code: p.code,
+    reason: p.reason,
+    updatedAt: Date.now(),
+  };
 }
 
 export interface ReconcileDeps {
@@ -109,19 +125,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
         const result = await scanFolder(folder.path, registry.matcherFor(folder), deps.isAborted);
         if (!result.rootExists) missingRoots.push(folder.path);
         scanned.push(...result.files);
-        for (const p of result.problems) {
-          problemRows.push({
-            path: p.path,
-            folder: p.folder,
-            contentId: null,
-            size: 0,
-            mtimeMs: 0,
-            status: 'failed',
-            code: p.code,
-            reason: p.reason,
-            updatedAt: Date.now(),
-          });
-        }
+        problemRows.push(...result.problems.map(problemRow));
       }
       if (deps.isAborted()) {
         // Stopped during the scan (Ctrl+C, close): the list is partial, so nothing is taken for deleted.
@@ -161,7 +165,13 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
   async function processChanges(paths: string[]): Promise<void> {
     const foldersAtStart = folderList();
     const candidates: ScannedFile[] = [];
+    const problems: ScanProblem[] = [];
     const gone: string[] = [];
+    const scan = async (dir: string, folder: FolderSettings) => {
+      const result = await scanFolder(dir, registry.matcherFor(folder), deps.isAborted);
+      candidates.push(...result.files.map((f) => ({ ...f, folder: folder.path })));
+      problems.push(...result.problems.map((p) => ({ ...p, folder: folder.path })));
+    };
     for (const path of [...new Set(paths)]) {
       const folder = registry.folderOf(path);
       if (!folder || registry.matcherFor(folder)(path)) continue;
@@ -172,19 +182,21 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
         gone.push(path);
         continue;
       }
-      if (info.isDirectory()) {
-        const result = await scanFolder(path, registry.matcherFor(folder));
-        candidates.push(...result.files.map((f) => ({ ...f, folder: folder.path })));
-      } else if (info.isFile()) {
+      if (info.isDirectory()) await scan(path, folder);
+      else if (info.isFile()) {
         const s = await statScanned(path, folder.path);
         if (s) candidates.push(s);
         else gone.push(path);
+      } else {
+        const problem = specialFileProblem(path, folder.path, info);
+        if (problem) problems.push(problem);
       }
     }
     for (const path of gone) {
       await store.deleteFiles([path]);
       await store.deleteFilesUnder(path);
     }
+    await store.upsertFiles(problems.map(problemRow));
     const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
     const result = await runIndex(candidates, previous, false);
     result.removed += gone.length + (await removeRowsOutside(foldersAtStart));

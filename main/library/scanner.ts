@@ -133,13 +133,9 @@ export async function scanFolder(
       }
       if (info.isDirectory()) await walk(path);
       else if (info.isFile()) files.push({ path, folder, size: info.size, mtimeMs: info.mtimeMs });
-      else if (looksLikePhoto(path)) {
-        problems.push({
-          path,
-          folder,
-          code: 'not-a-file',
-          reason: `${path}: not a regular file (${specialKind(info)}); Lookbook reads only ordinary files`,
-        });
+      else {
+        const problem = specialFileProblem(path, folder, info);
+        if (problem) problems.push(problem);
       }
     }
   }
@@ -165,6 +161,20 @@ export async function scanFolder(
 
   await walk(folder);
   return { files, problems, rootExists: true };
+}
+
+/**
+ * A pipe, device or socket named like a photo gets a status saying what it is (opening a pipe would
+ * block the indexer); anything else that is neither a file nor a folder is not Lookbook's business.
+ */
+export function specialFileProblem(path: string, folder: string, info: Stats): ScanProblem | undefined {
+  if (!looksLikePhoto(path)) return undefined;
+  return {
+    path,
+    folder,
+    code: 'not-a-file',
+    reason: `${path}: not a regular file (${specialKind(info)}); Lookbook reads only ordinary files`,
+  };
 }
 
 /** Named like a photo (or an image type Lookbook reports as unsupported): worth a status when unreadable. */

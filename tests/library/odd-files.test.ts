@@ -60,3 +60,40 @@ test('a non-UTF-8 file name and a FIFO or device named .jpg each get an honest s
     await dir.cleanup();
   }
 });
+
+// A file whose name is not valid UTF-8 cannot be reported while watching: chokidar reads names as strings,
+// cannot stat the mangled one and sends no event. The next full index (at the app's start, or `lookbook
+// index`) reports it, as the test above shows.
+test('while watching, a new FIFO named .jpg, alone or in a new folder, gets its status', async () => {
+  const dir = await tempDir('odd-files-watch');
+  const core = await openCore({
+    dataDir: join(dir.path, 'data'),
+    library: { watch: { debounceMs: 100, stabilityMs: 200 } },
+  });
+  try {
+    const root = join(dir.path, 'photos');
+    await writePhoto({ path: join(root, 'good.jpg'), colour: 'red', seed: 1 });
+    await core.library.addFolder(root);
+    await core.library.startWatching();
+    execFileSync('mkfifo', [join(root, 'pipe.jpg')]);
+    mkdirSync(join(root, 'new'));
+    execFileSync('mkfifo', [join(root, 'new', 'pipe2.jpg')]);
+    const codeOf = async (path: string) =>
+      (await core.library.store.allFiles()).find((r) => r.path === path)?.code ?? undefined;
+    const deadline = Date.now() + 20_000;
+    let pipe: string | undefined;
+    let inFolder: string | undefined;
+    while (Date.now() < deadline) {
+      await core.library.whenIdle();
+      pipe = await codeOf(join(root, 'pipe.jpg'));
+      inFolder = await codeOf(join(root, 'new', 'pipe2.jpg'));
+      if (pipe && inFolder) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(pipe, 'not-a-file', 'the watcher reports a pipe named like a photo');
+    assert.equal(inFolder, 'not-a-file', 'and one inside a folder that appeared');
+  } finally {
+    await core.close();
+    await dir.cleanup();
+  }
+});
