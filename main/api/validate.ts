@@ -123,6 +123,11 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   if (query !== undefined && query.trim() !== '') out.query = query;
   const similarTo = optStr(input, 'similarTo', 200);
   if (similarTo !== undefined) out.similarTo = similarTo;
+  if (typeof input.imageBase64 === 'string' && input.imageBase64.length > MAX_IMAGE_BASE64) {
+    bad(
+      `The image is too large to search with (at most ${MAX_SEARCH_IMAGE_BYTES / 1024 / 1024} MB); try a smaller copy.`,
+    );
+  }
   const image = optStr(input, 'imageBase64', MAX_IMAGE_BASE64);
   if (image !== undefined) {
     if (!/^[A-Za-z0-9+/=\s]+$/.test(image)) bad('The dropped image could not be read (it is not base64).');
