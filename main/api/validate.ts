@@ -13,8 +13,14 @@ type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Reque
 const MAX_TEXT = 2_000;
 const MAX_PATH = 4_096;
 const MAX_LIST = 10_000;
-// A dropped image as base64: generous for phone photos, small enough to refuse a mistake early.
-const MAX_IMAGE_BASE64 = 60 * 1024 * 1024;
+/**
+ * The largest image a search by image takes (dropped or picked, sent as base64 in 'search.query'). The
+ * model sees it at 224×224, so size buys nothing, and the web server holds such a request's body about
+ * four times over (body, text, parsed string, decoded bytes; main/server/request-body.ts sizes its cap
+ * and its budget from this). 16 MiB still takes a phone's 48-megapixel JPEG, a HEIC or a 4K screenshot.
+ */
+export const MAX_SEARCH_IMAGE_BYTES = 16 * 1024 * 1024;
+const MAX_IMAGE_BASE64 = Math.ceil(MAX_SEARCH_IMAGE_BYTES / 3) * 4;
 
 function bad(message: string): never {
   throw new UserError(message, 'invalid-request');
@@ -117,6 +123,11 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   if (query !== undefined && query.trim() !== '') out.query = query;
   const similarTo = optStr(input, 'similarTo', 200);
   if (similarTo !== undefined) out.similarTo = similarTo;
+  if (typeof input.imageBase64 === 'string' && input.imageBase64.length > MAX_IMAGE_BASE64) {
+    bad(
+      `The image is too large to search with (at most ${MAX_SEARCH_IMAGE_BYTES / 1024 / 1024} MB); try a smaller copy.`,
+    );
+  }
   const image = optStr(input, 'imageBase64', MAX_IMAGE_BASE64);
   if (image !== undefined) {
     if (!/^[A-Za-z0-9+/=\s]+$/.test(image)) bad('The dropped image could not be read (it is not base64).');

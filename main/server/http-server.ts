@@ -29,6 +29,15 @@ import { contentSecurityPolicy } from '../api/content-security-policy.js';
 import { rendererFileType } from '../api/renderer-file-types.js';
 import { logError } from '../log.js';
 import { isUnder } from '../paths.js';
+import {
+  BodyBudgets,
+  BodyTooLarge,
+  answerAndDropBody,
+  bodyLimit,
+  declaredLength,
+  readBody,
+  tooLargeBody,
+} from './request-body.js';
 
 export interface ServerOptions {
   api: CoreApi;
@@ -51,7 +60,6 @@ export interface RunningServer {
 }
 
 const HOST = '127.0.0.1';
-const MAX_BODY = 80 * 1024 * 1024;
 
 // The renderer needs nothing from elsewhere: scripts, styles, images and API calls are all same-origin.
 const CSP = contentSecurityPolicy();
@@ -78,30 +86,13 @@ function refuse(res: ServerResponse, status: number, message: string, code: stri
   sendJson(res, status, { error: { message, code } });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('too-large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolveBody(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { api } = options;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenBytes = Buffer.from(token);
   const rendererDir = options.rendererDir ? resolve(options.rendererDir) : undefined;
   const sseClients = new Set<ServerResponse>();
+  const bodyBudgets = new BodyBudgets();
   let port = 0;
 
   const tokenMatches = (candidate: string | null | undefined): boolean => {
@@ -193,6 +184,43 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.on('error', done);
   }
 
+  // One API call: its body within the method's cap and the server's budget (main/server/request-body.ts),
+  // then dispatch. The budget is held until the answer is sent, since the request lives that long.
+  async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    const limit = bodyLimit(method);
+    const tooLarge = () => sendJson(res, 413, tooLargeBody(limit));
+    const declared = declaredLength(req);
+    if (declared !== null && declared > limit.bytes) return answerAndDropBody(req, tooLarge);
+    let closed = false;
+    const clientLeft = new Promise<void>((left) =>
+      res.once('close', () => {
+        closed = true;
+        left();
+      }),
+    );
+    const release = await bodyBudgets.reserve(declared ?? limit.bytes, clientLeft);
+    if (closed) return release?.(); // the client left while it waited for its turn
+    if (!release) {
+      res.setHeader('Retry-After', '2');
+      return answerAndDropBody(req, () =>
+        refuse(res, 503, 'Lookbook is busy with other large requests; try again in a moment.', 'busy'),
+      );
+    }
+    res.once('close', release);
+    let body: unknown;
+    try {
+      const raw = await readBody(req, limit.bytes);
+      body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return answerAndDropBody(req, tooLarge);
+      if (closed) return;
+      return refuse(res, 400, 'The request is not valid JSON.', 'invalid-request');
+    }
+    const result = await dispatch(api, method, body, options.log);
+    if (result.ok) return sendJson(res, 200, { result: result.result });
+    return sendJson(res, result.status, result.body);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     baseHeaders(res);
     const host = req.headers.host ?? '';
@@ -243,20 +271,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!/^application\/json\b/i.test(type)) {
         return refuse(res, 415, 'API calls must be sent as application/json.', 'bad-content-type');
       }
-      let body: unknown;
-      try {
-        const raw = await readBody(req);
-        body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-      } catch (e) {
-        if ((e as Error).message === 'too-large')
-          return refuse(res, 413, 'That request is too large.', 'too-large');
-        return refuse(res, 400, 'The request is not valid JSON.', 'invalid-request');
-      }
       // Method names are plain ASCII ('search.query'): no decoding needed, and a bad escape is just unknown.
       const method = pathname.slice('/api/call/'.length);
-      const result = await dispatch(api, method, body, options.log);
-      if (result.ok) return sendJson(res, 200, { result: result.result });
-      return sendJson(res, result.status, result.body);
+      return callApi(req, res, method);
     }
     return refuse(res, 404, 'Not found.', 'not-found');
   }

@@ -39,6 +39,7 @@ describe('request validation', () => {
       ['search.query', { sort: 'random' }, /“sort” must be one of/],
       ['search.query', { filters: { from: 'last week' } }, /date like 2024-06-30/],
       ['search.query', { imageBase64: 'not base64!' }, /not base64/],
+      ['search.query', { imageBase64: 'A'.repeat(23_000_000) }, /image is too large.*at most 16 MB/],
       ['tagging.autoTag', { vocabularyId: 'x', threshold: 2 }, /“threshold” must be a number from 0 to 1/],
       ['vocabularies.save', { name: 'x', labels: [] }, /at least one label/],
       ['training.start', { epochs: 0 }, /“epochs”/],
