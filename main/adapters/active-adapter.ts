@@ -21,7 +21,11 @@ export interface ActiveAdapterSource {
   readonly modelId: string;
   /** The adapter in use, or undefined for the zero-shot model. */
   current(): ActiveAdapter | undefined;
-  /** Re-reads the choice on disk (after training, activate or rollback) and tells the listeners. */
+  /**
+   * Re-reads the choice on disk (after training, activate or rollback, and before each tagging run, since
+   * another process may have changed it) and tells the listeners when it changed. Throws when the
+   * adapter in use cannot be read: search and tagging then run zero-shot.
+   */
   reload(): Promise<void>;
   onChange(listener: () => void): () => void;
 }
@@ -62,19 +66,28 @@ export async function openActiveAdapter(
     modelId,
     current: () => current,
     async reload() {
+      const before = current?.version;
+      let failure: unknown;
       try {
         current = await readActiveAdapter(dataDir, modelId);
       } catch (e) {
         current = undefined;
-        onLoadError(e);
+        failure = e;
       }
-      for (const l of listeners) l();
+      // Versions never change once written (the alpha in use is part of the name): the same name is
+      // the same adapter, and search need not refresh what it caches.
+      if (current?.version !== before) for (const l of listeners) l();
+      if (failure !== undefined) {
+        onLoadError(failure);
+        throw failure;
+      }
     },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
   };
-  await source.reload();
+  // onLoadError has heard about a damaged file; the library opens all the same.
+  await source.reload().catch(() => undefined);
   return source;
 }

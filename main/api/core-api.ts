@@ -14,7 +14,6 @@ import type { DeviceRequest } from '../engine/types.js';
 import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
 import { describeHolder } from '../library/library.js';
-import { emptyProgress } from '../library/types.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
 import { createModelArea } from './model-handlers.js';
@@ -53,7 +52,7 @@ async function openSession(
     ...(model ? { model } : {}),
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
-    onNotice: (message) => hub.emit('indexingProgress', progressView({ ...emptyProgress(), message })),
+    // Notices (an adapter that could not be loaded) reach the UI through the library's progress.
   });
   const { library } = core;
   let closed = false;
@@ -127,8 +126,20 @@ async function openSession(
   };
 
   const ctx = { core, hub, dataDir: options.dataDir, log };
-  const tagging = await createTaggingArea(ctx);
-  const tuning = await createTuningArea(ctx);
+  const tagging = await createTaggingArea(ctx).catch(async (e: unknown) => {
+    // An area that cannot open (a damaged table) must not leave this model's engine loaded.
+    closed = true;
+    for (const c of cleanups) c();
+    await core.close();
+    throw e;
+  });
+  const tuning = await createTuningArea(ctx).catch(async (e: unknown) => {
+    closed = true;
+    for (const c of cleanups) c();
+    await tagging.close();
+    await core.close();
+    throw e;
+  });
   const libraryHandlers = createLibraryHandlers(core, hub, startIndexing, tagging.tagCounts);
   // Catch up with changes made while Lookbook was closed, then keep watching.
   startIndexing();

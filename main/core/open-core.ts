@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
-import { describeError } from '../errors.js';
+import { describeError, UserError } from '../errors.js';
 import { ensureDataDir } from '../host/data-dir.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import { openLibrary, type Library, type LibraryOptions } from '../library/library.js';
@@ -77,70 +77,92 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       ? { threads: options.threads ?? settings.indexThreads }
       : {}),
   });
-  let store: LibraryStore;
+  // What is open so far, closed again if a later step fails (a worker thread, a database connection).
+  let store: LibraryStore | undefined;
+  let library: Library | undefined;
+  let adapter: ActiveAdapterSource;
   try {
     store = await openLibraryStore(dataDir);
+    // Remember which spec produced each vectors table, so search can fall back to a complete one.
+    if (settings.libraryModels?.[engine.model.id] !== modelSpec) {
+      updateSettings(dataDir, (s) => {
+        s.libraryModels = { ...(s.libraryModels ?? {}), [engine.model.id]: modelSpec };
+      });
+    }
+    library = await openLibrary({ ...options.library, dataDir, engine, store });
+    const opened = library;
+    // A damaged adapter file must not keep the library from opening: search and tagging run zero-shot,
+    // and the message goes where the user sees the library's progress (and to onNotice).
+    adapter = await openActiveAdapter(dataDir, engine.model.id, (e) => {
+      const message = `adapter not loaded: ${describeError(e)}`;
+      opened.notify(message);
+      options.onNotice?.(message);
+    });
   } catch (e) {
-    await engine.close();
+    await library?.close().catch(() => undefined);
+    store?.close();
+    await engine.close().catch(() => undefined);
     throw e;
   }
-  // Remember which spec produced each vectors table, so search can fall back to a complete one.
-  if (settings.libraryModels?.[engine.model.id] !== modelSpec) {
-    updateSettings(dataDir, (s) => {
-      s.libraryModels = { ...(s.libraryModels ?? {}), [engine.model.id]: modelSpec };
-    });
-  }
+  const openedStore = store;
+  const openedLibrary = library;
 
-  const library = await openLibrary({ ...options.library, dataDir, engine, store });
-  const notice = options.onNotice ?? (() => undefined);
-  // A damaged adapter file must not keep the library from opening: search and tagging run zero-shot.
-  const adapter = await openActiveAdapter(dataDir, engine.model.id, (e) =>
-    notice(`adapter not loaded: ${describeError(e)}`),
-  );
-
+  let closing: Promise<void> | undefined;
+  const open = () => {
+    if (closing) throw new UserError('the library is closed', 'library-closed');
+  };
   let tagging: TaggingService | undefined;
-  const taggingService = () => (tagging ??= createTaggingService(library, { adapter }));
+  const taggingService = () => {
+    open();
+    return (tagging ??= createTaggingService(openedLibrary, { adapter }));
+  };
   let tuning: Promise<TuningService> | undefined;
+  const tuningService = () => {
+    open();
+    tuning ??= createTuningService(openedLibrary, {
+      ...options.tuning,
+      adapter,
+      tags: {
+        confirmedLabels: async () =>
+          (await taggingService().facets(undefined, ['confirmed']))
+            .filter((c) => c.confirmed > 0)
+            .map((c) => c.label),
+        confirmedContentIds: (label) => taggingService().contentIdsWithTags([label], ['confirmed']),
+      },
+    });
+    // A failure to open (a damaged pairs table) is reported to this caller; the next one tries again.
+    tuning.catch(() => (tuning = undefined));
+    return tuning;
+  };
 
   const search = createPhotoSearch({
-    library,
+    library: openedLibrary,
     adapter,
     contentIdsWithTags: async (labels) => new Set(await taggingService().contentIdsWithTags(labels)),
     engineFor: (spec) => createEngineForModel(spec, { dataDir, ...(device ? { device } : {}) }),
   });
 
-  let closed = false;
   return {
     dataDir,
     engine,
-    library,
+    library: openedLibrary,
     search,
     adapter,
     tagging: taggingService,
-    tuning: () =>
-      (tuning ??= createTuningService(library, {
-        ...options.tuning,
-        adapter,
-        tags: {
-          confirmedLabels: async () =>
-            (await taggingService().facets(undefined, ['confirmed']))
-              .filter((c) => c.confirmed > 0)
-              .map((c) => c.label),
-          confirmedContentIds: (label) => taggingService().contentIdsWithTags([label], ['confirmed']),
-        },
-      })),
+    tuning: tuningService,
     async status() {
-      return { ...(await library.status()), searchModel: await search.modelKey() };
+      return { ...(await openedLibrary.status()), searchModel: await search.modelKey() };
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await swept;
-      await library.close();
-      await search.close();
-      await engine.close();
-      store.close();
-    },
+    // Every caller waits for the same close (Ctrl+C closes the library while the command's own
+    // clean-up closes the core): the engine and the store go only after the library's last write.
+    close: () =>
+      (closing ??= (async () => {
+        await swept;
+        await openedLibrary.close();
+        await search.close();
+        await engine.close();
+        openedStore.close();
+      })()),
   };
 }
 

@@ -114,17 +114,21 @@ export function createFolderRegistry(dataDir: string): FolderRegistry {
 
 /** What `folders list` and the Library page show for each folder. */
 export async function folderInfos(registry: FolderRegistry, store: LibraryStore): Promise<FolderInfo[]> {
-  const files = await store.allFiles();
-  return registry.list().map((f) => ({
-    path: f.path,
-    excluded: f.excluded ?? [],
-    patterns: f.patterns ?? [],
+  // The indexed paths by content id: the map search keeps, cached until the files table changes, so
+  // status (asked every second while indexing) does not read every file row for these counts.
+  const indexed = await store.indexedPaths();
+  return registry.list().map((f) => {
     // Photos, as the library counts them: identical copies in the folder are one photo.
-    photoCount: new Set(
-      files.filter((r) => r.status === 'indexed' && isUnder(r.path, f.path)).map((r) => r.contentId),
-    ).size,
-    exists: existsSync(f.path),
-  }));
+    let photoCount = 0;
+    for (const paths of indexed.values()) if (paths.some((p) => isUnder(p, f.path))) photoCount++;
+    return {
+      path: f.path,
+      excluded: f.excluded ?? [],
+      patterns: f.patterns ?? [],
+      photoCount,
+      exists: existsSync(f.path),
+    };
+  });
 }
 
 /** What changing the folders needs from the rest of the library. */

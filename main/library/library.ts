@@ -84,6 +84,8 @@ export interface Library extends FolderOperations, PhotoLookup {
   getImageVectors(contentIds: string[]): Promise<Map<string, Float32Array>>;
   /** What the engine reads for an image file (decoded upright where the engine cannot read it itself). */
   imageInput(path: string): Promise<string | Buffer>;
+  /** A message for whoever follows the library's progress (it keeps the phase). */
+  notify(message: string): void;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   const photos = createPhotoLookup(store, thumbnailsDir);
   let aborted = false;
   let closed = false;
+  let closing: Promise<void> | undefined;
   let generation = 0;
   let lastOptimize = 0;
 
@@ -255,14 +258,16 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     getImageVectors: (contentIds) => store.getVectors(modelKey, contentIds),
     imageInput: (path) => media.imageInput(path),
 
-    async close() {
-      if (closed) return;
-      closed = true;
-      aborted = true;
-      gate.open();
-      await watching.stop();
-      await exclusive(async () => undefined);
-    },
+    // Every caller waits for the same close: a second close() returns only once the last write is done.
+    close: () =>
+      (closing ??= (async () => {
+        closed = true;
+        aborted = true;
+        gate.open();
+        await watching.stop();
+        await exclusive(async () => undefined);
+      })()),
+    notify: run.notify,
   };
   return library;
 }

@@ -179,14 +179,13 @@ export function createTaggingService(
 
   async function indexedContentIds(folder?: string): Promise<string[]> {
     if (folder !== undefined) return [...(await library.store.contentIdsUnder(resolve(folder)))].sort();
-    const files = await library.store.allFiles();
-    return [
-      ...new Set(files.filter((f) => f.status === 'indexed' && f.contentId).map((f) => f.contentId!)),
-    ].sort();
+    return [...(await library.store.indexedPaths()).keys()].sort();
   }
 
   /** The adapter in use, read once per run: one run's tags all come from the same adapter version. */
-  function transforms() {
+  async function transforms() {
+    // Another process (`lookbook adapters use`) may have changed the adapter in use since the last run.
+    await options.adapter.reload();
     const active = options.adapter.current();
     // An adapter trained on another model's embeddings means nothing here.
     const usable =
@@ -208,7 +207,7 @@ export function createTaggingService(
   ): Promise<TagRunSummary> {
     const started = Date.now();
     const scoring = resolveScoringOptions({ ...options.scoring, ...opts.scoring });
-    const t = transforms();
+    const t = await transforms();
     const embeddings = await cache.get(engine, vocabulary, t.text);
     const run = {
       vocabulary: vocabulary.name,
@@ -316,7 +315,7 @@ export function createTaggingService(
     },
 
     async retagStale(opts = {}) {
-      const t = transforms();
+      const t = await transforms();
       const summaries: TagRunSummary[] = [];
       for (const name of await tags.runVocabularies()) {
         let vocabulary: Vocabulary;
