@@ -7,10 +7,13 @@
 // watches the folders (`lookbook serve`, the app, `index --watch`: it keeps the library for as long as it
 // runs) or only runs one index (it will finish by itself). Messages name that process and never suggest
 // deleting the lock of a live one; a lock left by a process that has exited is taken over without asking.
+// Its temporary files follow [Note: temporary files], so the sweep at the next start removes any that a
+// killed process left.
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { linkSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { isProcessAlive, tempPathFor } from '../temp-files.js';
 
 export const INDEX_LOCK_FILE = 'indexing.lock';
 
@@ -37,16 +40,6 @@ export interface IndexLock {
   readonly held: boolean;
   /** Another process holding the lock (one on this host that has exited does not count), if any. */
   holder(): LockHolder | undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(path: string): LockHolder | undefined {
@@ -111,7 +104,8 @@ export function createIndexLock(dataDir: string): IndexLock {
   const path = join(dataDir, INDEX_LOCK_FILE);
   let held = false;
   const mine = (h: LockHolder | undefined) => h?.pid === process.pid && h.host === hostname();
-  const stale = (h: LockHolder | undefined) => !h || (h.host === hostname() && !mine(h) && !alive(h.pid));
+  const stale = (h: LockHolder | undefined) =>
+    !h || (h.host === hostname() && !mine(h) && !isProcessAlive(h.pid));
 
   /**
    * Creates the lock file with its whole content, or returns false when it exists. The content is
@@ -128,7 +122,7 @@ export function createIndexLock(dataDir: string): IndexLock {
       watching,
     };
     const text = JSON.stringify(me);
-    const tmp = `${path}.${process.pid}.tmp`;
+    const tmp = tempPathFor(path);
     try {
       writeFileSync(tmp, text);
       linkSync(tmp, path);
@@ -156,7 +150,7 @@ export function createIndexLock(dataDir: string): IndexLock {
    * back (a link, which fails if yet another lock appeared meanwhile).
    */
   function removeStale(seen: LockHolder | undefined): void {
-    const aside = `${path}.${process.pid}.stale`;
+    const aside = tempPathFor(path);
     try {
       renameSync(path, aside);
     } catch {
@@ -175,21 +169,6 @@ export function createIndexLock(dataDir: string): IndexLock {
     rmSync(aside, { force: true });
   }
 
-  /** Temporary files of processes that died between writing and linking their lock. */
-  function removeLeftovers(): void {
-    let names: string[];
-    try {
-      names = readdirSync(dataDir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const m = /^indexing\.lock\.(\d+)\.(tmp|stale)$/.exec(name);
-      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1])))
-        rmSync(join(dataDir, name), { force: true });
-    }
-  }
-
   return {
     get held() {
       return held;
@@ -200,7 +179,6 @@ export function createIndexLock(dataDir: string): IndexLock {
     },
     acquire(options = {}) {
       if (held) return;
-      removeLeftovers();
       for (let attempt = 0; attempt < 3; attempt++) {
         if (tryCreate(options.watching === true)) {
           held = true;
