@@ -125,10 +125,12 @@ describe('API over HTTP with events', () => {
           const data = /^data: (.+)$/m.exec(block)?.[1];
           if (name && data) events.push({ name, data: JSON.parse(data) });
           // Views refresh at most once a second during a run, so on a slow machine a change can come
-          // before the run ends; the one that matters is the change after 'done'.
-          const finished = events.some(
-            (e) => e.name === 'indexingProgress' && (e.data as { phase: string }).phase === 'done',
-          );
+          // before the run ends; the one that matters is the change after 'done'. The library's opening
+          // run (no folders yet) may also end while the stream connects: its 'done' has nothing in it.
+          const finished = events.some((e) => {
+            const p = e.data as { phase: string; total: number };
+            return e.name === 'indexingProgress' && p.phase === 'done' && p.total > 0;
+          });
           if (name === 'libraryChanged' && finished) resolve();
         }
       });
