@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react';
 import type { LibraryStatus, PhotoSummary, SearchFilters } from '../api/types';
 import type { AppClient } from '../api/client';
 
-export type ViewName = 'search' | 'library' | 'tagging' | 'tuning' | 'models';
+export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'tuning' | 'models';
 
 export interface PhotoSource {
   total: number;
@@ -22,6 +22,8 @@ export interface AppContextValue {
   notify(message: string): void;
   /** Search for photos like this one (switches to Search). */
   searchSimilar(photo: PhotoSummary): void;
+  /** Search for photos like all of these together (a selection; switches to Search). */
+  searchSimilarToMany(photos: PhotoSummary[]): void;
   /** Search with these filters (switches to Search). */
   searchWith(filters: SearchFilters): void;
 }
