@@ -51,7 +51,12 @@ export function progressView(p: LibraryProgress): IndexingProgress {
   };
 }
 
-export function photoSummary(p: Photo & { score?: number | null }): PhotoSummary {
+/** What a photo list shows of a photo (search results, a month of the timeline, the review queue). */
+export function photoSummary(
+  p: Pick<Photo, 'contentId' | 'path' | 'format' | 'width' | 'height' | 'takenAt'> & {
+    score?: number | null;
+  },
+): PhotoSummary {
   return {
     id: p.contentId,
     contentId: p.contentId,
@@ -73,14 +78,20 @@ function dayAfter(iso: string): string {
   return d.toISOString();
 }
 
-export function searchOptions(filters: SearchFilters | undefined, req: SearchRequest): SearchOptions {
-  const o: SearchOptions = { offset: req.offset ?? 0, limit: req.limit ?? 100 };
-  if (req.sort) o.sort = req.sort;
+/** The API's filters as the core's (search and the timeline take the same). */
+export function filterOptions(filters: SearchFilters | undefined): SearchOptions {
+  const o: SearchOptions = {};
   if (filters?.folder) o.folder = filters.folder;
   if (filters?.from) o.after = filters.from;
   if (filters?.to) o.before = dayAfter(filters.to);
   if (filters?.formats?.length) o.formats = filters.formats;
   if (filters?.tags?.length) o.tags = filters.tags;
+  return o;
+}
+
+export function searchOptions(filters: SearchFilters | undefined, req: SearchRequest): SearchOptions {
+  const o: SearchOptions = { ...filterOptions(filters), offset: req.offset ?? 0, limit: req.limit ?? 100 };
+  if (req.sort) o.sort = req.sort;
   return o;
 }
 
