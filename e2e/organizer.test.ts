@@ -73,10 +73,27 @@ async function revealCellBy(page: Page, selector: string): Promise<void> {
 const revealCell = (page: Page, name: string) =>
   revealCellBy(page, `[data-testid="photo-cell"][data-name="${name}"]`);
 
+/** Where an element of the timeline is in its content (from the top of the first month), in px. */
+async function contentTop(page: Page, selector: string): Promise<number> {
+  await page.locator(selector).waitFor({ state: 'attached' });
+  return page.locator(selector).evaluate((el) => {
+    const timeline = el.closest('[data-testid="timeline"]')!;
+    return el.getBoundingClientRect().top - timeline.getBoundingClientRect().top + timeline.scrollTop;
+  });
+}
+
+/** The tile's box on screen, once it has settled (a month arriving above it moves it once). */
 const cellBox = async (page: Page, name: string) => {
-  const box = await page.locator(`[data-testid="photo-cell"][data-name="${name}"]`).boundingBox();
-  assert.ok(box, `${name} is shown`);
-  return box;
+  const cell = page.locator(`[data-testid="photo-cell"][data-name="${name}"]`);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if ((await cell.count()) > 0) {
+      await cell.scrollIntoViewIfNeeded().catch(() => undefined);
+      const box = await cell.boundingBox();
+      if (box) return box;
+    }
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`${name} is shown`);
 };
 
 describe('Photos view and selection in Chromium', { skip }, () => {
@@ -135,16 +152,16 @@ describe('Photos view and selection in Chromium', { skip }, () => {
       await page.waitForTimeout(100);
     }
     assert.deepEqual(seen, ['2024-07', '2024-03', '2024-01']);
+    // Each heading sits above its own photos (positions in the timeline, whatever its scroll).
     await timeline.evaluate((el) => (el.scrollTop = 0));
-    const julyTop = (await page.locator('[data-testid="month-heading"][data-month="2024-07"]').boundingBox())!
-      .y;
-    assert.ok((await cellBox(page, 'red-july-0.jpg')).y > julyTop);
+    const heading = (month: string) => `[data-testid="month-heading"][data-month="${month}"]`;
+    const photo = (name: string) => `[data-testid="photo-cell"][data-name="${name}"]`;
+    const julyTop = await contentTop(page, heading('2024-07'));
+    assert.ok((await contentTop(page, photo('red-july-0.jpg'))) > julyTop);
     await revealCell(page, 'red-march-0.jpg');
-    const marchTop = (await page
-      .locator('[data-testid="month-heading"][data-month="2024-03"]')
-      .boundingBox())!.y;
-    assert.ok((await cellBox(page, 'red-march-0.jpg')).y > marchTop);
-    assert.ok((await cellBox(page, 'red-july-19.jpg')).y < marchTop);
+    const marchTop = await contentTop(page, heading('2024-03'));
+    assert.ok((await contentTop(page, photo('red-march-0.jpg'))) > marchTop);
+    assert.ok((await contentTop(page, photo('red-july-19.jpg'))) < marchTop);
     await timeline.evaluate((el) => (el.scrollTop = 0));
     await page.setViewportSize({ width: 800, height: 900 });
     await page.getByTestId('month-heading').first().waitFor();
