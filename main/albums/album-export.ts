@@ -111,6 +111,14 @@ async function publish(tmp: string, target: string): Promise<boolean> {
   }
 }
 
+/** Why one copy failed, in words (not the temporary file's name, which the person never sees). */
+function copyFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'the original is no longer there (moved or deleted since it was indexed)';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return describeError(e);
+}
+
 /**
  * Copies each source into `dest` (prepared by prepareDestination), byte for byte, keeping its file name
  * (suffixed when taken). One failure does not stop the others; no temporary file stays behind.
@@ -130,7 +138,7 @@ export async function copyOriginals(sources: readonly ExportSource[], dest: stri
       }
       copied.push({ from: source.path, to });
     } catch (e) {
-      failures.push({ path: source.path, reason: describeError(e) });
+      failures.push({ path: source.path, reason: copyFailure(e) });
     } finally {
       await rm(tmp, { force: true });
     }
