@@ -3,7 +3,8 @@
 import { UserError } from '../errors.js';
 import type { PhotoLookup } from '../library/photos.js';
 import type { Timeline } from '../search/timeline.js';
-import { filterOptions, photoSummary } from './library-handlers.js';
+import { filterOptions } from '../search/filters.js';
+import { photoSummary } from './library-handlers.js';
 import type { ApiHandlers, PhotoDetails, PhotoTag } from './types.js';
 
 export function createPhotoHandlers(ctx: {

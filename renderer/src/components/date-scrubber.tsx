@@ -108,7 +108,7 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
       ))}
       <span
         className="scrubber-thumb"
-        style={{ top: toStrip(scrollTop), height: Math.max(2, toStrip(viewportHeight)) }}
+        style={{ top: toStrip(scrollTop), height: Math.max(8, toStrip(viewportHeight)) }}
       />
       {hover !== null && hoverMonth && (
         <span className="scrubber-label" style={{ top: hover }} data-testid="scrubber-label">
