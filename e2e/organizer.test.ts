@@ -4,6 +4,7 @@
 // scrubber. Screenshots at 1440×900 and 800×900 go to test-results/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +263,91 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.keyboard.press('Escape');
     await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+  });
+
+  it('acts on a selection: a new album, a tag, a caption, XMP files, similar photos', async () => {
+    const timeline = page.getByTestId('timeline');
+    await timeline.evaluate((el) => (el.scrollTop = 0));
+    await timeline.focus();
+    // The first three photos, from the keyboard: Space, then Shift+Space two photos on.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+Space');
+    await page.locator('[data-testid="selection-count"][data-count="3"]').waitFor();
+    const ids = await page
+      .locator('[data-testid="photo-cell"][aria-selected="true"]')
+      .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-id')));
+    const bar = page.getByTestId('selection-bar');
+    const toast = (text: string) => page.getByTestId('toast').filter({ hasText: text }).waitFor();
+
+    await bar.getByRole('button', { name: 'Album' }).click();
+    await bar.getByLabel('New album name').fill('Window display');
+    await bar.getByRole('button', { name: 'New album from selection' }).click();
+    await toast('Made the album “Window display” with 3 photos.');
+    const album = (await web.api.handlers['albums.list']({})).find((a) => a.name === 'Window display');
+    assert.equal(album?.count, 3);
+    // Out of the album again (the photos stay in the library).
+    await bar.getByRole('button', { name: 'Album' }).click();
+    await bar.getByLabel('Album', { exact: true }).selectOption({ label: 'Window display (3)' });
+    await bar.getByRole('button', { name: 'Remove from album' }).click();
+    await toast('Removed 3 photos from “Window display”');
+    assert.equal((await web.api.handlers['albums.list']({})).find((a) => a.id === album!.id)?.count, 0);
+
+    await bar.getByRole('button', { name: 'Add tag' }).click();
+    await bar.getByLabel('Tag to add').fill('summer sale');
+    await bar.getByLabel('Tag to add').press('Enter');
+    await toast('Added “summer sale” to 3 photos.');
+    for (const id of ids) {
+      const tags = (await web.api.handlers['photos.get']({ id: id! })).tags;
+      assert.ok(
+        tags.some((t) => t.tag === 'summer sale' && t.status !== 'rejected'),
+        `${id} is tagged`,
+      );
+    }
+
+    const pairsBefore = (await web.api.handlers['pairs.overview']({})).total;
+    await bar.getByRole('button', { name: 'Caption' }).click();
+    await bar.getByLabel('Caption for the selected photos').fill('blorf jacket, front');
+    await bar.getByRole('button', { name: 'Caption 3 photos' }).click();
+    await toast('Captioned 3 photos');
+    assert.equal((await web.api.handlers['pairs.overview']({})).total, pairsBefore + 3);
+
+    await bar.getByRole('button', { name: 'Export XMP' }).click();
+    await toast('Wrote tag files (XMP sidecars) next to 3 photos.');
+    for (const id of ids) {
+      const { path } = await web.api.handlers['photos.get']({ id: id! });
+      assert.ok(existsSync(`${path}.xmp`), `${path}.xmp was written`);
+    }
+    await screenshot(page, 'organizer-04-actions-1440');
+
+    // Show in folder needs the desktop app: not offered in a browser.
+    assert.equal(await bar.getByRole('button', { name: 'Show in folder' }).count(), 0);
+
+    await bar.getByRole('button', { name: 'Find similar' }).click();
+    await page.getByText('Like the 3 photos you selected').waitFor();
+    await page.locator('[data-testid="result-count"][data-state="ready"]').waitFor();
+    const names = await page
+      .getByTestId('photo-cell')
+      .evaluateAll((cells) => cells.slice(0, 5).map((c) => c.getAttribute('data-name')));
+    for (const n of names)
+      assert.match(n ?? '', /^red-/, `red photos look like red ones: ${names.join(', ')}`);
+    // Search results select the same way: Ctrl+A takes every result, not just those on screen.
+    const total = Number((await page.getByTestId('result-count').innerText()).replace(/[^0-9]/g, ''));
+    await page.locator('.grid-scroll').focus();
+    await page.keyboard.press('Control+a');
+    await page.locator(`[data-testid="selection-count"][data-count="${total}"]`).waitFor();
+    // Scores are not on the tiles: they are in the hover text.
+    assert.equal(await page.locator('.cell-score').count(), 0);
+    assert.match(
+      (await page.getByTestId('photo-cell').first().getAttribute('title')) ?? '',
+      /match \d\.\d\d/,
+    );
+    await page.keyboard.press('Escape');
+    await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+    await page.getByRole('navigation').getByRole('button', { name: 'Photos' }).click();
+    await page.getByTestId('month-heading').first().waitFor();
   });
 
   it('selects the photos a rectangle drawn on the background touches', async () => {

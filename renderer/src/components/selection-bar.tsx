@@ -7,7 +7,10 @@ import type { AlbumView, BulkResult, PhotoSummary, TagFacet } from '../api/types
 import { useApp } from '../hooks/app-context';
 import type { Selection } from '../hooks/use-selection';
 
-/** The API takes at most this many photos per call (main/api/validate.ts MAX_LIST); larger selections go in parts. */
+/**
+ * Photos per call: the API caps a list of photo ids (main/api/validate.ts), and a few thousand ids keep each
+ * request small; larger selections (Ctrl+A on a big library) go in parts.
+ */
 const PER_CALL = 5_000;
 
 type Panel = 'tag' | 'suggested' | 'album' | 'caption' | null;
@@ -31,9 +34,9 @@ export async function inParts(
   return total;
 }
 
-/** "Confirmed “red” on 30 photos; 2 had no such suggestion." */
-function describe(verb: string, what: string, r: BulkResult, skippedWhy: string): string {
-  let s = `${verb}${what} on ${photosWord(r.changed)}`;
+/** "Confirmed “red” on 30 photos; 2 photos had no such suggestion." */
+function describe(done: string, r: BulkResult, skippedWhy: string): string {
+  let s = `${done} ${photosWord(r.changed)}`;
   if (r.skipped) s += `; ${photosWord(r.skipped)} ${skippedWhy}`;
   if (r.failures.length)
     s += `; ${photosWord(r.failures.length)} could not be changed (${r.failures[0]?.reason})`;
@@ -113,7 +116,7 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
     if (!tag) return;
     void act(async () => {
       const r = await inParts(ids, (part) => client.call('tags.addMany', { photoIds: part, tag }));
-      return describe('Added ', `“${tag}”`, r, 'had it already');
+      return describe(`Added “${tag}” to`, r, 'had it already');
     });
   };
 
@@ -125,7 +128,11 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
         client.call(method, tag ? { photoIds: part, tag } : { photoIds: part }),
       );
       const what = tag ? `“${tag}”` : 'the suggested tags';
-      return describe(verb === 'confirm' ? 'Confirmed ' : 'Rejected ', what, r, 'had no such suggestion');
+      return describe(
+        `${verb === 'confirm' ? 'Confirmed' : 'Rejected'} ${what} on`,
+        r,
+        'had no such suggestion',
+      );
     });
 
   const caption = (e: FormEvent) => {
