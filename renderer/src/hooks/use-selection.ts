@@ -116,7 +116,8 @@ export function useSelection(source: SelectableSource, resetKey: string): Select
 
   const click = useCallback(
     (e: ReactMouseEvent | MouseEvent, index: number): boolean => {
-      if (e.shiftKey && anchor.current >= 0) {
+      // Shift-click selects the range from the last photo clicked (just this one when there is none).
+      if (e.shiftKey) {
         void extendTo(index);
         return true;
       }

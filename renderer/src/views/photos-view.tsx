@@ -70,6 +70,8 @@ export function PhotosView() {
   const [square, setSquare] = useState(() => localStorage.getItem(SQUARE_KEY) === '1');
   const total = summary?.total ?? 0;
 
+  // The grid exists only while there are photos (else the empty state shows): measure it when it appears.
+  const hasPhotos = total > 0;
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
@@ -78,7 +80,7 @@ export function PhotosView() {
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [total > 0]);
+  }, [hasPhotos]);
 
   const months = useMemo(() => summary?.months ?? [], [summary]);
   const { photosOf } = timeline;
