@@ -103,6 +103,7 @@ function layoutDay(
     return top;
   }
   let start = 0;
+  let lastFull = Infinity;
   while (start < photos.length) {
     // Take photos until the row, at the target height, is wider than the view; then fit it to the width,
     // with or without that last photo, whichever row comes out nearer the target height.
@@ -127,7 +128,9 @@ function layoutDay(
         break;
       }
     }
-    const height = full ? (o.width - GAP * (end - start - 1)) / sum : o.rowHeight;
+    // The day's last, unfilled row is not stretched: it keeps the height of the row above it (or the target).
+    const height = full ? (o.width - GAP * (end - start - 1)) / sum : Math.min(o.rowHeight, lastFull);
+    if (full) lastFull = height;
     const tiles: Tile[] = [];
     let left = 0;
     for (let i = start; i < end; i++) {
