@@ -1,7 +1,7 @@
 // The strip on the right of the Photos view: the whole library from newest (top) to oldest, each month at
 // its place in proportion to its photos. Pointing shows the month there; clicking or dragging goes there.
 // A click on a month's mark lands exactly on that month's heading.
-import { useLayoutEffect, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PointerEvent } from 'react';
 import type { TimelineMonth } from '../api/types';
 import { monthAt, monthLabel } from './timeline-layout';
@@ -38,7 +38,10 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
 
   const total = Math.max(1, layout.height);
   const toStrip = (contentY: number) => (contentY / total) * height;
-  const marks = layout.monthTops.map(toStrip);
+  const marks = useMemo(
+    () => layout.monthTops.map((top) => (top / Math.max(1, layout.height)) * height),
+    [layout, height],
+  );
 
   /** Content position for strip position `y`: a month's top when `y` is on its mark, else in proportion. */
   const target = (y: number): number => {
@@ -56,19 +59,6 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
   };
 
   const stripY = (e: PointerEvent) => e.clientY - (ref.current?.getBoundingClientRect().top ?? 0);
-
-  const yearLabels: Array<{ y: number; year: string }> = [];
-  let lastYear = '';
-  let lastY = -Infinity;
-  months.forEach((m, i) => {
-    const year = m.month === 'undated' ? 'No date' : m.month.slice(0, 4);
-    const y = marks[i] ?? 0;
-    if (year !== lastYear && y - lastY >= LABEL_SPACING) {
-      yearLabels.push({ y, year });
-      lastY = y;
-    }
-    lastYear = year;
-  });
 
   const hoverMonth = hover === null ? null : months[monthAt(layout, target(hover))];
 
@@ -92,6 +82,45 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
       onPointerCancel={() => (dragging.current = false)}
       onPointerLeave={() => setHover(null)}
     >
+      <ScrubberMarks months={months} marks={marks} />
+      <span
+        className="scrubber-thumb"
+        style={{ top: toStrip(scrollTop), height: Math.max(8, toStrip(viewportHeight)) }}
+      />
+      {hover !== null && hoverMonth && (
+        <span className="scrubber-label" style={{ top: hover }} data-testid="scrubber-label">
+          {monthLabel(hoverMonth.month)}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Each month's mark and the years' labels: drawn again only when the layout changes, not on every frame of
+ * scrolling (a 100,000-photo library has a few hundred months).
+ */
+const ScrubberMarks = memo(function ScrubberMarks({
+  months,
+  marks,
+}: {
+  months: TimelineMonth[];
+  marks: number[];
+}) {
+  const yearLabels: Array<{ y: number; year: string }> = [];
+  let lastYear = '';
+  let lastY = -Infinity;
+  months.forEach((m, i) => {
+    const year = m.month === 'undated' ? 'No date' : m.month.slice(0, 4);
+    const y = marks[i] ?? 0;
+    if (year !== lastYear && y - lastY >= LABEL_SPACING) {
+      yearLabels.push({ y, year });
+      lastY = y;
+    }
+    lastYear = year;
+  });
+  return (
+    <>
       {months.map((m, i) => (
         <span
           key={m.month}
@@ -106,15 +135,6 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
           {l.year}
         </span>
       ))}
-      <span
-        className="scrubber-thumb"
-        style={{ top: toStrip(scrollTop), height: Math.max(8, toStrip(viewportHeight)) }}
-      />
-      {hover !== null && hoverMonth && (
-        <span className="scrubber-label" style={{ top: hover }} data-testid="scrubber-label">
-          {monthLabel(hoverMonth.month)}
-        </span>
-      )}
-    </div>
+    </>
   );
-}
+});
