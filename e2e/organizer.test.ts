@@ -103,17 +103,16 @@ describe('Photos view and selection in Chromium', { skip }, () => {
   let browser: Browser;
   let page: Page;
   let photos: DatedPhoto[];
+  let photosDir: string;
 
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'lookbook-e2e-organizer-'));
-    const photosDir = join(tmp, 'Shop photos');
+    photosDir = join(tmp, 'Shop photos');
     photos = library(photosDir);
     let n = 0;
     for (const p of photos) await makeDatedPhoto(p, n++);
     await buildRenderer();
     web = await startWebMode({ dataDir: join(tmp, 'data'), port: 0, model: 'demo', log: () => undefined });
-    await web.api.handlers['folders.add']({ path: photosDir });
-    await waitForIndexed(web, photos.length);
     browser = await openBrowser();
     page = browser.page;
     page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
@@ -124,6 +123,24 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await browser?.close();
     await web?.close();
     if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('says what to do while the library is empty, and shows the photos as they are indexed', async () => {
+    await page.goto(web.server.url);
+    // A new user lands in Library; Photos says where photos come from.
+    await page.getByRole('heading', { name: 'Add your first folder' }).waitFor();
+    await page.getByRole('navigation').getByRole('button', { name: 'Photos' }).click();
+    await page.getByRole('heading', { name: 'No photos yet' }).waitFor();
+    await page.getByRole('button', { name: 'Add a folder' }).waitFor();
+    await screenshot(page, 'organizer-00-empty-1440');
+    // The folder is added (elsewhere): the view fills in by itself, no reload.
+    await web.api.handlers['folders.add']({ path: photosDir });
+    await waitForIndexed(web, photos.length);
+    await page
+      .getByTestId('photos-total')
+      .filter({ hasText: `${photos.length} photos` })
+      .waitFor();
+    await page.getByTestId('month-heading').first().waitFor();
   });
 
   it('opens on Photos, with the photos under three month headings, newest month first', async () => {
