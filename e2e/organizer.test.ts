@@ -210,6 +210,36 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.getByLabel('Square tiles').uncheck();
   });
 
+  it('opens a photo with a click or Enter; once something is selected, a click selects instead', async () => {
+    const timeline = page.getByTestId('timeline');
+    await timeline.evaluate((el) => (el.scrollTop = 0));
+    const view = page.getByTestId('photo-view');
+    await page.locator('[data-testid="photo-cell"][data-index="1"]').click();
+    await view.waitFor();
+    assert.equal(await view.locator('h2').innerText(), 'red-july-1.jpg');
+    // The viewer walks through the timeline: the next photo is the next one shown.
+    await page.keyboard.press('ArrowRight');
+    await view.locator('h2', { hasText: 'red-july-2.jpg' }).waitFor();
+    await page.keyboard.press('Escape');
+    await view.waitFor({ state: 'detached' });
+    // Enter on the focused photo opens it too.
+    await timeline.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await view.locator('h2', { hasText: 'red-july-0.jpg' }).waitFor();
+    await page.keyboard.press('Escape');
+    await view.waitFor({ state: 'detached' });
+    // With one photo selected (Ctrl-click), a plain click adds to the selection rather than opening.
+    await page.locator('[data-testid="photo-cell"][data-index="3"]').click({ modifiers: ['Control'] });
+    await page.locator('[data-testid="photo-cell"][data-index="5"]').click();
+    await page.locator('[data-testid="selection-count"][data-count="2"]').waitFor();
+    assert.equal(await view.count(), 0);
+    await page.locator('[data-testid="photo-cell"][data-index="5"]').click();
+    await page.locator('[data-testid="selection-count"][data-count="1"]').waitFor();
+    await page.getByRole('button', { name: 'Clear the selection' }).click();
+    await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+  });
+
   it('selects 30 photos with a click and a Shift-click, and confirms their suggested tag in one action', async () => {
     // The colours vocabulary suggests "red" for every red photo.
     const { runId } = await web.api.handlers['tagging.autoTag']({ vocabularyId: 'colours' });
@@ -355,6 +385,9 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.locator('.grid-scroll').focus();
     await page.keyboard.press('Control+a');
     await page.locator(`[data-testid="selection-count"][data-count="${total}"]`).waitFor();
+    await page.setViewportSize({ width: 800, height: 900 });
+    await screenshot(page, 'organizer-05-search-selected-800');
+    await page.setViewportSize({ width: 1440, height: 900 });
     // Scores are not on the tiles: they are in the hover text.
     assert.equal(await page.locator('.cell-score').count(), 0);
     assert.match(
@@ -430,7 +463,7 @@ describe('a 20,000-photo library in Chromium', { skip }, () => {
       assert.ok(c < 400, `only the photos near the screen are in the page: ${counts.join(', ')}`);
     }
     assert.ok(height > 100_000, `the scroll height covers 20,000 photos (${height}px)`);
-    await screenshot(page, 'organizer-04-large-1440');
+    await screenshot(page, 'organizer-06-large-1440');
   });
 
   it('jumps to a month chosen on the date scrubber', async () => {
@@ -454,6 +487,6 @@ describe('a 20,000-photo library in Chromium', { skip }, () => {
       `the heading of ${target} is at the top (${top} vs ${timelineTop})`,
     );
     await page.setViewportSize({ width: 800, height: 900 });
-    await screenshot(page, 'organizer-05-large-800');
+    await screenshot(page, 'organizer-07-large-800');
   });
 });

@@ -231,6 +231,7 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
           className="btn btn-ghost btn-small"
           onClick={selection.clear}
           title="Clear the selection (Esc)"
+          aria-label="Clear the selection"
         >
           ✕
         </button>
