@@ -10,6 +10,7 @@ import type {
   SearchQuery,
 } from '../library/types.js';
 import { DECODERS } from '../media/formats.js';
+import { filterOptions } from '../search/filters.js';
 import type { EventHub } from './dispatch.js';
 import type {
   ApiHandlers,
@@ -51,7 +52,12 @@ export function progressView(p: LibraryProgress): IndexingProgress {
   };
 }
 
-export function photoSummary(p: Photo & { score?: number | null }): PhotoSummary {
+/** What a photo list shows of a photo (search results, a month of the timeline, the review queue). */
+export function photoSummary(
+  p: Pick<Photo, 'contentId' | 'path' | 'format' | 'width' | 'height' | 'takenAt'> & {
+    score?: number | null;
+  },
+): PhotoSummary {
   return {
     id: p.contentId,
     contentId: p.contentId,
@@ -66,21 +72,9 @@ export function photoSummary(p: Photo & { score?: number | null }): PhotoSummary
   };
 }
 
-/** The day after an inclusive 'to' date: the library's `before` bound is exclusive. */
-function dayAfter(iso: string): string {
-  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
-  if (iso.length === 10) d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}
-
 export function searchOptions(filters: SearchFilters | undefined, req: SearchRequest): SearchOptions {
-  const o: SearchOptions = { offset: req.offset ?? 0, limit: req.limit ?? 100 };
+  const o: SearchOptions = { ...filterOptions(filters), offset: req.offset ?? 0, limit: req.limit ?? 100 };
   if (req.sort) o.sort = req.sort;
-  if (filters?.folder) o.folder = filters.folder;
-  if (filters?.from) o.after = filters.from;
-  if (filters?.to) o.before = dayAfter(filters.to);
-  if (filters?.formats?.length) o.formats = filters.formats;
-  if (filters?.tags?.length) o.tags = filters.tags;
   return o;
 }
 
@@ -152,7 +146,12 @@ export function createLibraryHandlers(
         res = await core.search.similar(req.similarTo, options);
       } else {
         if (req.similarTo) query.similarTo = req.similarTo;
-        const any = query.text !== undefined || query.image !== undefined || query.similarTo !== undefined;
+        if (req.similarToMany?.length) query.similarToMany = req.similarToMany;
+        const any =
+          query.text !== undefined ||
+          query.image !== undefined ||
+          query.similarTo !== undefined ||
+          query.similarToMany !== undefined;
         // Browsing (no query): newest first unless the user chose an order.
         if (!any && !req.sort) options.sort = 'date-desc';
         res = await core.search.search(any ? query : '', options);

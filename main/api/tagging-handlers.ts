@@ -4,16 +4,24 @@ import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
 import type { Core } from '../core/open-core.js';
 import type { TagRecord } from '../tagging/tag-store.js';
+import type { BulkTagResult } from '../tagging/tagging-service.js';
 import { vocabularyNameFrom } from '../tagging/vocabulary.js';
 import type { Vocabulary, VocabularyFormat } from '../tagging/vocabulary.js';
 import type { ErrorLogger, EventHub } from './dispatch.js';
-import type { ApiHandlers, PhotoTag, VocabularyView } from './types.js';
+import { photoSummary } from './library-handlers.js';
+import type { ApiHandlers, BulkResult, PhotoTag, VocabularyView } from './types.js';
 
 type TaggingMethods =
   | 'tags.add'
   | 'tags.confirm'
   | 'tags.reject'
+  | 'tags.addMany'
+  | 'tags.confirmMany'
+  | 'tags.rejectMany'
   | 'tags.facets'
+  | 'xmp.export'
+  | 'review.labels'
+  | 'review.queue'
   | 'vocabularies.list'
   | 'vocabularies.save'
   | 'vocabularies.import'
@@ -74,6 +82,16 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
       );
   };
 
+  /** A bulk action on a selection: photos that left the library are reported, the rest acted on. */
+  const bulk = async (
+    photoIds: string[],
+    act: (contentIds: string[]) => Promise<BulkTagResult>,
+  ): Promise<BulkResult> => {
+    const { contentIds, failures } = await service.resolvePhotos(photoIds);
+    const done = contentIds.length > 0 ? await act(contentIds) : { changed: 0, skipped: 0 };
+    return { ...done, failures };
+  };
+
   const list = async (): Promise<VocabularyView[]> => {
     const summaries = await service.vocabularies.list();
     const out: VocabularyView[] = [];
@@ -100,6 +118,13 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
         await service.rejectTags([photoId], [tag]);
         return tagsOf(photoId);
       },
+      'tags.addMany': ({ photoIds, tag }) => bulk(photoIds, (ids) => service.addTagMany(ids, tag)),
+      'tags.confirmMany': ({ photoIds, tag }) =>
+        bulk(photoIds, (ids) =>
+          service.reviewMany(ids, 'confirmed', tag === undefined ? {} : { label: tag }),
+        ),
+      'tags.rejectMany': ({ photoIds, tag }) =>
+        bulk(photoIds, (ids) => service.reviewMany(ids, 'rejected', tag === undefined ? {} : { label: tag })),
       'tags.facets': async () => {
         const counts = await service.facets(undefined, ['confirmed', 'suggested']);
         return counts.map((c) => ({
@@ -108,6 +133,39 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
           confirmed: c.confirmed,
           rejected: c.rejected,
         }));
+      },
+      // The confirmed tags of the selected photos, as keywords in their XMP sidecars (merged with what
+      // a sidecar holds; the photos themselves are never written).
+      'xmp.export': async ({ photoIds }) => {
+        const { contentIds, failures } = await service.resolvePhotos(photoIds);
+        const summary =
+          contentIds.length > 0
+            ? await service.exportXmp({ contentIds })
+            : { created: 0, updated: 0, files: [] };
+        return {
+          written: summary.created + summary.updated,
+          failures: [
+            ...failures,
+            ...summary.files
+              .filter((f) => f.status === 'failed')
+              .map((f) => ({ path: f.photoPath, reason: f.reason ?? 'The sidecar could not be written.' })),
+          ],
+        };
+      },
+      'review.labels': async () =>
+        (await service.reviewLabels()).map((c) => ({
+          tag: c.label,
+          pending: c.pending,
+          reviewed: c.reviewed,
+        })),
+      'review.queue': async ({ tag, offset, limit }) => {
+        const page = await service.reviewQueue(tag, { offset, limit });
+        return {
+          tag: page.label,
+          pending: page.pending,
+          reviewed: page.reviewed,
+          items: page.items.map(photoSummary),
+        };
       },
       'vocabularies.list': list,
       'vocabularies.save': async ({ id, name, labels }) => {

@@ -115,6 +115,8 @@ export interface SearchFilters {
   tags?: string[];
   /** Lower-case extensions or format names: 'jpeg', 'png', 'heic'… */
   formats?: string[];
+  /** Only photos in this album (its id). */
+  album?: string;
 }
 
 export interface SearchRequest {
@@ -122,6 +124,8 @@ export interface SearchRequest {
   query?: string;
   /** Search by an indexed photo ("similar"). */
   similarTo?: string;
+  /** Search by several indexed photos at once: their mean embedding ("similar to the selection"). */
+  similarToMany?: string[];
   /** Search by an image that is not in the library: base64 of its bytes (drag and drop). */
   imageBase64?: string;
   filters?: SearchFilters;
@@ -239,6 +243,79 @@ export interface DownloadProgress {
   message?: string;
 }
 
+// ---------------------------------------------------------------- organizing: timeline, selection, albums, review
+
+/** One month of the timeline: 'YYYY-MM' (in the photo's local date), or 'undated' (last). */
+export interface TimelineMonth {
+  month: string;
+  count: number;
+}
+
+/** The whole library's shape for the Photos view, newest month first: enough to lay out 100,000 photos. */
+export interface TimelineSummary {
+  total: number;
+  months: TimelineMonth[];
+}
+
+/** What a bulk action did: photos changed, and photos it left alone (with why, when it matters). */
+export interface BulkResult {
+  changed: number;
+  skipped: number;
+  /** Photos that could not be acted on, with the reason (a photo that left the library, …). */
+  failures: IndexingFailure[];
+}
+
+/** A smart album's saved query: text and/or a photo to look like, and search filters. */
+export interface SmartQuery {
+  query?: string;
+  /** A library photo the results should look like (its id when saved; kept by content). */
+  similarTo?: string;
+  filters?: SearchFilters;
+}
+
+export interface AlbumView {
+  id: string;
+  name: string;
+  kind: 'manual' | 'smart';
+  /** Photos in it now (a smart album: what its query matches now). */
+  count: number;
+  /** The photo shown for the album (set by the user, else its first photo); null when empty. */
+  cover: PhotoSummary | null;
+  /** Smart albums only. */
+  smart?: SmartQuery;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AlbumExportResult {
+  destination: string;
+  /** Each original copied, and the name it got (collisions get " (2)", " (3)"…; nothing is overwritten). */
+  copied: Array<{ from: string; to: string }>;
+  failures: IndexingFailure[];
+}
+
+export interface XmpExportResult {
+  written: number;
+  failures: IndexingFailure[];
+}
+
+/** One label's place in the review queue. */
+export interface ReviewLabel {
+  tag: string;
+  /** Suggestions still waiting for a yes or no. */
+  pending: number;
+  /** Suggestions already confirmed or rejected. */
+  reviewed: number;
+}
+
+export interface ReviewPage {
+  tag: string;
+  pending: number;
+  reviewed: number;
+  /** Pending suggestions, most confident first; `score` is the suggestion's confidence (0..1). */
+  items: PhotoSummary[];
+}
+
 // ---------------------------------------------------------------- the API
 
 /**
@@ -278,6 +355,40 @@ export interface ApiMethods {
   'models.catalogue': { request: Record<string, never>; response: CatalogueModel[] };
   'models.download': { request: { id: string }; response: { started: boolean } };
   'models.activate': { request: { id: string }; response: CatalogueModel[] };
+  // Organizing (the Photos view, selections, albums, the review queue).
+  'photos.timeline': { request: { filters?: SearchFilters }; response: TimelineSummary };
+  /** Every photo of one month of the timeline, newest first (with width, height and takenAt). */
+  'photos.month': { request: { month: string; filters?: SearchFilters }; response: PhotoSummary[] };
+  'tags.addMany': { request: { photoIds: string[]; tag: string }; response: BulkResult };
+  /** Confirm the photos' suggested `tag`, or every suggested tag of theirs when `tag` is omitted. */
+  'tags.confirmMany': { request: { photoIds: string[]; tag?: string }; response: BulkResult };
+  'tags.rejectMany': { request: { photoIds: string[]; tag?: string }; response: BulkResult };
+  /** The same caption (a training pair) on each photo. */
+  'pairs.addMany': { request: { photoIds: string[]; text: string }; response: PairsOverview };
+  'xmp.export': { request: { photoIds: string[] }; response: XmpExportResult };
+  'albums.list': { request: Record<string, never>; response: AlbumView[] };
+  /** A manual album (optionally with photos), or a smart album when `smart` is given. */
+  'albums.create': {
+    request: { name: string; photoIds?: string[]; smart?: SmartQuery };
+    response: AlbumView;
+  };
+  'albums.rename': { request: { id: string; name: string }; response: AlbumView };
+  /** Deletes the album, never its photos. */
+  'albums.delete': { request: { id: string }; response: AlbumView[] };
+  'albums.add': { request: { id: string; photoIds: string[] }; response: AlbumView };
+  'albums.remove': { request: { id: string; photoIds: string[] }; response: AlbumView };
+  'albums.setCover': { request: { id: string; photoId: string }; response: AlbumView };
+  /**
+   * Moves these photos, in this order, to position `index` of a manual album: afterwards the first of
+   * them is the album's `index`-th photo (0 = first; past the end = last).
+   */
+  'albums.move': { request: { id: string; photoIds: string[]; index: number }; response: AlbumView };
+  /** A page of an album's photos, in album order (a smart album: its query's order). */
+  'albums.photos': { request: { id: string; offset?: number; limit?: number }; response: SearchResponse };
+  /** Copies the album's originals into `destination`: names kept, collisions suffixed, nothing overwritten. */
+  'albums.export': { request: { id: string; destination: string }; response: AlbumExportResult };
+  'review.labels': { request: Record<string, never>; response: ReviewLabel[] };
+  'review.queue': { request: { tag: string; offset?: number; limit?: number }; response: ReviewPage };
 }
 
 /** Progress events the core pushes; the client subscribes with `onX` (X = capitalised key). */
@@ -288,6 +399,8 @@ export interface ApiEvents {
   downloadProgress: DownloadProgress;
   /** The set of photos changed (indexing finished a batch, a folder was removed): refresh views. */
   libraryChanged: { photoCount: number };
+  /** An album was created, renamed, deleted or its photos changed (a smart album's: when the library did). */
+  albumsChanged: { albums: AlbumView[] };
 }
 
 export type MethodName = keyof ApiMethods;
@@ -325,6 +438,25 @@ export const METHOD_NAMES = [
   'models.catalogue',
   'models.download',
   'models.activate',
+  'photos.timeline',
+  'photos.month',
+  'tags.addMany',
+  'tags.confirmMany',
+  'tags.rejectMany',
+  'pairs.addMany',
+  'xmp.export',
+  'albums.list',
+  'albums.create',
+  'albums.rename',
+  'albums.delete',
+  'albums.add',
+  'albums.remove',
+  'albums.setCover',
+  'albums.move',
+  'albums.photos',
+  'albums.export',
+  'review.labels',
+  'review.queue',
 ] as const satisfies readonly MethodName[];
 
 // Compile-time proof that METHOD_NAMES lists every method (a missing one makes this `never`).
@@ -337,6 +469,7 @@ export const EVENT_NAMES = [
   'trainingProgress',
   'downloadProgress',
   'libraryChanged',
+  'albumsChanged',
 ] as const satisfies readonly EventName[];
 type _AllEventsListed = Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never;
 export const _allEventsListed: _AllEventsListed = true;

@@ -5,7 +5,7 @@
 // validator a compile error — each validator builds its result field by field, so it cannot return
 // something the request type does not allow. No dependency, no schema DSL to learn.
 import { UserError } from '../errors.js';
-import type { MethodName, Request, SearchFilters, SearchRequest, SortOrder } from './types.js';
+import type { MethodName, Request, SearchFilters, SearchRequest, SmartQuery, SortOrder } from './types.js';
 import { METHOD_NAMES } from './types.js';
 
 type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Request<M> };
@@ -13,6 +13,8 @@ type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Reque
 const MAX_TEXT = 2_000;
 const MAX_PATH = 4_096;
 const MAX_LIST = 10_000;
+/** The most photos one bulk action takes: a whole large library selected at once (Ctrl+A). */
+export const MAX_PHOTO_IDS = 100_000;
 /**
  * The largest image a search by image takes (dropped or picked, sent as base64 in 'search.query'). The
  * model sees it at 224×224, so size buys nothing, and the web server holds such a request's body about
@@ -114,8 +116,32 @@ function filters(input: Record<string, unknown>): SearchFilters | undefined {
   if (f.formats !== undefined && f.formats !== null) {
     out.formats = strList(f, 'formats', 50).map((x) => x.toLowerCase().replace(/^\./, ''));
   }
+  const album = optStr(f, 'album', 200);
+  if (album !== undefined) out.album = album;
   return out;
 }
+
+/** A smart album's query; whether it asks for anything is the album service's to say, in its words. */
+function smartQuery(input: Record<string, unknown>): SmartQuery | undefined {
+  const q = optObj(input, 'smart');
+  if (!q) return undefined;
+  const out: SmartQuery = {};
+  const query = q.query === undefined || q.query === null ? undefined : anyStr(q, 'query');
+  if (query !== undefined && query.trim() !== '') out.query = query;
+  const similarTo = optStr(q, 'similarTo', 200);
+  if (similarTo !== undefined) out.similarTo = similarTo;
+  const f = filters(q);
+  if (f) out.filters = f;
+  return out;
+}
+
+/** An album name as typed: the album service trims it and says what is wrong with it. */
+const albumName = (input: Record<string, unknown>) => anyStr(input, 'name', 1_000);
+const albumId = (input: Record<string, unknown>) => str(input, 'id', 200);
+const albumPhotos = (input: Record<string, unknown>) => ({
+  id: albumId(input),
+  photoIds: strList(input, 'photoIds'),
+});
 
 function searchRequest(input: Record<string, unknown>): SearchRequest {
   const out: SearchRequest = {};
@@ -123,6 +149,10 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   if (query !== undefined && query.trim() !== '') out.query = query;
   const similarTo = optStr(input, 'similarTo', 200);
   if (similarTo !== undefined) out.similarTo = similarTo;
+  if (input.similarToMany !== undefined && input.similarToMany !== null) {
+    out.similarToMany = strList(input, 'similarToMany', MAX_PHOTO_IDS).filter((x) => x.trim() !== '');
+    if (out.similarToMany.length === 0) bad('“similarToMany” needs at least one photo.');
+  }
   if (typeof input.imageBase64 === 'string' && input.imageBase64.length > MAX_IMAGE_BASE64) {
     bad(
       `The image is too large to search with (at most ${MAX_SEARCH_IMAGE_BYTES / 1024 / 1024} MB); try a smaller copy.`,
@@ -144,6 +174,33 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   const limit = optInt(input, 'limit', 1, 1_000);
   if (limit !== undefined) out.limit = limit;
   return out;
+}
+
+/** A selection of photos for a bulk action: ids, at least one, at most MAX_PHOTO_IDS. */
+function photoIds(input: Record<string, unknown>): string[] {
+  const v = input.photoIds;
+  if (!Array.isArray(v)) bad('“photoIds” must be a list of photo ids.');
+  if (v.length === 0) bad('Select at least one photo.');
+  if (v.length > MAX_PHOTO_IDS)
+    bad(`Too many photos at once (${v.length}; at most ${MAX_PHOTO_IDS}): act on a smaller selection.`);
+  return v.map((x, i) => {
+    if (typeof x !== 'string' || x.trim() === '') bad(`Entry ${i + 1} of “photoIds” must be a photo id.`);
+    if (x.length > MAX_PATH) bad(`Entry ${i + 1} of “photoIds” is too long.`);
+    return x;
+  });
+}
+
+const MONTH = /^(\d{4}-(0[1-9]|1[0-2])|undated)$/;
+
+function timelineFilters(input: Record<string, unknown>): { filters?: SearchFilters } {
+  const f = filters(input);
+  return f ? { filters: f } : {};
+}
+
+/** A bulk review: photos, and the tag (omitted: every suggested tag of theirs). */
+function bulkReview(input: Record<string, unknown>): { photoIds: string[]; tag?: string } {
+  const tag = optStr(input, 'tag', 200);
+  return { photoIds: photoIds(input), ...(tag === undefined ? {} : { tag }) };
 }
 
 const none = (): Record<string, never> => ({});
@@ -200,6 +257,57 @@ const validators: Validators = {
   'models.catalogue': none,
   'models.download': (i) => ({ id: str(i, 'id', 200) }),
   'models.activate': (i) => ({ id: str(i, 'id', 200) }),
+  'photos.timeline': timelineFilters,
+  'photos.month': (i) => {
+    const month = str(i, 'month', 20);
+    if (!MONTH.test(month)) bad('“month” must be a month like 2024-07, or “undated”.');
+    return { month, ...timelineFilters(i) };
+  },
+  'tags.addMany': (i) => ({ photoIds: photoIds(i), tag: str(i, 'tag', 200) }),
+  'tags.confirmMany': bulkReview,
+  'tags.rejectMany': bulkReview,
+  'pairs.addMany': (i) => ({ photoIds: photoIds(i), text: str(i, 'text', 1_000).trim() }),
+  'xmp.export': (i) => ({ photoIds: photoIds(i) }),
+  'review.labels': none,
+  'review.queue': (i) => {
+    const offset = optInt(i, 'offset', 0, 10_000_000);
+    const limit = optInt(i, 'limit', 1, 1_000);
+    return {
+      tag: str(i, 'tag', 200),
+      ...(offset === undefined ? {} : { offset }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+  },
+  'albums.list': none,
+  'albums.create': (i) => {
+    const photoIds = i.photoIds === undefined || i.photoIds === null ? undefined : strList(i, 'photoIds');
+    const smart = smartQuery(i);
+    return {
+      name: albumName(i),
+      ...(photoIds === undefined ? {} : { photoIds }),
+      ...(smart === undefined ? {} : { smart }),
+    };
+  },
+  'albums.rename': (i) => ({ id: albumId(i), name: albumName(i) }),
+  'albums.delete': (i) => ({ id: albumId(i) }),
+  'albums.add': albumPhotos,
+  'albums.remove': albumPhotos,
+  'albums.setCover': (i) => ({ id: albumId(i), photoId: str(i, 'photoId', 200) }),
+  'albums.move': (i) => {
+    const index = optInt(i, 'index', 0, 10_000_000);
+    if (index === undefined) bad('“index” must be a whole number from 0 to 10000000.');
+    return { ...albumPhotos(i), index };
+  },
+  'albums.photos': (i) => {
+    const offset = optInt(i, 'offset', 0, 10_000_000);
+    const limit = optInt(i, 'limit', 1, 1_000);
+    return {
+      id: albumId(i),
+      ...(offset === undefined ? {} : { offset }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+  },
+  'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
 };
 
 export function isMethodName(name: unknown): name is MethodName {

@@ -135,6 +135,8 @@ export interface SearchOptions {
   formats?: string[];
   /** Photos carrying all of these tags, confirmed or suggested. */
   tags?: string[];
+  /** Photos in this album (its id). */
+  album?: string;
   /** 'relevance' (default), 'date-desc' / 'date' (newest first) or 'date-asc'. */
   sort?: SortOrder;
   offset?: number;
@@ -150,6 +152,11 @@ export interface SearchQuery {
   image?: string | Buffer;
   /** A library photo: content id or path. */
   similarTo?: string;
+  /**
+   * Several library photos (content ids or paths): the mean of their embeddings, renormalized ("more
+   * like these"). The photos themselves are left out of the results.
+   */
+  similarToMany?: string[];
 }
 
 export interface SearchResponse {

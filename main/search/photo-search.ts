@@ -7,10 +7,11 @@ import type { Library } from '../library/library.js';
 import type { Photo, SearchOptions, SearchQuery, SearchResponse } from '../library/types.js';
 import { createSearchModelChooser } from './search-model.js';
 import { createSearcher, type Searcher } from './searcher.js';
+import { createTimeline, type Timeline } from './timeline.js';
 
 // Search as the rest of Lookbook uses it: text, image and combined queries, "more like this", and the
 // photo list (every photo, newest first). Built by the composition root over the library, the active
-// adapter (applied to the model it was trained on) and tagging's tag filter.
+// adapter (applied to the model it was trained on), tagging's tag filter and the albums' album filter.
 
 export interface ListPhotosOptions {
   folder?: string;
@@ -23,6 +24,8 @@ export interface PhotoSearch {
   /** Photos like a library photo (content id or path, itself excluded) or an image file / bytes. */
   similar(target: string | Buffer, options?: SearchOptions): Promise<SearchResponse>;
   listPhotos(options?: ListPhotosOptions): Promise<{ total: number; items: Photo[] }>;
+  /** The Photos view: months with their counts, and each month's photos (timeline.ts). */
+  timeline: Timeline;
   /** The model whose vectors search uses now (the previous one while the active model's are incomplete). */
   modelKey(): Promise<string>;
   /** The query's embedding (for tests and tools): the same vector search() uses. */
@@ -36,6 +39,8 @@ export interface PhotoSearchDeps {
   adapter: ActiveAdapterSource;
   /** Content ids carrying all these tags. */
   contentIdsWithTags(tags: string[]): Promise<Set<string>>;
+  /** Content ids in an album (the album filter). */
+  contentIdsInAlbum(albumId: string): Promise<Set<string>>;
   /** An engine for another model's vectors, by the spec that produced them. */
   engineFor(spec: string): Promise<ClipEngine>;
 }
@@ -55,14 +60,18 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
     store: library.store,
     searchModel: models.choose,
     contentIdsWithTags: deps.contentIdsWithTags,
+    contentIdsInAlbum: deps.contentIdsInAlbum,
     // An adapter belongs to the model it was trained on: not applied while search falls back to another.
     vectorTransform: (key) => (key === adapter.modelId ? adapter.current()?.transform : undefined),
     generation: () => library.generation() + adapterChanges,
     resolveContentId: (idOrPath) => library.contentIdOf(idOrPath),
   });
 
+  const timeline = createTimeline({ store: library.store, contentIdsWithTags: deps.contentIdsWithTags });
+
   return {
     search: (query, opts) => searcher.search(query, opts),
+    timeline,
     async similar(target, opts = {}) {
       if (Buffer.isBuffer(target)) return searcher.search({ image: target }, opts);
       const abs = resolve(target);

@@ -4,6 +4,7 @@ import { logError } from '../log.js';
 import type { Library } from '../library/library.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import type { Photo } from '../library/types.js';
+import type { ResolvedPhotos } from '../library/photos.js';
 import { isUnder } from '../paths.js';
 import { applyAdapter } from '../adapters/adapter.js';
 import type { ActiveAdapterSource } from '../adapters/active-adapter.js';
@@ -11,6 +12,7 @@ import { createLabelEmbeddingCache, NO_ADAPTER, type TextEmbeddingTransform } fr
 import {
   createTagStore,
   type AutoSuggestion,
+  type ReviewCount,
   type TagCount,
   type TagRecord,
   type TagState,
@@ -69,11 +71,27 @@ export interface PhotoTags {
 
 export interface XmpExportRequest {
   folder?: string;
+  /** Only these photos (content ids), e.g. a selection; with `folder`, those of them in the folder. */
+  contentIds?: readonly string[];
   /** Also write suggested (not yet reviewed) tags; default: confirmed only. */
   includeSuggested?: boolean;
   naming?: SidecarNaming;
   dryRun?: boolean;
   onProgress?: (p: { done: number; total: number }) => void;
+}
+
+/** What a bulk action did, counted in photos. */
+export interface BulkTagResult {
+  changed: number;
+  /** Photos it left alone (the tag was already there, or not suggested, or scored below the minimum). */
+  skipped: number;
+}
+
+export interface BulkReviewOptions {
+  /** Review only this tag; default: every suggested tag of the photos. */
+  label?: string;
+  /** Review only suggestions scored at least this (0..1). */
+  minScore?: number;
 }
 
 export interface TaggingService {
@@ -103,6 +121,29 @@ export interface TaggingService {
   confirmTags(photos: string[], labels: string[]): Promise<number>;
   rejectTags(photos: string[], labels: string[]): Promise<number>;
   removeTags(photos: string[], labels: string[]): Promise<number>;
+  /** Many photos (content ids or paths) as content ids, and the ones not in the library (photos.ts). */
+  resolvePhotos(photos: readonly string[]): Promise<ResolvedPhotos>;
+  /** The content ids of the photos in a library folder, or the whole library when `folder` is undefined. */
+  photosIn(folder?: string): Promise<string[]>;
+  /** Adds a tag by hand (confirmed) to many photos in one write. */
+  addTagMany(contentIds: string[], label: string): Promise<BulkTagResult>;
+  /**
+   * Confirms or rejects suggestions of many photos in one write: only tags still suggested are changed
+   * (a person's earlier yes or no is never overturned in bulk). Takes content ids, so any selection (a
+   * folder, the library, a set of photos, an album) can be reviewed the same way.
+   */
+  reviewMany(
+    contentIds: string[],
+    state: 'confirmed' | 'rejected',
+    options?: BulkReviewOptions,
+  ): Promise<BulkTagResult>;
+  /** The labels with suggestions waiting for review, over the photos in the library, most pending first. */
+  reviewLabels(): Promise<ReviewCount[]>;
+  /** A page of one label's pending suggestions, most confident first, with the label's counts. */
+  reviewQueue(
+    label: string,
+    page?: { offset?: number; limit?: number },
+  ): Promise<ReviewCount & { items: Array<Photo & { score: number }> }>;
   /** Search filter hook: contents carrying all these tags (confirmed or suggested by default). */
   contentIdsWithTags(labels: string[], states?: readonly TagState[]): Promise<string[]>;
   /** Tag counts in a folder, or the whole library. */
@@ -127,7 +168,14 @@ const VECTOR_CHUNK = 256;
 /** The part of the library tagging uses (kept narrow so it is clear what tagging depends on). */
 export type TaggingLibrary = Pick<
   Library,
-  'dataDir' | 'engine' | 'getPhoto' | 'getImageVectors' | 'onPhotosIndexed' | 'store'
+  | 'dataDir'
+  | 'engine'
+  | 'getPhoto'
+  | 'resolvePhotos'
+  | 'photosOf'
+  | 'getImageVectors'
+  | 'onPhotosIndexed'
+  | 'store'
 >;
 
 function readAutoTagFolders(dataDir: string, fallbackVocabulary: string): AutoTagFolder[] {
@@ -390,6 +438,37 @@ export function createTaggingService(
       return tags.removeTags(await resolveContentIds(photos), labels);
     },
 
+    resolvePhotos: (photos) => library.resolvePhotos(photos),
+    photosIn: (folder) => indexedContentIds(folder),
+
+    async addTagMany(contentIds, label) {
+      const unique = [...new Set(contentIds)];
+      const changed = await tags.addUserTags(unique, [label]);
+      return { changed, skipped: unique.length - changed };
+    },
+    async reviewMany(contentIds, state, opts = {}) {
+      const unique = [...new Set(contentIds)];
+      const labels = opts.label === undefined ? undefined : [opts.label];
+      const changed = await tags.reviewSuggestions(unique, labels, state, { minScore: opts.minScore });
+      return { changed: changed.size, skipped: unique.length - changed.size };
+    },
+
+    async reviewLabels() {
+      return tags.reviewCounts(new Set(await indexedContentIds()));
+    },
+    async reviewQueue(label, page = {}) {
+      const offset = page.offset ?? 0;
+      const limit = page.limit ?? 50;
+      const queue = await tags.reviewQueue(label, new Set(await indexedContentIds()));
+      const slice = queue.suggestions.slice(offset, offset + limit);
+      const photos = await library.photosOf(slice.map((s) => s.contentId));
+      const items = slice.flatMap((s) => {
+        const photo = photos.get(s.contentId);
+        return photo ? [{ ...photo, score: s.score }] : [];
+      });
+      return { label: queue.label, pending: queue.pending, reviewed: queue.reviewed, items };
+    },
+
     contentIdsWithTags: (labels, states) => tags.contentIdsWithTags(labels, states),
 
     async facets(folder, states) {
@@ -399,7 +478,11 @@ export function createTaggingService(
 
     async exportXmp(request = {}) {
       const states: TagState[] = request.includeSuggested ? ['confirmed', 'suggested'] : ['confirmed'];
-      const ids = await indexedContentIds(request.folder);
+      let ids = await indexedContentIds(request.folder);
+      if (request.contentIds) {
+        const chosen = new Set(request.contentIds);
+        ids = ids.filter((id) => chosen.has(id));
+      }
       const byContent = await tags.tagsFor(ids, states);
       const folder = request.folder === undefined ? undefined : resolve(request.folder);
       const files = await library.store.filesForContents([...byContent.keys()]);

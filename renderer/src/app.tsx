@@ -10,17 +10,19 @@ import { AppContext } from './hooks/app-context';
 import { LibraryView } from './views/library-view';
 import { ModelsView } from './views/models-view';
 import { PhotoView } from './views/photo-view';
+import { PhotosView } from './views/photos-view';
 import type { SearchPreset } from './views/search-view';
 import { SearchView } from './views/search-view';
 import { TaggingView } from './views/tagging-view';
 import { TuningView } from './views/tuning-view';
 
 const NAV: Array<{ view: ViewName; label: string; icon: IconName; key: string }> = [
-  { view: 'search', label: 'Search', icon: 'search', key: '1' },
-  { view: 'library', label: 'Library', icon: 'library', key: '2' },
-  { view: 'tagging', label: 'Tagging', icon: 'tag', key: '3' },
-  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '4' },
-  { view: 'models', label: 'Models', icon: 'model', key: '5' },
+  { view: 'photos', label: 'Photos', icon: 'photos', key: '1' },
+  { view: 'search', label: 'Search', icon: 'search', key: '2' },
+  { view: 'library', label: 'Library', icon: 'library', key: '3' },
+  { view: 'tagging', label: 'Tagging', icon: 'tag', key: '4' },
+  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '5' },
+  { view: 'models', label: 'Models', icon: 'model', key: '6' },
 ];
 
 const COLOURS = 'red, orange, yellow, green, blue, purple, pink, brown, black, white and gray';
@@ -45,8 +47,8 @@ export function App({ client }: { client: AppClient }) {
       const s = await client.call('library.status', {});
       setStatus(s);
       setStatusError(null);
-      // A new user starts in Library; someone with photos starts in Search.
-      setView((v) => v ?? (s.photoCount > 0 ? 'search' : 'library'));
+      // A new user starts in Library (to add a folder); someone with photos starts in Photos.
+      setView((v) => v ?? (s.photoCount > 0 ? 'photos' : 'library'));
     } catch (e) {
       setStatusError(messageOf(e));
     }
@@ -99,6 +101,15 @@ export function App({ client }: { client: AppClient }) {
         setPreset({ similarTo: p, nonce: Date.now() });
         setView('search');
       },
+      searchSimilarToMany: (photos) => {
+        // One photo is the ordinary "similar" search (it leaves the photo itself out of the results).
+        setPreset(
+          photos.length === 1
+            ? { similarTo: photos[0], nonce: Date.now() }
+            : { similarToMany: photos, nonce: Date.now() },
+        );
+        setView('search');
+      },
       searchWith: (filters) => {
         setPreset({ filters, nonce: Date.now() });
         setView('search');
@@ -107,7 +118,7 @@ export function App({ client }: { client: AppClient }) {
     [client, status, refreshStatus, run, notify],
   );
 
-  // Keyboard: Ctrl/Cmd+1…5 switch views; "/" focuses the search box.
+  // Keyboard: Ctrl/Cmd+1…6 switch views; "/" focuses the search box.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
@@ -217,6 +228,7 @@ export function App({ client }: { client: AppClient }) {
               </button>
             </div>
           )}
+          {view === 'photos' && <PhotosView />}
           {view === 'search' && <SearchView preset={preset} />}
           {view === 'library' && <LibraryView />}
           {view === 'tagging' && <TaggingView />}

@@ -2,12 +2,13 @@ import { createContext, useContext } from 'react';
 import type { LibraryStatus, PhotoSummary, SearchFilters } from '../api/types';
 import type { AppClient } from '../api/client';
 
-export type ViewName = 'search' | 'library' | 'tagging' | 'tuning' | 'models';
+export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'tuning' | 'models';
 
 export interface PhotoSource {
   total: number;
   item(index: number): PhotoSummary | undefined;
-  ensureRange?(start: number, end: number): void;
+  /** Loads items [start, end); a promise says when they are there (the viewer then shows them). */
+  ensureRange?(start: number, end: number): void | Promise<unknown>;
 }
 
 export interface AppContextValue {
@@ -22,6 +23,8 @@ export interface AppContextValue {
   notify(message: string): void;
   /** Search for photos like this one (switches to Search). */
   searchSimilar(photo: PhotoSummary): void;
+  /** Search for photos like all of these together (a selection; switches to Search). */
+  searchSimilarToMany(photos: PhotoSummary[]): void;
   /** Search with these filters (switches to Search). */
   searchWith(filters: SearchFilters): void;
 }
