@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openCore, type Core } from '../main/core/open-core.js';
 import { measureAlbumPages, type AlbumPageLatency } from './album-pages.js';
 import { BENCH_QUERIES, fillSyntheticLibrary, measureQueries, type QueryLatency } from './query-latency.js';
+import { measureTimeline, type TimelineLatency } from './timeline-latency.js';
 
 /** The library's default: vector tables of at least this many rows get an ANN index (library.ts). */
 export const LIBRARY_ANN_THRESHOLD = 50_000;
@@ -20,6 +21,8 @@ export interface QueryScaleResult {
   /** Absent when the index was not built (too few rows for IVF_PQ). */
   indexed?: QueryLatency;
   indexBuildSeconds?: number;
+  /** The Photos view's first screen (timeline + newest month), on the flat library; absent in older runs. */
+  timeline?: TimelineLatency;
   /** When the libraries were built: this run, or the earlier run whose cached libraries were reused. */
   builtAt: string;
   reused: boolean;
@@ -118,6 +121,10 @@ export async function measureQueryScale(options: {
   const measure = (sub: string) =>
     withCore(join(dir, sub), options.model, (core) => measureQueries(core, queries, options.rounds));
   const flat = await measure('flat');
+  // Opened afresh: the first screen after opening is the cold figure (no vector search involved).
+  const timeline = await withCore(join(dir, 'flat'), options.model, (core) =>
+    measureTimeline(core, options.rounds),
+  );
   const indexed = meta.indexBuildSeconds !== undefined ? await measure('indexed') : undefined;
   const libraryUses = options.photos >= LIBRARY_ANN_THRESHOLD ? 'indexed' : 'flat';
   const albums = await withCore(
@@ -129,6 +136,7 @@ export async function measureQueryScale(options: {
     photos: options.photos,
     fillSeconds: meta.fillSeconds,
     flat,
+    timeline,
     ...(indexed ? { indexed, indexBuildSeconds: meta.indexBuildSeconds } : {}),
     builtAt: meta.builtAt,
     reused: previous !== undefined,

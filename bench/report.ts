@@ -378,6 +378,32 @@ export function renderReport(r: BenchResults): string {
       '',
     );
   }
+  const timelines = r.queries.filter((q) => q.timeline);
+  if (timelines.length > 0) {
+    out.push(
+      '### The Photos view at scale',
+      '',
+      "`photos.timeline` (every month's count) then `photos.month` for the newest month: what the Photos " +
+        'view asks for after navigation (target ≤ 300 ms). "Cold" is the first time after the library ' +
+        'opened (one bulk read of the indexed paths and the contents\' dates, sizes and formats); "warm" ' +
+        'reuses that read until the tables change.',
+      '',
+      table(
+        ['photos', 'months', 'photos in the newest month', 'cold ms', 'warm p50 / p95 ms'],
+        timelines.map((q) => {
+          const t = q.timeline!;
+          return [
+            f0(q.photos),
+            t.months,
+            t.firstMonthPhotos,
+            f1(t.coldFirstScreen),
+            `${f1(t.warmFirstScreen.p50)} / ${f1(t.warmFirstScreen.p95)}`,
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   if (r.text) {
     const t = r.text;
     out.push(

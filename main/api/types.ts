@@ -360,7 +360,11 @@ export interface ApiMethods {
   /** Every photo of one month of the timeline, newest first (with width, height and takenAt). */
   'photos.month': { request: { month: string; filters?: SearchFilters }; response: PhotoSummary[] };
   'tags.addMany': { request: { photoIds: string[]; tag: string }; response: BulkResult };
-  /** Confirm the photos' suggested `tag`, or every suggested tag of theirs when `tag` is omitted. */
+  /**
+   * Confirm the photos' suggested `tag`, or every suggested tag of theirs when `tag` is omitted. Only
+   * suggestions change: a photo without one, or whose tag a person already confirmed or rejected, is
+   * left alone (counted in `skipped`). `changed` and `skipped` count photos.
+   */
   'tags.confirmMany': { request: { photoIds: string[]; tag?: string }; response: BulkResult };
   'tags.rejectMany': { request: { photoIds: string[]; tag?: string }; response: BulkResult };
   /** The same caption (a training pair) on each photo. */
@@ -388,6 +392,7 @@ export interface ApiMethods {
   /** Copies the album's originals into `destination`: names kept, collisions suffixed, nothing overwritten. */
   'albums.export': { request: { id: string; destination: string }; response: AlbumExportResult };
   'review.labels': { request: Record<string, never>; response: ReviewLabel[] };
+  /** A page of one label's pending suggestions (50 unless `limit` says otherwise). */
   'review.queue': { request: { tag: string; offset?: number; limit?: number }; response: ReviewPage };
 }
 

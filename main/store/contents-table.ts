@@ -4,6 +4,7 @@ import {
   deleteIn,
   inList,
   queryAll,
+  queryColumns,
   queryIn,
   sqlString,
   toNumber,
@@ -112,14 +113,20 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
     async contentSummaries() {
       const version = await contents.version();
       if (summariesCache?.version === version) return summariesCache.rows;
-      const rows = (
-        await queryAll(contents, undefined, ['contentId', 'takenAt', 'width', 'height', 'format'])
-      ).map((r): ContentSummary => ({
-        contentId: String(r.contentId),
-        takenAt: toNumber(r.takenAt),
-        width: toNumber(r.width),
-        height: toNumber(r.height),
-        format: toText(r.format),
+      const read = await queryColumns(contents, ['contentId', 'takenAt', 'width', 'height', 'format']);
+      const [ids, takenAt, width, height, format] = [
+        read.text('contentId'),
+        read.numbers('takenAt'),
+        read.numbers('width'),
+        read.numbers('height'),
+        read.text('format'),
+      ];
+      const rows = ids.map((contentId, i): ContentSummary => ({
+        contentId: contentId!,
+        takenAt: takenAt[i] ?? null,
+        width: width[i] ?? null,
+        height: height[i] ?? null,
+        format: format[i] ?? null,
       }));
       summariesCache = { version, rows };
       return rows;

@@ -3,6 +3,7 @@ import { filesSchema } from './schemas.js';
 import {
   deleteIn,
   queryAll,
+  queryColumns,
   queryIn,
   sqlString,
   toNumber,
@@ -95,16 +96,21 @@ export function filesTable(files: Table): FilesTable {
     async indexedPaths() {
       const version = await files.version();
       if (indexedCache?.version === version) return indexedCache.paths;
-      const rows = await queryAll(files, `status = 'indexed' AND contentId IS NOT NULL`, [
-        'contentId',
-        'path',
-      ]);
+      // Column-wise: at 100,000 files, row objects alone took seconds (see queryColumns).
+      const read = await queryColumns(
+        files,
+        ['contentId', 'path'],
+        `status = 'indexed' AND contentId IS NOT NULL`,
+      );
+      const ids = read.text('contentId');
+      const all = read.text('path');
       const paths = new Map<string, string[]>();
-      for (const r of rows) {
-        const id = String(r.contentId);
+      for (let i = 0; i < read.rows; i++) {
+        const id = ids[i]!;
+        const path = all[i]!;
         const list = paths.get(id);
-        if (list) list.push(String(r.path));
-        else paths.set(id, [String(r.path)]);
+        if (list) list.push(path);
+        else paths.set(id, [path]);
       }
       for (const list of paths.values()) if (list.length > 1) list.sort();
       indexedCache = { version, paths };

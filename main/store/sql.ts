@@ -1,7 +1,7 @@
 import { sep } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Table } from '@lancedb/lancedb';
-import type { Schema } from 'apache-arrow';
+import { DataType, type Data, type Schema, type Vector } from 'apache-arrow';
 
 // The SQL pieces every table module builds its filters from, with their quoting, and the plain reads and
 // writes they share. Nothing outside main/store/ builds SQL: callers get typed methods.
@@ -38,6 +38,71 @@ export async function queryAll(table: Table, where?: string, columns?: string[])
   if (where) q = q.where(where);
   if (columns) q = q.select(columns);
   return (await q.toArray()) as Row[];
+}
+
+/** Columns of a query's rows, each decoded in one pass (see queryColumns). */
+export interface Columns {
+  rows: number;
+  text(column: string): (string | null)[];
+  numbers(column: string): (number | null)[];
+}
+
+/**
+ * Every matching row's `columns`, read as Arrow and decoded a column at a time. For bulk reads (every
+ * photo of a 100,000-photo library): row objects read each field through a proxy, about ten times slower.
+ */
+export async function queryColumns(table: Table, columns: string[], where?: string): Promise<Columns> {
+  let q = table.query();
+  if (where) q = q.where(where);
+  const result = await q.select(columns).toArrow();
+  // No rows can come back without columns at all.
+  if (result.numRows === 0) return { rows: 0, text: () => [], numbers: () => [] };
+  const vector = (name: string): Vector => {
+    const v = result.getChild(name);
+    if (!v) throw new Error(`no column '${name}' in the result`);
+    return v;
+  };
+  return {
+    rows: result.numRows,
+    text: (name) => textColumn(vector(name)),
+    numbers: (name) => numberColumn(vector(name)),
+  };
+}
+
+/** Whether row `i` of a chunk holds a value. The validity bitmap is never sliced: it is read at offset + i. */
+function isValid(d: Data, i: number): boolean {
+  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return true;
+  const j = d.offset + i;
+  return (d.nullBitmap[j >> 3]! & (1 << (j & 7))) !== 0;
+}
+
+function textColumn(vector: Vector): (string | null)[] {
+  const chunks = vector.data as Data[];
+  if (!chunks.every((d) => DataType.isUtf8(d.type) || DataType.isLargeUtf8(d.type)))
+    return Array.from(vector as Iterable<unknown>, (x) => (x === null || x === undefined ? null : String(x)));
+  const out: (string | null)[] = [];
+  for (const d of chunks) {
+    // Offsets are sliced with the chunk and point into the (unsliced) bytes.
+    const offsets = d.valueOffsets as Int32Array | BigInt64Array;
+    const bytes = d.values as Uint8Array;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < d.length; i++)
+      out.push(isValid(d, i) ? buf.toString('utf8', Number(offsets[i]), Number(offsets[i + 1])) : null);
+  }
+  return out;
+}
+
+function numberColumn(vector: Vector): (number | null)[] {
+  const chunks = vector.data as Data[];
+  if (!chunks.every((d) => DataType.isInt(d.type) || DataType.isFloat(d.type)))
+    return Array.from(vector as Iterable<unknown>, toNumber);
+  const out: (number | null)[] = [];
+  for (const d of chunks) {
+    // Fixed-width values are sliced with the chunk: row i is values[i].
+    const values = d.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < d.length; i++) out.push(isValid(d, i) ? Number(values[i]) : null);
+  }
+  return out;
 }
 
 /** The rows whose `column` is one of `values` (duplicates asked once), with an optional extra filter. */

@@ -102,6 +102,13 @@ describe('benchmark building blocks (tiny model)', () => {
     assert.equal(queries.reused, false);
     assert.ok(queries.albums!.manual.p50 > 0 && queries.albums!.smart.p50 > 0, 'album pages were timed');
     assert.equal(queries.albums!.albumPhotos, 300, 'the manual album holds the whole small library');
+    // The synthetic rows are an hour apart from 2015-01-01 UTC: 12.5 days, one month (two where the
+    // local time zone puts the first hours in December 2014).
+    const start = new Date(Date.UTC(2015, 0, 1));
+    const months = start.getMonth() === 0 ? 1 : 2;
+    assert.equal(queries.timeline?.months, months);
+    assert.ok(queries.timeline.firstMonthPhotos > 290);
+    assert.ok(queries.timeline!.coldFirstScreen > 0);
 
     const cold = await measureColdSearch({
       model,
@@ -152,6 +159,7 @@ describe('benchmark building blocks (tiny model)', () => {
       '### Query encoding: dynamic length vs padded to 77',
       '### Searching while the library indexes',
       '### Opening a library and its first search',
+      '### The Photos view at scale',
       '## 4. Peak memory',
     ])
       assert.ok(md.includes(heading), `missing ${heading}`);

@@ -227,3 +227,67 @@ test('a reader on another connection never fails while the indexer creates a mod
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('bulk reads for the Photos view: indexed paths and content summaries, nulls and non-ASCII kept, refreshed on change', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-store-'));
+  const store = await openLibraryStore(dir);
+  try {
+    const content = (
+      contentId: string,
+      takenAt: number | null,
+      width: number | null,
+      format: string | null,
+    ) => ({
+      contentId,
+      width,
+      height: width === null ? null : width * 2,
+      takenAt,
+      takenAtSource: takenAt === null ? null : ('exif' as const),
+      cameraMake: null,
+      cameraModel: null,
+      latitude: null,
+      longitude: null,
+      format,
+      size: 1,
+      thumbnail: false,
+      addedAt: 1,
+    });
+    assert.deepEqual(await store.contentSummaries(), [], 'an empty library');
+    assert.equal((await store.indexedPaths()).size, 0);
+    await store.upsertContents([
+      content('c1', 1_700_000_000_000, 40, 'jpeg'),
+      content('c2', null, null, null),
+    ]);
+    // Several writes: the reads span more than one fragment.
+    await store.upsertContents([content('c3', 5, 7, 'png')]);
+    await store.upsertFiles([
+      file('/lib/été/a.jpg'),
+      file('/lib/b.jpg'),
+      file('/lib/c.png', { contentId: 'c2' }),
+      file('/lib/failed.jpg', { contentId: 'c3', status: 'failed' }),
+    ]);
+    const summaries = await store.contentSummaries();
+    assert.deepEqual(
+      [...summaries].sort((a, b) => a.contentId.localeCompare(b.contentId)),
+      [
+        { contentId: 'c1', takenAt: 1_700_000_000_000, width: 40, height: 80, format: 'jpeg' },
+        { contentId: 'c2', takenAt: null, width: null, height: null, format: null },
+        { contentId: 'c3', takenAt: 5, width: 7, height: 14, format: 'png' },
+      ],
+    );
+    assert.equal(await store.contentSummaries(), summaries, 'cached while the table is unchanged');
+    const paths = await store.indexedPaths();
+    assert.deepEqual([...paths].sort(), [
+      ['c1', ['/lib/b.jpg', '/lib/été/a.jpg']],
+      ['c2', ['/lib/c.png']],
+    ]);
+    await store.upsertContents([content('c2', 9, 3, 'png')]);
+    assert.deepEqual(
+      (await store.contentSummaries()).find((c) => c.contentId === 'c2'),
+      { contentId: 'c2', takenAt: 9, width: 3, height: 6, format: 'png' },
+    );
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

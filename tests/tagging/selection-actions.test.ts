@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { createCoreApi } from '../../main/api/core-api.js';
 import type { CoreApi } from '../../main/api/dispatch.js';
 import type { PhotoSummary } from '../../main/api/types.js';
+import { MAX_PHOTO_IDS, validateRequest } from '../../main/api/validate.js';
 import { registerTaggingCommands } from '../../main/cli/commands/tagging-commands.js';
 import { openCore } from '../../main/core/open-core.js';
 import { COLOUR_RGB, tempDir, writeColourPhoto } from './colour-photos.js';
@@ -329,4 +330,28 @@ test('XMP export writes sidecars with the confirmed tags of the selected photos 
   for (const p of [a!, b!]) assert.match(await readFile(`${p.path}.xmp`, 'utf8'), /<rdf:li>red<\/rdf:li>/);
   assert.match(await readFile(`${blue.path}.xmp`, 'utf8'), /<rdf:li>sky<\/rdf:li>/);
   await assert.rejects(stat(`${notSelected!.path}.xmp`), { code: 'ENOENT' });
+});
+
+test('a selection is checked at the door: at least one photo, at most 100,000, a caption not empty', () => {
+  assert.equal(MAX_PHOTO_IDS, 100_000);
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i).padStart(64, '0'));
+  assert.equal(
+    validateRequest('tags.confirmMany', { photoIds: ids(MAX_PHOTO_IDS) }).photoIds.length,
+    MAX_PHOTO_IDS,
+  );
+  assert.throws(
+    () => validateRequest('tags.confirmMany', { photoIds: ids(MAX_PHOTO_IDS + 1) }),
+    /Too many photos at once \(100001; at most 100000\)/,
+  );
+  assert.throws(() => validateRequest('xmp.export', { photoIds: [] }), /Select at least one photo/);
+  assert.throws(() => validateRequest('tags.addMany', { photoIds: 'abc', tag: 'x' }), /list of photo ids/);
+  assert.throws(
+    () => validateRequest('pairs.addMany', { photoIds: ids(1), text: '  ' }),
+    /“text” must not be empty/,
+  );
+  assert.throws(
+    () => validateRequest('review.queue', { tag: 'red', limit: 0 }),
+    /“limit” must be a whole number/,
+  );
+  assert.deepEqual(validateRequest('tags.rejectMany', { photoIds: ids(1) }), { photoIds: ids(1) });
 });
