@@ -108,6 +108,15 @@ export function App({ client }: { client: AppClient }) {
         setPreset({ similarTo: p, nonce: Date.now() });
         setView('search');
       },
+      searchSimilarToMany: (photos) => {
+        // One photo is the ordinary "similar" search (it leaves the photo itself out of the results).
+        setPreset(
+          photos.length === 1
+            ? { similarTo: photos[0], nonce: Date.now() }
+            : { similarToMany: photos, nonce: Date.now() },
+        );
+        setView('search');
+      },
       searchWith: (filters) => {
         setPreset({ filters, nonce: Date.now() });
         setView('search');

@@ -1,9 +1,14 @@
 // A thumbnail grid that stays fast at 100k photos: only the rows in view (plus a few) are in the DOM,
 // and pages of results are fetched as they scroll into view. Keyboard: arrows, Page Up/Down, Home/End
-// move the focus; Enter opens; S searches for similar photos.
+// move the focus; Enter opens; S searches for similar photos; Space, Ctrl/Cmd+A and Esc select (see
+// hooks/use-selection.ts).
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { PhotoSummary } from '../api/types';
+import type { Selection } from '../hooks/use-selection';
+import { PhotoTile } from './photo-tile';
+import { RubberBand, useRubberBand } from './rubber-band';
+import type { Rect } from './rubber-band';
 
 export interface VirtualGridProps {
   total: number;
@@ -17,14 +22,30 @@ export interface VirtualGridProps {
   cellSize?: number;
   /** Changes when the result set changes: scroll and focus go back to the top. */
   resetKey: string;
+  /** The hover text of a tile (the photo's name when not given). */
+  titleOf?(photo: PhotoSummary): string;
+  /** Each photo's match score in its corner (the "Match scores" option of Search). */
   showScores?: boolean;
+  /** Photos the user picked; without it the grid only opens photos. */
+  selection?: Selection;
 }
 
 const GAP = 8;
 const OVERSCAN_ROWS = 3;
 
 export function VirtualGrid(props: VirtualGridProps) {
-  const { total, item, ensureRange, thumbnailUrl, onOpen, onSimilar, resetKey, showScores } = props;
+  const {
+    total,
+    item,
+    ensureRange,
+    thumbnailUrl,
+    onOpen,
+    onSimilar,
+    resetKey,
+    titleOf,
+    selection,
+    showScores,
+  } = props;
   const cellSize = props.cellSize ?? 180;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
@@ -70,8 +91,25 @@ export function VirtualGrid(props: VirtualGridProps) {
     [columns, rowHeight],
   );
 
+  const hitTest = (rect: Rect): number[] => {
+    const out: number[] = [];
+    const firstR = Math.max(0, Math.floor(rect.top / rowHeight));
+    const lastR = Math.min(rows - 1, Math.floor(rect.bottom / rowHeight));
+    const colStep = cellWidth + GAP;
+    const firstC = Math.max(0, Math.floor(rect.left / colStep));
+    const lastC = Math.min(columns - 1, Math.floor(rect.right / colStep));
+    for (let r = firstR; r <= lastR; r++)
+      for (let c = firstC; c <= lastC; c++) if (r * columns + c < total) out.push(r * columns + c);
+    return out;
+  };
+  const rubber = useRubberBand(scrollRef, hitTest, (indexes, add) => {
+    const photos = indexes.map(item).filter((p): p is PhotoSummary => Boolean(p));
+    selection?.set(photos, add);
+  });
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (total === 0) return;
+    if (selection?.keyDown(e, focus)) return;
     const pageRows = Math.max(1, Math.floor(size.height / rowHeight));
     const moves: Record<string, number> = {
       ArrowRight: 1,
@@ -108,49 +146,41 @@ export function VirtualGrid(props: VirtualGridProps) {
       if (index >= total) break;
       const p = item(index);
       cells.push(
-        <div
+        <PhotoTile
           key={index}
-          role="gridcell"
-          aria-selected={index === focus}
-          className={index === focus ? 'cell focused' : 'cell'}
+          photo={p}
+          index={index}
           style={{ width: cellWidth, height: cellWidth }}
-          data-testid="photo-cell"
-          data-index={index}
-          data-name={p?.name ?? ''}
-          onClick={() => {
-            setFocus(index);
-            onOpen(index);
+          thumbnailUrl={thumbnailUrl}
+          selected={selection?.isSelected(p?.id) ?? false}
+          focused={index === focus}
+          selecting={(selection?.count ?? 0) > 0}
+          title={p && titleOf ? titleOf(p) : undefined}
+          badge={showScores && p?.score !== undefined ? p.score.toFixed(2) : undefined}
+          onClick={(e, i) => {
+            setFocus(i);
+            if (!selection?.click(e, i)) onOpen(i);
           }}
-        >
-          {p ? (
-            <>
-              <img
-                src={thumbnailUrl(p.contentId)}
-                alt={p.name}
-                loading="lazy"
-                decoding="async"
-                draggable={false}
-              />
-              {showScores && p.score !== undefined && (
-                <span className="cell-score">{p.score.toFixed(2)}</span>
-              )}
-              <div className="cell-actions">
-                <button
-                  className="btn btn-small"
-                  title="Find similar photos (S)"
-                  onClick={(e) => {
-                    e.stopPropagation();
-                    onSimilar(p);
-                  }}
-                >
-                  Similar
-                </button>
-              </div>
-            </>
-          ) : (
-            <div className="cell-skeleton" />
-          )}
-        </div>,
+          onCheck={(e, i) => {
+            setFocus(i);
+            if (e.shiftKey && selection?.count) void selection.extendTo(i);
+            else selection?.toggle(i);
+          }}
+          actions={
+            p && (
+              <button
+                className="btn btn-small"
+                title="Find similar photos (S)"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  onSimilar(p);
+                }}
+              >
+                Similar
+              </button>
+            )
+          }
+        />,
       );
     }
     rowEls.push(
@@ -168,11 +198,14 @@ export function VirtualGrid(props: VirtualGridProps) {
       aria-label="Photos"
       aria-rowcount={rows}
       tabIndex={0}
+      aria-multiselectable={selection ? true : undefined}
       onKeyDown={onKeyDown}
+      onMouseDown={selection ? rubber.onMouseDown : undefined}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
     >
       <div className="grid-inner" style={{ height: rows * rowHeight }}>
         {rowEls}
+        <RubberBand band={rubber.band} />
       </div>
     </div>
   );

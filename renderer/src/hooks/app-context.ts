@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react';
 import type { AlbumView, LibraryStatus, PhotoSummary, SearchFilters, SmartQuery } from '../api/types';
 import type { AppClient } from '../api/client';
 
-export type ViewName = 'search' | 'library' | 'tagging' | 'review' | 'tuning' | 'models' | 'album';
+export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'review' | 'tuning' | 'models' | 'album';
 
 export interface PhotoSource {
   total: number;
@@ -36,6 +36,8 @@ export interface AppContextValue {
   notify(message: string): void;
   /** Search for photos like this one (switches to Search). */
   searchSimilar(photo: PhotoSummary): void;
+  /** Search for photos like all of these together (a selection; switches to Search). */
+  searchSimilarToMany(photos: PhotoSummary[]): void;
   /** Search with these filters (switches to Search). */
   searchWith(filters: SearchFilters): void;
   /** Every album, kept current by `albumsChanged`. */

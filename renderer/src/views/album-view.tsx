@@ -4,10 +4,12 @@ import { useMemo, useState } from 'react';
 import type { AlbumView as Album } from '../api/types';
 import { EmptyState } from '../components/common';
 import { Icon } from '../components/icons';
+import { SelectionBar } from '../components/selection-bar';
 import { VirtualGrid } from '../components/virtual-grid';
 import type { PhotoSource } from '../hooks/app-context';
 import { useApp } from '../hooks/app-context';
 import { usePaged } from '../hooks/use-paged';
+import { rangeFromPages, useSelection } from '../hooks/use-selection';
 import { DeleteAlbumDialog, ExportAlbumDialog, RenameAlbumDialog, describeSmart } from './album-dialogs';
 
 type Open = 'rename' | 'delete' | 'export' | null;
@@ -22,6 +24,20 @@ export function AlbumView({ albumId }: { albumId: string }) {
   const photos = usePaged(album ? `${albumId}@${version}` : null, 0, (offset, limit) =>
     client.call('albums.photos', { id: albumId, offset, limit }),
   );
+
+  const selection = useSelection(
+    {
+      total: photos.total,
+      item: photos.item,
+      range: (start, end) =>
+        rangeFromPages(start, end, photos.item, async (offset, limit) => {
+          const page = await client.call('albums.photos', { id: albumId, offset, limit });
+          return page.items;
+        }),
+    },
+    albumId,
+  );
+  const chosen = [...selection.photos.values()];
 
   const source = useMemo<PhotoSource>(
     () => ({
@@ -70,7 +86,7 @@ export function AlbumView({ albumId }: { albumId: string }) {
           <p>
             {album.kind === 'smart'
               ? 'New photos that match appear here by themselves.'
-              : 'Select photos in Photos or Search, then choose “Add to album”.'}
+              : 'Select photos in Photos or Search, then choose Album in the bar that appears.'}
           </p>
         </EmptyState>
       ) : (
@@ -80,10 +96,39 @@ export function AlbumView({ albumId }: { albumId: string }) {
           ensureRange={photos.ensureRange}
           thumbnailUrl={client.thumbnailUrl}
           resetKey={albumId}
+          selection={selection}
           onOpen={(i) => openPhoto(source, i)}
           onSimilar={searchSimilar}
         />
       )}
+      <SelectionBar selection={selection}>
+        {chosen.length === 1 && chosen[0] && (
+          <button
+            className="btn btn-small"
+            onClick={() => {
+              const photoId = chosen[0]?.id ?? '';
+              void run(() => client.call('albums.setCover', { id: albumId, photoId }), 'Cover set.').then(
+                selection.clear,
+              );
+            }}
+          >
+            Use as cover
+          </button>
+        )}
+        {album.kind === 'manual' && (
+          <button
+            className="btn btn-small"
+            onClick={() =>
+              void run(
+                () => client.call('albums.remove', { id: albumId, photoIds: chosen.map((p) => p.id) }),
+                `Removed ${chosen.length} photo${chosen.length === 1 ? '' : 's'} from “${album.name}”; they are still in your library.`,
+              ).then(selection.clear)
+            }
+          >
+            Remove from this album
+          </button>
+        )}
+      </SelectionBar>
       {dialog === 'rename' && <RenameAlbumDialog album={album} onClose={() => setDialog(null)} />}
       {dialog === 'export' && <ExportAlbumDialog album={album} onClose={() => setDialog(null)} />}
       {dialog === 'delete' && (

@@ -7,10 +7,13 @@ import type { KeyboardEvent } from 'react';
 import type { PhotoSummary, ReviewLabel } from '../api/types';
 import { messageOf } from '../api/client';
 import { EmptyState, ProgressBar } from '../components/common';
+import { PhotoTile } from '../components/photo-tile';
+import { SelectionBar } from '../components/selection-bar';
 import type { PhotoSource } from '../hooks/app-context';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
 import { useLoad } from '../hooks/use-load';
+import { useSelection } from '../hooks/use-selection';
 
 /** Photos fetched per batch; the next batch comes when these are all answered. */
 const BATCH = 200;
@@ -119,7 +122,6 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
   const [queue, setQueue] = useState<Queue | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [focus, setFocus] = useState(0);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const gridRef = useRef<HTMLDivElement>(null);
 
   const fetchBatch = useCallback(async () => {
@@ -132,7 +134,6 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
         reviewed: page.reviewed,
       });
       setFocus(0);
-      setSelected(new Set());
       setError(null);
     } catch (e) {
       setError(messageOf(e));
@@ -140,8 +141,19 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
   }, [client, tag]);
   useEffect(() => void fetchBatch(), [fetchBatch]);
 
+  // Every photo of a batch is loaded already, so a range is just a slice. A new batch clears the selection.
+  const items = queue?.items ?? [];
+  const batchKey = queue ? `${queue.tag}:${queue.items[0]?.photo.id ?? ''}:${queue.items.length}` : '';
+  const selection = useSelection(
+    {
+      total: items.length,
+      item: (i) => items[i]?.photo,
+      range: async (start, end) => items.slice(start, end).map((it) => it.photo),
+    },
+    batchKey,
+  );
+
   // Focus lands on the grid when a batch arrives, so Y and N work straight away.
-  const batchKey = queue ? `${queue.tag}:${queue.items[0]?.photo.id ?? ''}` : '';
   useEffect(() => {
     if (batchKey) gridRef.current?.focus();
   }, [batchKey]);
@@ -210,10 +222,9 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
   }
   if (!queue) return <p className="muted">Loading suggestions for “{tag}”…</p>;
 
-  const items = queue.items;
   const total = queue.pending + queue.reviewed;
   const open = items.filter((it) => !it.answer);
-  const chosen = items.filter((it) => selected.has(it.photo.id));
+  const chosen = items.filter((it) => selection.isSelected(it.photo.id));
 
   /** The next photo still waiting after `from` (wrapping round), or `from` when none is. */
   const nextWaiting = (from: number) => {
@@ -236,7 +247,8 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
   const source: PhotoSource = { total: items.length, item: (i) => items[i]?.photo };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || items.length === 0) return;
+    if (items.length === 0 || selection.keyDown(e, focus)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
     const item = items[focus];
     const moves: Record<string, number> = {
       ArrowRight: 1,
@@ -251,8 +263,6 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
     else if ((key === 'y' || key === 'n') && item) {
       void answer([item.photo.id], key === 'y');
       setFocus(nextWaiting(focus));
-    } else if (e.key === ' ' && item) {
-      setSelected((s) => toggle(s, item.photo.id));
     } else if (e.key === 'Enter') openPhoto(source, focus);
     else return;
     e.preventDefault();
@@ -272,65 +282,32 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
         <ProgressBar value={total ? queue.reviewed / total : null} label={`Review progress for ${tag}`} />
       </div>
       <div className="toolbar review-actions">
-        {chosen.length > 0 ? (
-          <>
-            <span className="small">{chosen.length} selected</span>
-            <button
-              className="btn btn-small"
-              onClick={() =>
-                void answer(
-                  chosen.map((it) => it.photo.id),
-                  true,
-                )
-              }
-            >
-              ✓ Confirm selected
-            </button>
-            <button
-              className="btn btn-small"
-              onClick={() =>
-                void answer(
-                  chosen.map((it) => it.photo.id),
-                  false,
-                )
-              }
-            >
-              ✕ Reject selected
-            </button>
-            <button className="btn btn-small btn-ghost" onClick={() => setSelected(new Set())}>
-              Clear selection
-            </button>
-          </>
-        ) : (
-          <>
-            <button
-              className="btn btn-small"
-              disabled={open.length === 0}
-              onClick={() =>
-                void answer(
-                  open.map((it) => it.photo.id),
-                  true,
-                )
-              }
-            >
-              ✓ Confirm all {open.length} shown
-            </button>
-            <button
-              className="btn btn-small"
-              disabled={open.length === 0}
-              onClick={() =>
-                void answer(
-                  open.map((it) => it.photo.id),
-                  false,
-                )
-              }
-            >
-              ✕ Reject all {open.length} shown
-            </button>
-          </>
-        )}
+        <button
+          className="btn btn-small"
+          disabled={open.length === 0}
+          onClick={() =>
+            void answer(
+              open.map((it) => it.photo.id),
+              true,
+            )
+          }
+        >
+          ✓ Confirm all {open.length} shown
+        </button>
+        <button
+          className="btn btn-small"
+          disabled={open.length === 0}
+          onClick={() =>
+            void answer(
+              open.map((it) => it.photo.id),
+              false,
+            )
+          }
+        >
+          ✕ Reject all {open.length} shown
+        </button>
         <span className="grow" />
-        <span className="small muted">
+        <span className="small muted hide-narrow">
           <span className="kbd">Y</span> yes <span className="kbd">N</span> no{' '}
           <span className="kbd">←→↑↓</span> move <span className="kbd">Space</span> select{' '}
           <span className="kbd">Enter</span> open
@@ -365,84 +342,96 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
           {items.map((it, i) => (
             <div
               key={it.photo.id}
-              role="gridcell"
-              aria-selected={selected.has(it.photo.id)}
-              className={[
-                'review-cell',
-                i === focus ? 'focused' : '',
-                it.answer ?? '',
-                it.saving ? 'saving' : '',
-                selected.has(it.photo.id) ? 'selected' : '',
-              ].join(' ')}
+              className={['review-cell', it.answer ?? '', it.saving ? 'saving' : ''].join(' ')}
               data-testid="review-cell"
               data-index={i}
               data-name={it.photo.name}
               data-answer={it.answer ?? (it.saving ? 'saving' : 'waiting')}
-              onClick={(e) => {
-                setFocus(i);
-                if (e.ctrlKey || e.metaKey || e.shiftKey) setSelected((s) => toggle(s, it.photo.id));
-              }}
-              onDoubleClick={() => openPhoto(source, i)}
             >
-              <img
-                src={client.thumbnailUrl(it.photo.contentId)}
-                alt={it.photo.name}
-                loading="lazy"
-                draggable={false}
+              <PhotoTile
+                photo={it.photo}
+                index={i}
+                style={{ width: '100%', height: '100%' }}
+                thumbnailUrl={client.thumbnailUrl}
+                selected={selection.isSelected(it.photo.id)}
+                focused={i === focus}
+                selecting={selection.count > 0}
+                title={`${it.photo.name} · ${confidence(it.photo)} sure it is “${tag}”`}
+                badge={confidence(it.photo)}
+                onClick={(e, index) => {
+                  setFocus(index);
+                  if (!selection.click(e, index)) openPhoto(source, index);
+                }}
+                onCheck={(e, index) => {
+                  setFocus(index);
+                  if (e.shiftKey) void selection.extendTo(index);
+                  else selection.toggle(index);
+                }}
+                actions={
+                  <>
+                    <button
+                      className="btn btn-small"
+                      tabIndex={-1}
+                      aria-label={`Confirm ${tag} on ${it.photo.name}`}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void answer([it.photo.id], true);
+                      }}
+                    >
+                      ✓
+                    </button>
+                    <button
+                      className="btn btn-small"
+                      tabIndex={-1}
+                      aria-label={`Reject ${tag} on ${it.photo.name}`}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void answer([it.photo.id], false);
+                      }}
+                    >
+                      ✕
+                    </button>
+                  </>
+                }
               />
-              {it.photo.score !== undefined && (
-                <span className="cell-score" title="How sure Lookbook is">
-                  {Math.round(it.photo.score * 100)}%
-                </span>
-              )}
               {it.answer && (
                 <span className={`review-badge ${it.answer}`}>
                   {it.answer === 'confirmed' ? '✓ yes' : '✕ no'}
                 </span>
               )}
-              <div className="cell-actions">
-                <button
-                  className="btn btn-small"
-                  tabIndex={-1}
-                  aria-label={`Confirm ${tag} on ${it.photo.name}`}
-                  onClick={(e) => {
-                    e.stopPropagation();
-                    void answer([it.photo.id], true);
-                  }}
-                >
-                  ✓
-                </button>
-                <button
-                  className="btn btn-small"
-                  tabIndex={-1}
-                  aria-label={`Reject ${tag} on ${it.photo.name}`}
-                  onClick={(e) => {
-                    e.stopPropagation();
-                    void answer([it.photo.id], false);
-                  }}
-                >
-                  ✕
-                </button>
-                <input
-                  type="checkbox"
-                  tabIndex={-1}
-                  aria-label={`Select ${it.photo.name}`}
-                  checked={selected.has(it.photo.id)}
-                  onClick={(e) => e.stopPropagation()}
-                  onChange={() => setSelected((s) => toggle(s, it.photo.id))}
-                />
-              </div>
             </div>
           ))}
         </div>
       )}
+      <SelectionBar selection={selection}>
+        <button
+          className="btn btn-small btn-primary"
+          onClick={() =>
+            void answer(
+              chosen.map((it) => it.photo.id),
+              true,
+            ).then(selection.clear)
+          }
+        >
+          ✓ Confirm “{tag}”
+        </button>
+        <button
+          className="btn btn-small"
+          onClick={() =>
+            void answer(
+              chosen.map((it) => it.photo.id),
+              false,
+            ).then(selection.clear)
+          }
+        >
+          ✕ Reject “{tag}”
+        </button>
+      </SelectionBar>
     </div>
   );
 }
 
-function toggle(set: Set<string>, id: string): Set<string> {
-  const next = new Set(set);
-  if (next.has(id)) next.delete(id);
-  else next.add(id);
-  return next;
+/** How sure auto-tagging was, in words a person reads at a glance: "87%". */
+function confidence(photo: PhotoSummary): string {
+  return photo.score === undefined ? '' : `${Math.round(photo.score * 100)}%`;
 }

@@ -2,13 +2,17 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { PhotoSummary, SearchFacets, SearchFilters, SearchRequest, SortOrder } from '../api/types';
 import { EmptyState } from '../components/common';
+import { SelectionBar, photosWord } from '../components/selection-bar';
 import { VirtualGrid } from '../components/virtual-grid';
 import { useApp } from '../hooks/app-context';
 import { useDebounced, useEventListener } from '../hooks/use-event';
 import { usePagedSearch } from '../hooks/use-paged-search';
+import { rangeFromPages, useSelection } from '../hooks/use-selection';
 
 export interface SearchPreset {
   similarTo?: PhotoSummary;
+  /** Photos to look like together (a selection). */
+  similarToMany?: PhotoSummary[];
   filters?: SearchFilters;
   /** Changes on every preset so the same one can be applied twice. */
   nonce: number;
@@ -27,6 +31,8 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
   const { client, status, openPhoto, navigate, notify, newAlbum } = useApp();
   const [query, setQuery] = useState('');
   const [similar, setSimilar] = useState<PhotoSummary | null>(null);
+  const [similarMany, setSimilarMany] = useState<PhotoSummary[] | null>(null);
+  const [showScores, setShowScores] = useState(() => localStorage.getItem('lookbook.showScores') === '1');
   const [dropped, setDropped] = useState<{ name: string; base64: string; url: string } | null>(null);
   const [filters, setFilters] = useState<SearchFilters>({});
   const [sort, setSort] = useState<SortOrder>('relevance');
@@ -38,8 +44,9 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
 
   useEffect(() => {
     if (!preset) return;
-    if (preset.similarTo) {
-      setSimilar(preset.similarTo);
+    if (preset.similarTo || preset.similarToMany) {
+      setSimilar(preset.similarTo ?? null);
+      setSimilarMany(preset.similarToMany ?? null);
       setDropped(null);
       setQuery('');
     }
@@ -66,6 +73,7 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
     const r: SearchRequest = { sort };
     if (debouncedQuery.trim()) r.query = debouncedQuery.trim();
     if (similar) r.similarTo = similar.id;
+    if (similarMany) r.similarToMany = similarMany.map((p) => p.id);
     if (dropped) r.imageBase64 = dropped.base64;
     const f: SearchFilters = {};
     if (filters.folder) f.folder = filters.folder;
@@ -75,10 +83,31 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
     if (filters.formats?.length) f.formats = filters.formats;
     if (Object.keys(f).length) r.filters = f;
     return r;
-  }, [debouncedQuery, similar, dropped, filters, sort]);
+  }, [debouncedQuery, similar, similarMany, dropped, filters, sort]);
 
   const results = usePagedSearch(client, status && status.photoCount > 0 ? request : null, refresh);
-  const hasQuery = Boolean(request.query || request.similarTo || request.imageBase64);
+  const hasQuery = Boolean(
+    request.query || request.similarTo || request.similarToMany || request.imageBase64,
+  );
+  const resetKey = results.key.replace(/#\d+$/, '');
+  const selection = useSelection(
+    {
+      total: results.total,
+      item: results.item,
+      range: (start, end) =>
+        rangeFromPages(start, end, results.item, async (offset, limit) => {
+          const page = await client.call('search.query', { ...request, offset, limit });
+          return page.items;
+        }),
+    },
+    resetKey,
+  );
+  const searchBy = (p: PhotoSummary) => {
+    setSimilar(p);
+    setSimilarMany(null);
+    setDropped(null);
+    setQuery('');
+  };
 
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
@@ -93,6 +122,7 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
     try {
       const base64 = await readAsBase64(file);
       setSimilar(null);
+      setSimilarMany(null);
       setQuery('');
       setDropped({ name: file.name, base64, url: URL.createObjectURL(file) });
     } catch (err) {
@@ -104,6 +134,7 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
   const clearAll = () => {
     setQuery('');
     setSimilar(null);
+    setSimilarMany(null);
     setDropped(null);
     setFilters({});
     setSort('relevance');
@@ -251,6 +282,7 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
               if (!file) return;
               const base64 = await readAsBase64(file);
               setSimilar(null);
+              setSimilarMany(null);
               setQuery('');
               setDropped({ name: file.name, base64, url: URL.createObjectURL(file) });
             }}
@@ -265,6 +297,18 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
               className="btn btn-ghost btn-small"
               aria-label="Stop searching by this photo"
               onClick={() => setSimilar(null)}
+            >
+              ✕
+            </button>
+          </span>
+        )}
+        {similarMany && (
+          <span className="pill pill-accent">
+            Like the {photosWord(similarMany.length)} you selected
+            <button
+              className="btn btn-ghost btn-small"
+              aria-label="Stop searching by the selected photos"
+              onClick={() => setSimilarMany(null)}
             >
               ✕
             </button>
@@ -303,7 +347,7 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
                 : `${results.total.toLocaleString()} photo${results.total === 1 ? '' : 's'}`}
         </span>
         <span className="grow" />
-        {(request.query || request.similarTo || request.filters) && !dropped && (
+        {(request.query || request.similarTo || request.filters) && !dropped && !similarMany && (
           <button
             className="btn btn-small"
             title="An album that always shows what this search finds, new photos included"
@@ -317,10 +361,22 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
             Save as smart album…
           </button>
         )}
-        <span className="small">
+        <span className="small hide-narrow">
           <span className="kbd">↑↓←→</span> move <span className="kbd">Enter</span> open{' '}
-          <span className="kbd">S</span> similar · drop an image to search by it
+          <span className="kbd">Space</span> select <span className="kbd">S</span> similar · drop an image to
+          search by it
         </span>
+        <label className="small" title="Show how closely each photo matches (1 is a perfect match)">
+          <input
+            type="checkbox"
+            checked={showScores}
+            onChange={(e) => {
+              setShowScores(e.target.checked);
+              localStorage.setItem('lookbook.showScores', e.target.checked ? '1' : '0');
+            }}
+          />{' '}
+          Match scores
+        </label>
       </div>
       {results.error && (
         <div className="banner banner-error" role="alert">
@@ -344,16 +400,17 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
           item={results.item}
           ensureRange={results.ensureRange}
           thumbnailUrl={client.thumbnailUrl}
-          resetKey={results.key.replace(/#\d+$/, '')}
-          showScores={hasQuery}
+          resetKey={resetKey}
+          // How well each photo matches is a detail for the curious: on hover, or under the photo
+          // when "Match scores" is on, never over the thumbnails by default.
+          titleOf={(p) => (p.score === undefined ? p.name : `${p.name} · match ${p.score.toFixed(2)}`)}
+          showScores={showScores && hasQuery}
+          selection={selection}
           onOpen={(i) => openPhoto(results, i)}
-          onSimilar={(p) => {
-            setSimilar(p);
-            setDropped(null);
-            setQuery('');
-          }}
+          onSimilar={searchBy}
         />
       )}
+      <SelectionBar selection={selection} />
       {dragging && <div className="drop-overlay">Drop an image to find photos like it</div>}
     </div>
   );
