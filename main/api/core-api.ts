@@ -14,6 +14,7 @@ import type { DeviceRequest } from '../engine/types.js';
 import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
 import { describeHolder } from '../library/library.js';
+import { createAlbumArea } from './album-handlers.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
 import { createModelArea } from './model-handlers.js';
@@ -141,6 +142,7 @@ async function openSession(
     throw e;
   });
   const libraryHandlers = createLibraryHandlers(core, hub, startIndexing, tagging.tagCounts);
+  const albums = createAlbumArea(ctx);
   // Catch up with changes made while Lookbook was closed, then keep watching.
   startIndexing();
 
@@ -151,12 +153,14 @@ async function openSession(
       ...createPhotoHandlers({ library, tags: tagging.tagsOf, captions: tuning.captionsOf }),
       ...tagging.handlers,
       ...tuning.handlers,
+      ...albums.handlers,
     },
     async close() {
       if (closed) return;
       closed = true;
       if (changeTimer) clearTimeout(changeTimer);
       for (const c of cleanups) c();
+      albums.close();
       await tuning.close();
       await tagging.close();
       await core.close();

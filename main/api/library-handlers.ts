@@ -10,6 +10,7 @@ import type {
   SearchQuery,
 } from '../library/types.js';
 import { DECODERS } from '../media/formats.js';
+import { filterOptions } from '../search/filters.js';
 import type { EventHub } from './dispatch.js';
 import type {
   ApiHandlers,
@@ -66,21 +67,9 @@ export function photoSummary(p: Photo & { score?: number | null }): PhotoSummary
   };
 }
 
-/** The day after an inclusive 'to' date: the library's `before` bound is exclusive. */
-function dayAfter(iso: string): string {
-  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
-  if (iso.length === 10) d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}
-
 export function searchOptions(filters: SearchFilters | undefined, req: SearchRequest): SearchOptions {
-  const o: SearchOptions = { offset: req.offset ?? 0, limit: req.limit ?? 100 };
+  const o: SearchOptions = { ...filterOptions(filters), offset: req.offset ?? 0, limit: req.limit ?? 100 };
   if (req.sort) o.sort = req.sort;
-  if (filters?.folder) o.folder = filters.folder;
-  if (filters?.from) o.after = filters.from;
-  if (filters?.to) o.before = dayAfter(filters.to);
-  if (filters?.formats?.length) o.formats = filters.formats;
-  if (filters?.tags?.length) o.tags = filters.tags;
   return o;
 }
 

@@ -5,7 +5,7 @@
 // validator a compile error — each validator builds its result field by field, so it cannot return
 // something the request type does not allow. No dependency, no schema DSL to learn.
 import { UserError } from '../errors.js';
-import type { MethodName, Request, SearchFilters, SearchRequest, SortOrder } from './types.js';
+import type { MethodName, Request, SearchFilters, SearchRequest, SmartQuery, SortOrder } from './types.js';
 import { METHOD_NAMES } from './types.js';
 
 type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Request<M> };
@@ -114,8 +114,32 @@ function filters(input: Record<string, unknown>): SearchFilters | undefined {
   if (f.formats !== undefined && f.formats !== null) {
     out.formats = strList(f, 'formats', 50).map((x) => x.toLowerCase().replace(/^\./, ''));
   }
+  const album = optStr(f, 'album', 200);
+  if (album !== undefined) out.album = album;
   return out;
 }
+
+/** A smart album's query; whether it asks for anything is the album service's to say, in its words. */
+function smartQuery(input: Record<string, unknown>): SmartQuery | undefined {
+  const q = optObj(input, 'smart');
+  if (!q) return undefined;
+  const out: SmartQuery = {};
+  const query = q.query === undefined || q.query === null ? undefined : anyStr(q, 'query');
+  if (query !== undefined && query.trim() !== '') out.query = query;
+  const similarTo = optStr(q, 'similarTo', 200);
+  if (similarTo !== undefined) out.similarTo = similarTo;
+  const f = filters(q);
+  if (f) out.filters = f;
+  return out;
+}
+
+/** An album name as typed: the album service trims it and says what is wrong with it. */
+const albumName = (input: Record<string, unknown>) => anyStr(input, 'name', 1_000);
+const albumId = (input: Record<string, unknown>) => str(input, 'id', 200);
+const albumPhotos = (input: Record<string, unknown>) => ({
+  id: albumId(input),
+  photoIds: strList(input, 'photoIds'),
+});
 
 function searchRequest(input: Record<string, unknown>): SearchRequest {
   const out: SearchRequest = {};
@@ -200,6 +224,36 @@ const validators: Validators = {
   'models.catalogue': none,
   'models.download': (i) => ({ id: str(i, 'id', 200) }),
   'models.activate': (i) => ({ id: str(i, 'id', 200) }),
+  'albums.list': none,
+  'albums.create': (i) => {
+    const photoIds = i.photoIds === undefined || i.photoIds === null ? undefined : strList(i, 'photoIds');
+    const smart = smartQuery(i);
+    return {
+      name: albumName(i),
+      ...(photoIds === undefined ? {} : { photoIds }),
+      ...(smart === undefined ? {} : { smart }),
+    };
+  },
+  'albums.rename': (i) => ({ id: albumId(i), name: albumName(i) }),
+  'albums.delete': (i) => ({ id: albumId(i) }),
+  'albums.add': albumPhotos,
+  'albums.remove': albumPhotos,
+  'albums.setCover': (i) => ({ id: albumId(i), photoId: str(i, 'photoId', 200) }),
+  'albums.move': (i) => {
+    const index = optInt(i, 'index', 0, 10_000_000);
+    if (index === undefined) bad('“index” must be a whole number from 0 to 10000000.');
+    return { ...albumPhotos(i), index };
+  },
+  'albums.photos': (i) => {
+    const offset = optInt(i, 'offset', 0, 10_000_000);
+    const limit = optInt(i, 'limit', 1, 1_000);
+    return {
+      id: albumId(i),
+      ...(offset === undefined ? {} : { offset }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+  },
+  'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
 };
 
 export function isMethodName(name: unknown): name is MethodName {

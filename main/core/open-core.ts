@@ -4,9 +4,11 @@
 //
 // Order of construction, each part handed only what it needs:
 //   store, engine (a model folder resolved by main/models)  →  library (folders, indexing, photos)
-//   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter), tagging, tuning.
-// Tagging and fine-tuning are opened on first use: most commands need neither.
+//   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter and the albums'
+//   album filter), tagging, tuning  →  albums (smart albums are searches).
+// Tagging, fine-tuning and albums are opened on first use: most commands need none of them.
 import { join, resolve } from 'node:path';
+import { createAlbumService, type AlbumService } from '../albums/album-service.js';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
@@ -56,6 +58,8 @@ export interface Core {
   tagging(): TaggingService;
   /** Fine-tuning, opened on first use. */
   tuning(): Promise<TuningService>;
+  /** Albums, opened on first use. */
+  albums(): AlbumService;
   /** The library's status with the model search uses now. */
   status(): Promise<LibraryStatusInfo>;
   close(): Promise<void>;
@@ -135,10 +139,19 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     return tuning;
   };
 
+  let albums: AlbumService | undefined;
+  const albumService = () => {
+    open();
+    return (albums ??= createAlbumService({ library: openedLibrary, search }));
+  };
+
   const search = createPhotoSearch({
     library: openedLibrary,
     adapter,
     contentIdsWithTags: async (labels) => new Set(await taggingService().contentIdsWithTags(labels)),
+    // Search filters by album without knowing albums: the album service answers (it searches in turn
+    // for a smart album, whose query cannot name another album, so this never loops).
+    contentIdsInAlbum: (albumId) => albumService().contentIds(albumId),
     engineFor: (spec) => createEngineForModel(spec, { dataDir, ...(device ? { device } : {}) }),
   });
 
@@ -150,6 +163,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     adapter,
     tagging: taggingService,
     tuning: tuningService,
+    albums: albumService,
     async status() {
       return { ...(await openedLibrary.status()), searchModel: await search.modelKey() };
     },

@@ -135,6 +135,8 @@ export interface SearchOptions {
   formats?: string[];
   /** Photos carrying all of these tags, confirmed or suggested. */
   tags?: string[];
+  /** Photos in this album (its id). */
+  album?: string;
   /** 'relevance' (default), 'date-desc' / 'date' (newest first) or 'date-asc'. */
   sort?: SortOrder;
   offset?: number;

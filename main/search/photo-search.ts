@@ -10,7 +10,7 @@ import { createSearcher, type Searcher } from './searcher.js';
 
 // Search as the rest of Lookbook uses it: text, image and combined queries, "more like this", and the
 // photo list (every photo, newest first). Built by the composition root over the library, the active
-// adapter (applied to the model it was trained on) and tagging's tag filter.
+// adapter (applied to the model it was trained on), tagging's tag filter and the albums' album filter.
 
 export interface ListPhotosOptions {
   folder?: string;
@@ -36,6 +36,8 @@ export interface PhotoSearchDeps {
   adapter: ActiveAdapterSource;
   /** Content ids carrying all these tags. */
   contentIdsWithTags(tags: string[]): Promise<Set<string>>;
+  /** Content ids in an album (the album filter). */
+  contentIdsInAlbum(albumId: string): Promise<Set<string>>;
   /** An engine for another model's vectors, by the spec that produced them. */
   engineFor(spec: string): Promise<ClipEngine>;
 }
@@ -55,6 +57,7 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
     store: library.store,
     searchModel: models.choose,
     contentIdsWithTags: deps.contentIdsWithTags,
+    contentIdsInAlbum: deps.contentIdsInAlbum,
     // An adapter belongs to the model it was trained on: not applied while search falls back to another.
     vectorTransform: (key) => (key === adapter.modelId ? adapter.current()?.transform : undefined),
     generation: () => library.generation() + adapterChanges,

@@ -22,6 +22,8 @@ export interface SearcherDeps {
   searchModel(): Promise<{ key: string; engine: ClipEngine }>;
   /** The tag filter: content ids carrying all these tags (tagging provides it). */
   contentIdsWithTags(tags: string[]): Promise<Set<string>>;
+  /** The album filter: the content ids in an album (the album service provides it). */
+  contentIdsInAlbum(albumId: string): Promise<Set<string>>;
   /** The fine-tuned adapter for this model's vectors: undefined when none is active. */
   vectorTransform(modelKey: string): VectorTransform | undefined;
   /** Bumped by every write to the vectors, so cached samples are refreshed. */
@@ -166,6 +168,7 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     if (options.tags && options.tags.length > 0) {
       sets.push(await deps.contentIdsWithTags(options.tags));
     }
+    if (options.album) sets.push(await deps.contentIdsInAlbum(options.album));
     if (sets.length === 0) return undefined;
     sets.sort((a, b) => a.size - b.size);
     const [first, ...rest] = sets;

@@ -1,11 +1,14 @@
 import type { Table } from '@lancedb/lancedb';
 import { openDatabase, createTableCache } from './database.js';
+import { albumsTable, type AlbumsTable } from './albums-table.js';
 import { contentsTable, type ContentsTable } from './contents-table.js';
 import { filesTable, type FilesTable } from './files-table.js';
 import { LEGACY_COLUMNS, renameLegacyColumns } from './legacy-columns.js';
 import { storeMaintenance, type StoreMaintenance } from './maintenance.js';
 import { pairsTable, type PairsTable } from './pairs-table.js';
 import {
+  albumItemsSchema,
+  albumsSchema,
   contentsSchema,
   filesSchema,
   pairsSchema,
@@ -22,6 +25,7 @@ import { vectorsTable, type VectorsTable } from './vectors-table.js';
 // tuning tables); this file puts them together. The database connection stays inside main/store/, so
 // every SQL filter, with its quoting, is built here and nowhere else.
 
+export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
 export type { FileRow, FileStatus } from './files-table.js';
 export type { ContentFilter, ContentRow } from './contents-table.js';
 export type { VectorHit } from './vectors-table.js';
@@ -35,6 +39,8 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
   openPairsTable(): Promise<PairsTable>;
   /** The cached caption embeddings fine-tuning reuses between runs. */
   openTextEmbeddingsTable(): Promise<TextEmbeddingsTable>;
+  /** The albums and their photos (main/albums/ builds its album service on them). */
+  openAlbumsTable(): Promise<AlbumsTable>;
   close(): void;
 }
 
@@ -44,6 +50,8 @@ const TAGS = 'tags';
 const TAG_RUNS = 'tag_runs';
 const PAIRS = 'pairs';
 const TEXT_EMBEDDINGS = 'tuning_text_embeddings';
+const ALBUMS = 'albums';
+const ALBUM_ITEMS = 'album_items';
 
 /** Renames the columns an earlier version wrote in snake_case, once, when the table is opened. */
 const migrated = (name: string) => (table: Table) => renameLegacyColumns(table, LEGACY_COLUMNS[name] ?? {});
@@ -71,6 +79,13 @@ export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
     },
     async openTextEmbeddingsTable() {
       return textEmbeddingsTable(await tables.ensure(TEXT_EMBEDDINGS, textEmbeddingsSchema));
+    },
+    async openAlbumsTable() {
+      const [albums, items] = await Promise.all([
+        tables.ensure(ALBUMS, albumsSchema),
+        tables.ensure(ALBUM_ITEMS, albumItemsSchema),
+      ]);
+      return albumsTable(albums, items);
     },
     close() {
       tables.close();

@@ -91,3 +91,29 @@ export const textEmbeddingsSchema = new Schema([
   // Little-endian float32 bytes: one table serves models of every embedding size.
   new Field('vector', new Binary(), false),
 ]);
+
+/**
+ * One row per album. `nameKey` is the name's case-folded form (names are unique whatever their case);
+ * `smartQuery` is a smart album's saved query as JSON (null for a manual album); `cover` a content id.
+ */
+export const albumsSchema = new Schema([
+  new Field('id', new Utf8(), false),
+  new Field('name', new Utf8(), false),
+  new Field('nameKey', new Utf8(), false),
+  new Field('kind', new Utf8(), false),
+  new Field('smartQuery', new Utf8(), true),
+  new Field('cover', new Utf8(), true),
+  new Field('createdAt', new Float64(), false),
+  new Field('updatedAt', new Float64(), false),
+]);
+
+/**
+ * One row per photo content in a manual album; `id` is albumId + contentId (the merge key: a photo is in
+ * an album once). Albums hold contents, as tags do, so they survive renames, moves and re-indexing.
+ */
+export const albumItemsSchema = new Schema([
+  new Field('id', new Utf8(), false),
+  new Field('albumId', new Utf8(), false),
+  new Field('contentId', new Utf8(), false),
+  new Field('position', new Float64(), false),
+]);

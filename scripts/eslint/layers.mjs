@@ -17,6 +17,7 @@ export const LAYERS = [
   ['library'],
   ['adapters'],
   ['search', 'tagging', 'tuning'],
+  ['albums'],
   ['core'],
   ['api'],
   ['server'],
