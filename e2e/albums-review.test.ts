@@ -25,6 +25,15 @@ const PER_COLOUR = 12;
 const WIDE = { width: 1440, height: 900 };
 const NARROW = { width: 800, height: 900 };
 
+/** Polls `check` until it holds (or fails after `timeoutMs`). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Resolves with the first `event` that `accept` takes (subscribe before starting what sends it). */
 function nextEvent<E extends EventName>(
   api: CoreApi,
@@ -84,10 +93,11 @@ describe('albums and tag review in Chromium', { skip }, () => {
     web = await startWebMode({ dataDir: join(tmp, 'data'), port: 0, model: 'demo', log: () => undefined });
     // The library and its suggestions are set up through the API (the new-user flow covers doing it in
     // the UI): index the folder, then auto-tag it with the colours vocabulary.
-    const indexed = nextEvent(web.api, 'indexingProgress', (p) => p.phase === 'done' || p.phase === 'error');
     await api()['folders.add']({ path: photosDir });
-    assert.equal((await indexed).phase, 'done');
-    assert.equal((await api()['library.status']({})).photoCount, PER_COLOUR * 4);
+    await until(async () => {
+      const status = await api()['library.status']({});
+      return status.indexing.phase === 'done' && status.photoCount === PER_COLOUR * 4;
+    }, 'the folder is indexed');
     const tagged = nextEvent(web.api, 'taggingProgress', (p) => p.phase === 'done' || p.phase === 'error');
     await api()['tagging.autoTag']({ vocabularyId: 'colours' });
     assert.equal((await tagged).phase, 'done');

@@ -306,7 +306,7 @@ export function ExportAlbumDialog({ album, onClose }: { album: AlbumView; onClos
         </form>
       )}
       {result && (
-        <p className="banner" role="status" data-testid="export-result">
+        <p className="banner banner-ok" role="status" data-testid="export-result">
           {result}
         </p>
       )}
