@@ -72,6 +72,9 @@ export function NewAlbumDialog({ draft, onClose }: { draft: AlbumDraft; onClose(
     return q;
   };
 
+  // A smart album needs something to match; with nothing it would be the whole library again.
+  const hasCriteria = !smart || Object.keys(smartQuery()).length > 0;
+
   const submit = async () => {
     setBusy(true);
     const album = await run(
@@ -96,7 +99,7 @@ export function NewAlbumDialog({ draft, onClose }: { draft: AlbumDraft; onClose(
         style={{ gap: 10 }}
         onSubmit={(e) => {
           e.preventDefault();
-          if (name.trim() && !busy) void submit();
+          if (name.trim() && hasCriteria && !busy) void submit();
         }}
       >
         <p className="small muted" style={{ margin: 0 }}>
@@ -162,7 +165,8 @@ export function NewAlbumDialog({ draft, onClose }: { draft: AlbumDraft; onClose(
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-primary" disabled={!name.trim() || busy}>
+          {!hasCriteria && <span className="small muted grow">Give words, dates or a tag to match.</span>}
+          <button type="submit" className="btn btn-primary" disabled={!name.trim() || !hasCriteria || busy}>
             {smart ? 'Create smart album' : 'Create album'}
           </button>
         </div>
