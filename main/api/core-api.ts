@@ -150,7 +150,12 @@ async function openSession(
     core,
     handlers: {
       ...libraryHandlers,
-      ...createPhotoHandlers({ library, tags: tagging.tagsOf, captions: tuning.captionsOf }),
+      ...createPhotoHandlers({
+        library,
+        timeline: core.search.timeline,
+        tags: tagging.tagsOf,
+        captions: tuning.captionsOf,
+      }),
       ...tagging.handlers,
       ...tuning.handlers,
       ...albums.handlers,

@@ -52,7 +52,12 @@ export function progressView(p: LibraryProgress): IndexingProgress {
   };
 }
 
-export function photoSummary(p: Photo & { score?: number | null }): PhotoSummary {
+/** What a photo list shows of a photo (search results, a month of the timeline, the review queue). */
+export function photoSummary(
+  p: Pick<Photo, 'contentId' | 'path' | 'format' | 'width' | 'height' | 'takenAt'> & {
+    score?: number | null;
+  },
+): PhotoSummary {
   return {
     id: p.contentId,
     contentId: p.contentId,

@@ -1,14 +1,18 @@
-// The API's photo view: a photo's metadata, tags and captions (fine-tuning pairs) in one answer.
+// The API's photo view: a photo's metadata, tags and captions (fine-tuning pairs) in one answer; and the
+// Photos view's timeline (months and their photos).
 import { UserError } from '../errors.js';
 import type { PhotoLookup } from '../library/photos.js';
+import type { Timeline } from '../search/timeline.js';
+import { filterOptions } from '../search/filters.js';
 import { photoSummary } from './library-handlers.js';
 import type { ApiHandlers, PhotoDetails, PhotoTag } from './types.js';
 
 export function createPhotoHandlers(ctx: {
   library: PhotoLookup;
+  timeline: Timeline;
   tags(contentId: string): Promise<PhotoTag[]>;
   captions(contentId: string): Promise<string[]>;
-}): Pick<ApiHandlers, 'photos.get'> {
+}): Pick<ApiHandlers, 'photos.get' | 'photos.timeline' | 'photos.month'> {
   return {
     'photos.get': async ({ id }): Promise<PhotoDetails> => {
       const photo = await ctx.library.getPhoto(id);
@@ -31,5 +35,8 @@ export function createPhotoHandlers(ctx: {
         captions,
       };
     },
+    'photos.timeline': ({ filters }) => ctx.timeline.summary(filterOptions(filters)),
+    'photos.month': async ({ month, filters }) =>
+      (await ctx.timeline.month(month, filterOptions(filters))).map(photoSummary),
   };
 }

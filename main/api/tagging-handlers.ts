@@ -4,15 +4,19 @@ import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
 import type { Core } from '../core/open-core.js';
 import type { TagRecord } from '../tagging/tag-store.js';
+import type { BulkTagResult } from '../tagging/tagging-service.js';
 import { vocabularyNameFrom } from '../tagging/vocabulary.js';
 import type { Vocabulary, VocabularyFormat } from '../tagging/vocabulary.js';
 import type { ErrorLogger, EventHub } from './dispatch.js';
-import type { ApiHandlers, PhotoTag, VocabularyView } from './types.js';
+import type { ApiHandlers, BulkResult, PhotoTag, VocabularyView } from './types.js';
 
 type TaggingMethods =
   | 'tags.add'
   | 'tags.confirm'
   | 'tags.reject'
+  | 'tags.addMany'
+  | 'tags.confirmMany'
+  | 'tags.rejectMany'
   | 'tags.facets'
   | 'vocabularies.list'
   | 'vocabularies.save'
@@ -74,6 +78,16 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
       );
   };
 
+  /** A bulk action on a selection: photos that left the library are reported, the rest acted on. */
+  const bulk = async (
+    photoIds: string[],
+    act: (contentIds: string[]) => Promise<BulkTagResult>,
+  ): Promise<BulkResult> => {
+    const { contentIds, failures } = await service.resolvePhotos(photoIds);
+    const done = contentIds.length > 0 ? await act(contentIds) : { changed: 0, skipped: 0 };
+    return { ...done, failures };
+  };
+
   const list = async (): Promise<VocabularyView[]> => {
     const summaries = await service.vocabularies.list();
     const out: VocabularyView[] = [];
@@ -100,6 +114,13 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
         await service.rejectTags([photoId], [tag]);
         return tagsOf(photoId);
       },
+      'tags.addMany': ({ photoIds, tag }) => bulk(photoIds, (ids) => service.addTagMany(ids, tag)),
+      'tags.confirmMany': ({ photoIds, tag }) =>
+        bulk(photoIds, (ids) =>
+          service.reviewMany(ids, 'confirmed', tag === undefined ? {} : { label: tag }),
+        ),
+      'tags.rejectMany': ({ photoIds, tag }) =>
+        bulk(photoIds, (ids) => service.reviewMany(ids, 'rejected', tag === undefined ? {} : { label: tag })),
       'tags.facets': async () => {
         const counts = await service.facets(undefined, ['confirmed', 'suggested']);
         return counts.map((c) => ({

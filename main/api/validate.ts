@@ -13,6 +13,8 @@ type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Reque
 const MAX_TEXT = 2_000;
 const MAX_PATH = 4_096;
 const MAX_LIST = 10_000;
+/** The most photos one bulk action takes: a whole large library selected at once (Ctrl+A). */
+export const MAX_PHOTO_IDS = 100_000;
 /**
  * The largest image a search by image takes (dropped or picked, sent as base64 in 'search.query'). The
  * model sees it at 224×224, so size buys nothing, and the web server holds such a request's body about
@@ -147,6 +149,10 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   if (query !== undefined && query.trim() !== '') out.query = query;
   const similarTo = optStr(input, 'similarTo', 200);
   if (similarTo !== undefined) out.similarTo = similarTo;
+  if (input.similarToMany !== undefined && input.similarToMany !== null) {
+    out.similarToMany = strList(input, 'similarToMany', MAX_PHOTO_IDS).filter((x) => x.trim() !== '');
+    if (out.similarToMany.length === 0) bad('“similarToMany” needs at least one photo.');
+  }
   if (typeof input.imageBase64 === 'string' && input.imageBase64.length > MAX_IMAGE_BASE64) {
     bad(
       `The image is too large to search with (at most ${MAX_SEARCH_IMAGE_BYTES / 1024 / 1024} MB); try a smaller copy.`,
@@ -168,6 +174,33 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   const limit = optInt(input, 'limit', 1, 1_000);
   if (limit !== undefined) out.limit = limit;
   return out;
+}
+
+/** A selection of photos for a bulk action: ids, at least one, at most MAX_PHOTO_IDS. */
+function photoIds(input: Record<string, unknown>): string[] {
+  const v = input.photoIds;
+  if (!Array.isArray(v)) bad('“photoIds” must be a list of photo ids.');
+  if (v.length === 0) bad('Select at least one photo.');
+  if (v.length > MAX_PHOTO_IDS)
+    bad(`Too many photos at once (${v.length}; at most ${MAX_PHOTO_IDS}): act on a smaller selection.`);
+  return v.map((x, i) => {
+    if (typeof x !== 'string' || x.trim() === '') bad(`Entry ${i + 1} of “photoIds” must be a photo id.`);
+    if (x.length > MAX_PATH) bad(`Entry ${i + 1} of “photoIds” is too long.`);
+    return x;
+  });
+}
+
+const MONTH = /^(\d{4}-(0[1-9]|1[0-2])|undated)$/;
+
+function timelineFilters(input: Record<string, unknown>): { filters?: SearchFilters } {
+  const f = filters(input);
+  return f ? { filters: f } : {};
+}
+
+/** A bulk review: photos, and the tag (omitted: every suggested tag of theirs). */
+function bulkReview(input: Record<string, unknown>): { photoIds: string[]; tag?: string } {
+  const tag = optStr(input, 'tag', 200);
+  return { photoIds: photoIds(input), ...(tag === undefined ? {} : { tag }) };
 }
 
 const none = (): Record<string, never> => ({});
@@ -254,6 +287,27 @@ const validators: Validators = {
     };
   },
   'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
+  'photos.timeline': timelineFilters,
+  'photos.month': (i) => {
+    const month = str(i, 'month', 20);
+    if (!MONTH.test(month)) bad('“month” must be a month like 2024-07, or “undated”.');
+    return { month, ...timelineFilters(i) };
+  },
+  'tags.addMany': (i) => ({ photoIds: photoIds(i), tag: str(i, 'tag', 200) }),
+  'tags.confirmMany': bulkReview,
+  'tags.rejectMany': bulkReview,
+  'pairs.addMany': (i) => ({ photoIds: photoIds(i), text: str(i, 'text', 1_000).trim() }),
+  'xmp.export': (i) => ({ photoIds: photoIds(i) }),
+  'review.labels': none,
+  'review.queue': (i) => {
+    const offset = optInt(i, 'offset', 0, 10_000_000);
+    const limit = optInt(i, 'limit', 1, 1_000);
+    return {
+      tag: str(i, 'tag', 200),
+      ...(offset === undefined ? {} : { offset }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+  },
 };
 
 export function isMethodName(name: unknown): name is MethodName {

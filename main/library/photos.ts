@@ -43,6 +43,11 @@ export interface PhotoLookup {
   contentIdOf(ref: string): Promise<string | undefined>;
   /** A photo by content id, the start of one (8+ hex digits, unique) or the path of a library file. */
   getPhoto(contentIdOrPath: string): Promise<Photo | undefined>;
+  /**
+   * Many photos by content id at once (one read of their contents, the indexed paths from the store's
+   * cache): for pages of a list. Ids no indexed file holds any more are absent from the map.
+   */
+  photosOf(contentIds: readonly string[]): Promise<Map<string, Photo>>;
   thumbnailPath(contentId: string): string | undefined;
 }
 
@@ -66,6 +71,14 @@ export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): P
       const files = (await store.filesForContents([id])).filter((f) => f.status === 'indexed');
       if (!content || files.length === 0) return undefined;
       return photoFromRows(content, files);
+    },
+    async photosOf(contentIds) {
+      const indexed = await store.indexedPaths();
+      const live = contentIds.filter((id) => indexed.has(id));
+      const out = new Map<string, Photo>();
+      for (const content of await store.getContents(live))
+        out.set(content.contentId, photoFromPaths(content, indexed.get(content.contentId)!));
+      return out;
     },
     thumbnailPath(contentId) {
       if (!/^[0-9a-f]{64}$/i.test(contentId)) return undefined;

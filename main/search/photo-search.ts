@@ -7,6 +7,7 @@ import type { Library } from '../library/library.js';
 import type { Photo, SearchOptions, SearchQuery, SearchResponse } from '../library/types.js';
 import { createSearchModelChooser } from './search-model.js';
 import { createSearcher, type Searcher } from './searcher.js';
+import { createTimeline, type Timeline } from './timeline.js';
 
 // Search as the rest of Lookbook uses it: text, image and combined queries, "more like this", and the
 // photo list (every photo, newest first). Built by the composition root over the library, the active
@@ -23,6 +24,8 @@ export interface PhotoSearch {
   /** Photos like a library photo (content id or path, itself excluded) or an image file / bytes. */
   similar(target: string | Buffer, options?: SearchOptions): Promise<SearchResponse>;
   listPhotos(options?: ListPhotosOptions): Promise<{ total: number; items: Photo[] }>;
+  /** The Photos view: months with their counts, and each month's photos (timeline.ts). */
+  timeline: Timeline;
   /** The model whose vectors search uses now (the previous one while the active model's are incomplete). */
   modelKey(): Promise<string>;
   /** The query's embedding (for tests and tools): the same vector search() uses. */
@@ -64,8 +67,11 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
     resolveContentId: (idOrPath) => library.contentIdOf(idOrPath),
   });
 
+  const timeline = createTimeline({ store: library.store, contentIdsWithTags: deps.contentIdsWithTags });
+
   return {
     search: (query, opts) => searcher.search(query, opts),
+    timeline,
     async similar(target, opts = {}) {
       if (Buffer.isBuffer(target)) return searcher.search({ image: target }, opts);
       const abs = resolve(target);

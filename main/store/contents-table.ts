@@ -41,12 +41,20 @@ export interface ContentFilter {
   formats?: string[];
 }
 
+/** What the Photos view lays out by: a content's date, displayed size and format. */
+export type ContentSummary = Pick<ContentRow, 'contentId' | 'takenAt' | 'width' | 'height' | 'format'>;
+
 export interface ContentsTable {
   getContents(contentIds: readonly string[]): Promise<ContentRow[]>;
   /** Up to `limit` content ids that start with `prefix` (lower-case hex). */
   contentIdsStartingWith(prefix: string, limit: number): Promise<string[]>;
   upsertContents(rows: ContentRow[]): Promise<void>;
   countContents(): Promise<number>;
+  /**
+   * Every content's date, size and format, in one scan of those columns. Cached until the contents table
+   * changes (a version check, which also sees other processes' writes); treat the list as read-only.
+   */
+  contentSummaries(): Promise<readonly ContentSummary[]>;
   allContentIds(): Promise<Set<string>>;
   /** Content ids matching metadata filters; undefined filter → undefined (no restriction). */
   contentIdsMatching(filter: ContentFilter): Promise<Set<string> | undefined>;
@@ -77,6 +85,8 @@ const contentIdsOf = (rows: Row[]) => rows.map((r) => String(r.contentId));
 
 /** The contents table's methods; `files` is read to find the contents no file references. */
 export function contentsTable(contents: Table, files: Table): ContentsTable {
+  let summariesCache: { version: number; rows: readonly ContentSummary[] } | undefined;
+
   return {
     async getContents(contentIds) {
       return (await queryIn(contents, 'contentId', contentIds)).map(contentFromRow);
@@ -98,6 +108,21 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
     },
     async countContents() {
       return contents.countRows();
+    },
+    async contentSummaries() {
+      const version = await contents.version();
+      if (summariesCache?.version === version) return summariesCache.rows;
+      const rows = (
+        await queryAll(contents, undefined, ['contentId', 'takenAt', 'width', 'height', 'format'])
+      ).map((r): ContentSummary => ({
+        contentId: String(r.contentId),
+        takenAt: toNumber(r.takenAt),
+        width: toNumber(r.width),
+        height: toNumber(r.height),
+        format: toText(r.format),
+      }));
+      summariesCache = { version, rows };
+      return rows;
     },
     async allContentIds() {
       return new Set(contentIdsOf(await queryAll(contents, undefined, ['contentId'])));

@@ -27,7 +27,7 @@ import { vectorsTable, type VectorsTable } from './vectors-table.js';
 
 export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
 export type { FileRow, FileStatus } from './files-table.js';
-export type { ContentFilter, ContentRow } from './contents-table.js';
+export type { ContentFilter, ContentRow, ContentSummary } from './contents-table.js';
 export type { VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
 export { vectorTableName } from './vectors-table.js';

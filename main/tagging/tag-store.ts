@@ -44,6 +44,18 @@ export interface TagStore {
    * advance also keeps auto-tagging from ever suggesting it.
    */
   setState(contentIds: string[], labels: string[], state: 'confirmed' | 'rejected'): Promise<number>;
+  /**
+   * Reviews suggestions in bulk: the suggested `labels` of these contents (every suggested tag when
+   * `labels` is undefined), those scored at least `minScore` when given, become `state`, in one write.
+   * Tags already confirmed or rejected, and tags never suggested, are left alone (adding a tag is
+   * addUserTags). Returns the contents that changed.
+   */
+  reviewSuggestions(
+    contentIds: string[],
+    labels: string[] | undefined,
+    state: 'confirmed' | 'rejected',
+    options?: { minScore?: number },
+  ): Promise<Set<string>>;
   /** Removes tags outright (auto-tagging may suggest them again; reject to prevent that). */
   removeTags(contentIds: string[], labels: string[]): Promise<number>;
   /**
@@ -204,6 +216,22 @@ export function createTagStore(store: LibraryStore): TagStore {
         }
         await upsert(rows);
         return rows.length;
+      });
+    },
+
+    reviewSuggestions(contentIds, labels, state, options = {}) {
+      const keys = labels ? new Set(checkLabels(labels).map(labelKey)) : undefined;
+      const { minScore } = options;
+      return serialized(async () => {
+        // Read inside the queue: a suggestion that auto-tagging replaced a moment ago is seen as it is now.
+        const pending = await (await open()).tagsOf(contentIds, ['suggested']);
+        const now = Date.now();
+        const rows = pending
+          .filter((r) => !keys || keys.has(labelKey(r.label)))
+          .filter((r) => minScore === undefined || (r.score !== null && r.score >= minScore))
+          .map((r): TagRecord => ({ ...r, state, updatedAt: now }));
+        await upsert(rows);
+        return new Set(rows.map((r) => r.contentId));
       });
     },
 

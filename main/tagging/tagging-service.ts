@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { describeError, UserError } from '../errors.js';
 import { logError } from '../log.js';
 import type { Library } from '../library/library.js';
 import { readSettings, updateSettings } from '../host/settings.js';
@@ -76,6 +76,26 @@ export interface XmpExportRequest {
   onProgress?: (p: { done: number; total: number }) => void;
 }
 
+/** Photos named by a person or a view, as content ids, and the ones that could not be found. */
+export interface ResolvedPhotos {
+  contentIds: string[];
+  failures: Array<{ path: string; reason: string }>;
+}
+
+/** What a bulk action did, counted in photos. */
+export interface BulkTagResult {
+  changed: number;
+  /** Photos it left alone (the tag was already there, or not suggested, or scored below the minimum). */
+  skipped: number;
+}
+
+export interface BulkReviewOptions {
+  /** Review only this tag; default: every suggested tag of the photos. */
+  label?: string;
+  /** Review only suggestions scored at least this (0..1). */
+  minScore?: number;
+}
+
 export interface TaggingService {
   readonly tags: TagStore;
   readonly vocabularies: VocabularyStore;
@@ -103,6 +123,25 @@ export interface TaggingService {
   confirmTags(photos: string[], labels: string[]): Promise<number>;
   rejectTags(photos: string[], labels: string[]): Promise<number>;
   removeTags(photos: string[], labels: string[]): Promise<number>;
+  /**
+   * Many photos (content ids or paths) as content ids, without failing on the ones that left the
+   * library: a selection of 100,000 is looked up in the store's cached index, not one query each.
+   */
+  resolvePhotos(photos: readonly string[]): Promise<ResolvedPhotos>;
+  /** The content ids of the photos in a library folder, or the whole library when `folder` is undefined. */
+  photosIn(folder?: string): Promise<string[]>;
+  /** Adds a tag by hand (confirmed) to many photos in one write. */
+  addTagMany(contentIds: string[], label: string): Promise<BulkTagResult>;
+  /**
+   * Confirms or rejects suggestions of many photos in one write: only tags still suggested are changed
+   * (a person's earlier yes or no is never overturned in bulk). Takes content ids, so any selection (a
+   * folder, the library, a set of photos, an album) can be reviewed the same way.
+   */
+  reviewMany(
+    contentIds: string[],
+    state: 'confirmed' | 'rejected',
+    options?: BulkReviewOptions,
+  ): Promise<BulkTagResult>;
   /** Search filter hook: contents carrying all these tags (confirmed or suggested by default). */
   contentIdsWithTags(labels: string[], states?: readonly TagState[]): Promise<string[]>;
   /** Tag counts in a folder, or the whole library. */
@@ -127,7 +166,14 @@ const VECTOR_CHUNK = 256;
 /** The part of the library tagging uses (kept narrow so it is clear what tagging depends on). */
 export type TaggingLibrary = Pick<
   Library,
-  'dataDir' | 'engine' | 'getPhoto' | 'getImageVectors' | 'onPhotosIndexed' | 'store'
+  | 'dataDir'
+  | 'engine'
+  | 'getPhoto'
+  | 'contentIdOf'
+  | 'photosOf'
+  | 'getImageVectors'
+  | 'onPhotosIndexed'
+  | 'store'
 >;
 
 function readAutoTagFolders(dataDir: string, fallbackVocabulary: string): AutoTagFolder[] {
@@ -388,6 +434,39 @@ export function createTaggingService(
     },
     async removeTags(photos, labels) {
       return tags.removeTags(await resolveContentIds(photos), labels);
+    },
+
+    async resolvePhotos(photos) {
+      const indexed = await library.store.indexedPaths();
+      const ids = new Set<string>();
+      const failures: ResolvedPhotos['failures'] = [];
+      for (const ref of photos) {
+        // A view's ids are full content ids: checked against the cached index. Paths and id prefixes
+        // (typed by a person) are looked up one by one.
+        let id: string | undefined;
+        try {
+          id = /^[0-9a-f]{64}$/.test(ref) ? ref : await library.contentIdOf(ref);
+        } catch (e) {
+          failures.push({ path: ref, reason: describeError(e) }); // an ambiguous id prefix
+          continue;
+        }
+        if (id && indexed.has(id)) ids.add(id);
+        else failures.push({ path: ref, reason: 'This photo is not in the library (any more).' });
+      }
+      return { contentIds: [...ids], failures };
+    },
+    photosIn: (folder) => indexedContentIds(folder),
+
+    async addTagMany(contentIds, label) {
+      const unique = [...new Set(contentIds)];
+      const changed = await tags.addUserTags(unique, [label]);
+      return { changed, skipped: unique.length - changed };
+    },
+    async reviewMany(contentIds, state, opts = {}) {
+      const unique = [...new Set(contentIds)];
+      const labels = opts.label === undefined ? undefined : [opts.label];
+      const changed = await tags.reviewSuggestions(unique, labels, state, { minScore: opts.minScore });
+      return { changed: changed.size, skipped: unique.length - changed.size };
     },
 
     contentIdsWithTags: (labels, states) => tags.contentIdsWithTags(labels, states),

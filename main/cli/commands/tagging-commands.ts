@@ -1,5 +1,6 @@
 // `lookbook tag`, `lookbook tags list|add|confirm|reject|remove`, `lookbook vocab list|show|import|remove`,
 // `lookbook classify-eval DIR`, `lookbook xmp export`.
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -59,6 +60,14 @@ function parseStates(value: string | undefined): TagState[] | undefined {
     if (!TAG_STATES.includes(s)) throw new UserError(`unknown state '${s}': use ${TAG_STATES.join(', ')}`);
   }
   return states;
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -203,35 +212,134 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
         });
       },
     );
-  const review = (name: 'add' | 'confirm' | 'reject' | 'remove', description: string) =>
+  /** The per-photo form: `tags add|confirm|reject|remove PHOTO TAG…`. */
+  async function reviewPhoto(
+    tagging: TaggingService,
+    name: 'add' | 'confirm' | 'reject' | 'remove',
+    photo: string,
+    labels: string[],
+    json: boolean | undefined,
+  ): Promise<void> {
+    const op = {
+      add: tagging.addTags,
+      confirm: tagging.confirmTags,
+      reject: tagging.rejectTags,
+      remove: tagging.removeTags,
+    }[name];
+    const before = new Set((await tagging.photoTags(photo)).tags.map((t) => t.label));
+    const changed = await op([photo], labels);
+    const after = await tagging.photoTags(photo);
+    if (json) return printJsonDocument(after, out);
+    out(`${count(changed, 'tag')} changed on ${after.path}`);
+    // Confirming says a tag applies; one that was never suggested is added, which a typo would
+    // do silently.
+    const added = after.tags.filter((t) => !before.has(t.label)).map((t) => t.label);
+    if (name === 'confirm' && added.length > 0)
+      io.err(`note: not suggested before, added as confirmed: ${added.join(', ')}`);
+  }
+
+  const perPhoto = (name: 'add' | 'remove', description: string) =>
     tags
       .command(`${name} <photo> <tags...>`)
       .description(description)
       .option('--json', "the photo's tags afterwards, as JSON")
       .action(async (photo: string, labels: string[], flags: { json?: boolean }, cmd: Command) => {
-        await withTagging(cmd, async (tagging) => {
-          const op = {
-            add: tagging.addTags,
-            confirm: tagging.confirmTags,
-            reject: tagging.rejectTags,
-            remove: tagging.removeTags,
-          }[name];
-          const before = new Set((await tagging.photoTags(photo)).tags.map((t) => t.label));
-          const changed = await op([photo], labels);
-          const after = await tagging.photoTags(photo);
-          if (flags.json) return printJsonDocument(after, out);
-          out(`${count(changed, 'tag')} changed on ${after.path}`);
-          // Confirming says a tag applies; one that was never suggested is added, which a typo would
-          // do silently.
-          const added = after.tags.filter((t) => !before.has(t.label)).map((t) => t.label);
-          if (name === 'confirm' && added.length > 0)
-            io.err(`note: not suggested before, added as confirmed: ${added.join(', ')}`);
-        });
+        await withTagging(cmd, (tagging) => reviewPhoto(tagging, name, photo, labels, flags.json));
       });
-  review('add', 'add tags by hand (confirmed)');
-  review('confirm', 'confirm suggested tags');
-  review('reject', 'reject tags: they are never suggested again for this photo');
-  review('remove', 'forget tags (auto-tagging may suggest them again; reject to prevent that)');
+  perPhoto('add', 'add tags by hand (confirmed)');
+
+  // `tags confirm|reject` take two forms: the per-photo one (PHOTO TAG…, as `add`), and the bulk one
+  // (TAG with --folder DIR, --all or PHOTO…), which reviews suggestions only: a tag a person already
+  // confirmed or rejected is never overturned, and a tag never suggested is not added.
+  const review = (name: 'confirm' | 'reject', description: string) =>
+    tags
+      .command(`${name} <args...>`)
+      .usage(`TAG (--folder DIR | --all | PHOTO...) [--min-prob P]   or   ${name} PHOTO TAG...`)
+      .description(description)
+      .option('--folder <dir>', 'the suggestions of every photo in this library folder')
+      .option('--all', 'the suggestions of every photo in the library')
+      .option(
+        '--min-prob <p>',
+        'only suggestions whose confidence is at least this (0..1)',
+        numberIn('--min-prob', 0, 1),
+      )
+      .option('--json', 'what changed, as JSON')
+      .action(
+        async (
+          args: string[],
+          flags: { folder?: string; all?: boolean; minProb?: number; json?: boolean },
+          cmd: Command,
+        ) => {
+          await withTagging(cmd, async (tagging) => {
+            const bulk = flags.folder !== undefined || flags.all || flags.minProb !== undefined;
+            // PHOTO TAG…: the first argument is a library photo, or a file (which says it is not one).
+            if (!bulk && args.length >= 2) {
+              const first = await tagging.resolvePhotos([args[0]!]);
+              if (first.contentIds.length === 1 || isFile(args[0]!))
+                return reviewPhoto(tagging, name, args[0]!, args.slice(1), flags.json);
+            }
+            const [label, ...photos] = args;
+            const contentIds = await selection(tagging, label!, photos, flags, name);
+            const state = name === 'confirm' ? 'confirmed' : 'rejected';
+            const result = await tagging.reviewMany(contentIds, state, {
+              label,
+              ...(flags.minProb === undefined ? {} : { minScore: flags.minProb }),
+            });
+            if (flags.json)
+              return printJsonDocument({ tag: label, state, photos: contentIds.length, ...result }, out);
+            const verb = name === 'confirm' ? 'Confirmed' : 'Rejected';
+            out(`${verb} “${label}” on ${count(result.changed, 'photo')}.`);
+            if (result.skipped > 0) {
+              const why =
+                flags.minProb === undefined
+                  ? 'not suggested, or already reviewed'
+                  : `not suggested, already reviewed, or less than ${flags.minProb} confident`;
+              out(`${count(result.skipped, 'photo')} left alone (${why}).`);
+            }
+          });
+        },
+      );
+  review('confirm', 'confirm suggested tags: on one photo, or in bulk on a folder, the library or photos');
+  review('reject', 'reject tags (never suggested again): on one photo, or in bulk like confirm');
+  perPhoto('remove', 'forget tags (auto-tagging may suggest them again; reject to prevent that)');
+
+  /**
+   * The photos a bulk review acts on, as content ids: a folder, the library, or named photos (every one
+   * must be in the library: nothing is changed when one is not, so a typo costs nothing).
+   * (Another selection, such as an album's photos, plugs in here as one more set of content ids.)
+   */
+  async function selection(
+    tagging: TaggingService,
+    label: string,
+    photos: string[],
+    flags: { folder?: string; all?: boolean },
+    name: 'confirm' | 'reject',
+  ): Promise<string[]> {
+    if (flags.folder === undefined && isDirectory(label))
+      throw new UserError(
+        `${label} is a folder: to ${name} a tag on its photos, run \`lookbook tags ${name} TAG --folder ${label}\``,
+      );
+    const chosen = [flags.folder !== undefined, Boolean(flags.all), photos.length > 0].filter(Boolean);
+    if (chosen.length !== 1) {
+      throw new UserError(
+        `say which photos: \`lookbook tags ${name} ${label} --folder DIR\`, \`--all\`, or photos after the tag (one of them)`,
+      );
+    }
+    if (flags.folder !== undefined) {
+      const ids = await tagging.photosIn(flags.folder);
+      if (ids.length === 0)
+        throw new UserError(`no indexed photos under ${resolve(flags.folder)} (is it a library folder?)`);
+      return ids;
+    }
+    if (flags.all) return tagging.photosIn();
+    const { contentIds, failures } = await tagging.resolvePhotos(photos);
+    if (failures.length > 0)
+      throw new UserError(
+        `${failures.map((f) => f.path).join(', ')}: not ${failures.length === 1 ? 'a photo' : 'photos'} in the library ` +
+          `(the tag comes first: \`lookbook tags ${name} TAG PHOTO...\`); nothing was changed`,
+      );
+    return contentIds;
+  }
 
   const vocab = program.command('vocab').description('tagging vocabularies: list, show, import, remove');
   vocab

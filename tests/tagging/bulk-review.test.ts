@@ -1,0 +1,232 @@
+// Tags on many photos at once: the API's bulk actions (what the grid's selection does) and the CLI's
+// bulk form of `tags confirm|reject`, over a real library tagged by the demo model.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import sharp from 'sharp';
+import { createCoreApi } from '../../main/api/core-api.js';
+import type { CoreApi } from '../../main/api/dispatch.js';
+import type { PhotoSummary } from '../../main/api/types.js';
+import { registerTaggingCommands } from '../../main/cli/commands/tagging-commands.js';
+import { openCore } from '../../main/core/open-core.js';
+import { COLOUR_RGB, tempDir, writeColourPhoto } from './colour-photos.js';
+
+let tmp: { path: string; cleanup(): Promise<void> };
+let dataDir: string;
+let photos: string;
+let api: CoreApi;
+
+/**
+ * A square photo whose top `redRows` of 100 rows are red and the rest orange. The demo model sees colour
+ * proportions, so near half and half its confidence that the photo is red spreads out (0.78, 0.995, …).
+ */
+async function redOverOrange(path: string, redRows: number): Promise<void> {
+  const side = 100;
+  const pixels = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < side * side; i++) {
+    const rgb = Math.floor(i / side) < redRows ? COLOUR_RGB.red : COLOUR_RGB.orange;
+    pixels.set(rgb, i * 3);
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .toFile(path);
+}
+
+async function lookbook(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const program = new Command('lookbook').option('--data-dir <dir>').exitOverride();
+  registerTaggingCommands(program, { out: (l) => (stdout += `${l}\n`), err: (l) => (stderr += `${l}\n`) });
+  await program.parseAsync(['--data-dir', dataDir, ...args], { from: 'user' });
+  return { stdout, stderr };
+}
+
+async function inFolder(folder: string): Promise<PhotoSummary[]> {
+  const res = await api.handlers['search.query']({ filters: { folder: join(photos, folder) }, limit: 1000 });
+  return res.items;
+}
+
+/** The photo's tag of this label: its status and score, or undefined. */
+async function tagOf(id: string, label: string) {
+  return (await api.handlers['photos.get']({ id })).tags.find((t) => t.tag === label);
+}
+
+before(async () => {
+  tmp = await tempDir('bulk-review');
+  dataDir = join(tmp.path, 'data');
+  photos = join(tmp.path, 'photos');
+  for (let i = 0; i < 40; i++)
+    await writeColourPhoto(join(photos, 'picked', `red-${i}.jpg`), 'red', { seed: i + 1 });
+  for (let rows = 48; rows < 58; rows++) await redOverOrange(join(photos, 'mixed', `red-${rows}.jpg`), rows);
+  for (let i = 0; i < 5; i++)
+    await writeColourPhoto(join(photos, 'blues', `blue-${i}.jpg`), 'blue', { seed: i + 1 });
+  const core = await openCore({ dataDir, model: 'demo', threads: 1 });
+  try {
+    await core.library.addFolder(photos);
+    assert.equal((await core.library.index()).failed, 0);
+    // Generous settings, so that the mixed photos get 'red' suggestions of many confidences.
+    await core
+      .tagging()
+      .tagFolder(undefined, { vocabulary: 'colours', scoring: { minProbability: 0.05, topK: 3 } });
+  } finally {
+    await core.close();
+  }
+  api = await createCoreApi({ dataDir, model: 'demo', watch: false });
+});
+
+after(async () => {
+  await api?.close();
+  await tmp?.cleanup();
+});
+
+test('confirming the suggested tag on 30 selected photos, in one call, confirms exactly those 30', async () => {
+  const picked = await inFolder('picked');
+  assert.equal(picked.length, 40);
+  for (const p of picked) assert.equal((await tagOf(p.id, 'red'))?.status, 'suggested');
+  const selected = picked.slice(0, 30).map((p) => p.id);
+
+  const result = await api.handlers['tags.confirmMany']({ photoIds: selected, tag: 'red' });
+  assert.deepEqual(result, { changed: 30, skipped: 0, failures: [] });
+  for (const [i, p] of picked.entries())
+    assert.equal((await tagOf(p.id, 'red'))?.status, i < 30 ? 'confirmed' : 'suggested', p.name);
+
+  // The tag counts, `lookbook tags list` and the search filter agree.
+  const facet = (await api.handlers['tags.facets']({})).find((f) => f.tag === 'red')!;
+  assert.equal(facet.confirmed, 30);
+  const listed = (await lookbook('tags', 'list', '--json')).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { label: string; count: number; confirmed: number })
+    .find((f) => f.label === 'red')!;
+  assert.deepEqual([listed.count, listed.confirmed], [facet.count, 30]);
+  const filtered = await api.handlers['search.query']({ filters: { tags: ['red'] }, limit: 1000 });
+  assert.equal(filtered.total, facet.count);
+  for (const id of selected) assert.ok(filtered.items.some((p) => p.id === id));
+
+  // Again: nothing left to confirm. A photo that left the library is reported, the rest still done.
+  const again = await api.handlers['tags.confirmMany']({
+    photoIds: [...selected, 'f'.repeat(64)],
+    tag: 'red',
+  });
+  assert.equal(again.changed, 0);
+  assert.equal(again.skipped, 30);
+  assert.equal(again.failures.length, 1);
+  assert.match(again.failures[0]!.reason, /not in the library/);
+});
+
+test('rejecting with no tag named rejects every suggestion of the selected photos, and only theirs', async () => {
+  const blues = await inFolder('blues');
+  const before = await Promise.all(
+    blues.map(async (p) => (await api.handlers['photos.get']({ id: p.id })).tags),
+  );
+  const suggestions = before.flat().filter((t) => t.status === 'suggested').length;
+  assert.ok(suggestions >= blues.length, 'each blue photo has a suggestion');
+
+  const result = await api.handlers['tags.rejectMany']({ photoIds: blues.slice(0, 3).map((p) => p.id) });
+  assert.deepEqual(result, { changed: 3, skipped: 0, failures: [] });
+  for (const [i, p] of blues.entries()) {
+    const states = (await api.handlers['photos.get']({ id: p.id })).tags.map((t) => t.status);
+    if (i < 3)
+      assert.ok(states.length > 0 && states.every((s) => s === 'rejected'), `${p.name}: ${states.join()}`);
+    else
+      assert.ok(
+        states.every((s) => s === 'suggested'),
+        `${p.name}: ${states.join()}`,
+      );
+  }
+});
+
+test('adding a tag to many photos adds it once to each', async () => {
+  const blues = (await inFolder('blues')).map((p) => p.id);
+  assert.deepEqual(await api.handlers['tags.addMany']({ photoIds: blues, tag: 'sky' }), {
+    changed: 5,
+    skipped: 0,
+    failures: [],
+  });
+  assert.deepEqual(await api.handlers['tags.addMany']({ photoIds: blues.slice(0, 2), tag: 'Sky' }), {
+    changed: 0,
+    skipped: 2,
+    failures: [],
+  });
+  for (const id of blues) assert.equal((await tagOf(id, 'sky'))?.status, 'manual');
+});
+
+test('`tags confirm red --folder DIR --min-prob P` confirms exactly the suggestions scored at least P', async () => {
+  const mixed = await inFolder('mixed');
+  const scores = new Map<string, number>();
+  for (const p of mixed) {
+    const t = await tagOf(p.id, 'red');
+    if (t?.status === 'suggested') scores.set(p.id, t.score!);
+  }
+  // A threshold between two of the scores, so that some suggestions qualify and some do not.
+  const sorted = [...new Set(scores.values())].sort((a, b) => a - b);
+  assert.ok(
+    sorted.length >= 4,
+    `the mixed photos have red suggestions of several confidences: ${sorted.join()}`,
+  );
+  const mid = Math.floor(sorted.length / 2);
+  const p = Number(((sorted[mid - 1]! + sorted[mid]!) / 2).toFixed(6));
+  const qualifying = [...scores].filter(([, s]) => s >= p).map(([id]) => id);
+  assert.ok(qualifying.length > 0 && qualifying.length < scores.size);
+
+  const r = await lookbook(
+    'tags',
+    'confirm',
+    'red',
+    '--folder',
+    join(photos, 'mixed'),
+    '--min-prob',
+    String(p),
+  );
+  assert.match(r.stdout, new RegExp(`^Confirmed “red” on ${qualifying.length} photos?\\.$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^${mixed.length - qualifying.length} photos? left alone`, 'm'));
+  for (const photo of mixed) {
+    const t = await tagOf(photo.id, 'red');
+    const expected = qualifying.includes(photo.id)
+      ? 'confirmed'
+      : scores.has(photo.id)
+        ? 'suggested'
+        : t?.status;
+    assert.equal(t?.status, expected, `${photo.name} (score ${t?.score})`);
+  }
+
+  // The rest, by naming photos after the tag, with --json.
+  const rest = [...scores.keys()].filter((id) => !qualifying.includes(id));
+  const paths = mixed.filter((m) => rest.includes(m.id)).map((m) => m.path);
+  const json = JSON.parse((await lookbook('tags', 'confirm', 'red', ...paths, '--json')).stdout) as {
+    changed: number;
+    skipped: number;
+  };
+  assert.deepEqual([json.changed, json.skipped], [rest.length, 0]);
+});
+
+test('the bulk form refuses what it cannot do, changing nothing, and the per-photo form still works', async () => {
+  const folder = join(photos, 'picked');
+  await assert.rejects(
+    lookbook('tags', 'confirm', folder, 'red'),
+    /is a folder: .*tags confirm TAG --folder/,
+  );
+  await assert.rejects(lookbook('tags', 'confirm', 'red'), /say which photos/);
+  await assert.rejects(lookbook('tags', 'reject', 'red', '--all', '--folder', folder), /say which photos/);
+  // A photo whose red suggestion the first test left unconfirmed.
+  const [still] = await Promise.all(
+    (await inFolder('picked')).map(async (p) =>
+      (await tagOf(p.id, 'red'))?.status === 'suggested' ? p : undefined,
+    ),
+  ).then((list) => list.filter((p) => p !== undefined));
+  const last = still!.path;
+  const id = still!.id;
+  await assert.rejects(
+    lookbook('tags', 'reject', 'red', last, join(tmp.path, 'nope.jpg')),
+    /nope\.jpg: not a photo in the library.*nothing was changed/,
+  );
+  assert.equal((await tagOf(id, 'red'))?.status, 'suggested');
+  await assert.rejects(lookbook('tags', 'confirm', 'red', '--min-prob', '2', '--all'), /--min-prob must be/);
+
+  const one = await lookbook('tags', 'reject', last, 'red');
+  assert.equal(one.stdout, `1 tag changed on ${last}\n`);
+  assert.equal((await tagOf(id, 'red'))?.status, 'rejected');
+});
