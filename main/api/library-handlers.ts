@@ -146,7 +146,12 @@ export function createLibraryHandlers(
         res = await core.search.similar(req.similarTo, options);
       } else {
         if (req.similarTo) query.similarTo = req.similarTo;
-        const any = query.text !== undefined || query.image !== undefined || query.similarTo !== undefined;
+        if (req.similarToMany?.length) query.similarToMany = req.similarToMany;
+        const any =
+          query.text !== undefined ||
+          query.image !== undefined ||
+          query.similarTo !== undefined ||
+          query.similarToMany !== undefined;
         // Browsing (no query): newest first unless the user chose an order.
         if (!any && !req.sort) options.sort = 'date-desc';
         res = await core.search.search(any ? query : '', options);

@@ -8,6 +8,7 @@ import type { BulkTagResult } from '../tagging/tagging-service.js';
 import { vocabularyNameFrom } from '../tagging/vocabulary.js';
 import type { Vocabulary, VocabularyFormat } from '../tagging/vocabulary.js';
 import type { ErrorLogger, EventHub } from './dispatch.js';
+import { photoSummary } from './library-handlers.js';
 import type { ApiHandlers, BulkResult, PhotoTag, VocabularyView } from './types.js';
 
 type TaggingMethods =
@@ -18,6 +19,9 @@ type TaggingMethods =
   | 'tags.confirmMany'
   | 'tags.rejectMany'
   | 'tags.facets'
+  | 'xmp.export'
+  | 'review.labels'
+  | 'review.queue'
   | 'vocabularies.list'
   | 'vocabularies.save'
   | 'vocabularies.import'
@@ -129,6 +133,39 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
           confirmed: c.confirmed,
           rejected: c.rejected,
         }));
+      },
+      // The confirmed tags of the selected photos, as keywords in their XMP sidecars (merged with what
+      // a sidecar holds; the photos themselves are never written).
+      'xmp.export': async ({ photoIds }) => {
+        const { contentIds, failures } = await service.resolvePhotos(photoIds);
+        const summary =
+          contentIds.length > 0
+            ? await service.exportXmp({ contentIds })
+            : { created: 0, updated: 0, files: [] };
+        return {
+          written: summary.created + summary.updated,
+          failures: [
+            ...failures,
+            ...summary.files
+              .filter((f) => f.status === 'failed')
+              .map((f) => ({ path: f.photoPath, reason: f.reason ?? 'The sidecar could not be written.' })),
+          ],
+        };
+      },
+      'review.labels': async () =>
+        (await service.reviewLabels()).map((c) => ({
+          tag: c.label,
+          pending: c.pending,
+          reviewed: c.reviewed,
+        })),
+      'review.queue': async ({ tag, offset, limit }) => {
+        const page = await service.reviewQueue(tag, { offset, limit });
+        return {
+          tag: page.label,
+          pending: page.pending,
+          reviewed: page.reviewed,
+          items: page.items.map(photoSummary),
+        };
       },
       'vocabularies.list': list,
       'vocabularies.save': async ({ id, name, labels }) => {

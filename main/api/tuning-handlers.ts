@@ -11,6 +11,7 @@ import type { AdapterView, ApiHandlers, PairsOverview, RecallAtK, TrainingProgre
 type TuningMethods =
   | 'pairs.overview'
   | 'pairs.add'
+  | 'pairs.addMany'
   | 'pairs.remove'
   | 'training.start'
   | 'training.cancel'
@@ -134,6 +135,10 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
       'pairs.overview': overview,
       'pairs.add': async ({ photoId, text }) => {
         await service.addCaption(photoId, text);
+        return overview();
+      },
+      'pairs.addMany': async ({ photoIds, text }) => {
+        await service.addCaptionMany(photoIds, text);
         return overview();
       },
       'pairs.remove': async ({ id }) => {

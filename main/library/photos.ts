@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { describeError, UserError } from '../errors.js';
 import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
 import { thumbnailFile } from './indexer.js';
 import type { Photo } from './types.js';
@@ -35,6 +35,13 @@ export function photoFromPaths(content: ContentRow, unsortedPaths: readonly stri
   };
 }
 
+/** Photos named by a person or a view, as content ids, and the ones that could not be found. */
+export interface ResolvedPhotos {
+  /** Distinct, in the order first named. */
+  contentIds: string[];
+  failures: Array<{ path: string; reason: string }>;
+}
+
 export interface PhotoLookup {
   /**
    * The photo a user names: a content id, the start of one (at least 8 hex digits, as `pairs list`
@@ -49,6 +56,12 @@ export interface PhotoLookup {
    */
   photosOf(contentIds: readonly string[]): Promise<Map<string, Photo>>;
   thumbnailPath(contentId: string): string | undefined;
+  /**
+   * Many photos (content ids, paths, id prefixes) as content ids, without failing on the ones that left
+   * the library: a view's selection of 100,000 ids is checked against the store's cached index, not
+   * looked up with one query each.
+   */
+  resolvePhotos(refs: readonly string[]): Promise<ResolvedPhotos>;
 }
 
 export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): PhotoLookup {
@@ -79,6 +92,25 @@ export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): P
       for (const content of await store.getContents(live))
         out.set(content.contentId, photoFromPaths(content, indexed.get(content.contentId)!));
       return out;
+    },
+    async resolvePhotos(refs) {
+      const indexed = await store.indexedPaths();
+      const ids = new Set<string>();
+      const failures: ResolvedPhotos['failures'] = [];
+      for (const ref of refs) {
+        // A view's ids are full content ids (one map look-up); paths and prefixes, typed by a person,
+        // are looked up one by one.
+        let id: string | undefined;
+        try {
+          id = /^[0-9a-f]{64}$/.test(ref) ? ref : await contentIdOf(ref);
+        } catch (e) {
+          failures.push({ path: ref, reason: describeError(e) }); // an ambiguous id prefix
+          continue;
+        }
+        if (id && indexed.has(id)) ids.add(id);
+        else failures.push({ path: ref, reason: 'This photo is not in the library (any more).' });
+      }
+      return { contentIds: [...ids], failures };
     },
     thumbnailPath(contentId) {
       if (!/^[0-9a-f]{64}$/i.test(contentId)) return undefined;

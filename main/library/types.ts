@@ -152,6 +152,11 @@ export interface SearchQuery {
   image?: string | Buffer;
   /** A library photo: content id or path. */
   similarTo?: string;
+  /**
+   * Several library photos (content ids or paths): the mean of their embeddings, renormalized ("more
+   * like these"). The photos themselves are left out of the results.
+   */
+  similarToMany?: string[];
 }
 
 export interface SearchResponse {

@@ -152,8 +152,33 @@ export function createSearcher(deps: SearcherDeps): Searcher {
         throw new UserError(`'${query.similarTo}' is not indexed yet with this model`, 'photo-not-indexed');
       parts.push({ vector: imageTransformed(key, [v])[0]!, weight: 1 });
     }
+    if (query.similarToMany?.length) {
+      const ids = await resolveAll(query.similarToMany);
+      const found = await deps.store.getVectors(key, ids);
+      // Photos not indexed with this model yet add nothing; the others still say what to look for.
+      const vectors = imageTransformed(
+        key,
+        ids.filter((id) => found.has(id)).map((id) => found.get(id)!),
+      );
+      if (vectors.length === 0)
+        throw new UserError('None of these photos is indexed yet with this model.', 'photo-not-indexed');
+      // The mean direction of the photos (each normalized first, so none outweighs the others).
+      parts.push({ vector: combine(vectors.map((vector) => ({ vector, weight: 1 }))), weight: 1 });
+    }
     if (parts.length === 0) throw new UserError('nothing to search for', 'empty-query');
     return { key, vector: combine(parts) };
+  }
+
+  /** Content ids of library photos (ids or paths); none of them in the library is an error. */
+  async function resolveAll(refs: readonly string[]): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const ref of refs) {
+      const id = await deps.resolveContentId(ref);
+      if (id) ids.add(id);
+    }
+    if (ids.size === 0)
+      throw new UserError('None of these photos is in the library any more.', 'photo-not-found');
+    return [...ids];
   }
 
   async function allowedContentIds(options: SearchOptions): Promise<Set<string> | undefined> {
@@ -233,7 +258,7 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     const query = typeof queryOrText === 'string' ? { text: queryOrText } : queryOrText;
     const offset = Math.max(0, options.offset ?? 0);
     const limit = Math.max(0, options.limit ?? DEFAULT_LIMIT);
-    if (!query.text?.trim() && query.image === undefined && !query.similarTo)
+    if (!query.text?.trim() && query.image === undefined && !query.similarTo && !query.similarToMany?.length)
       return browse({ ...options, offset, limit });
 
     const { key, vector } = await queryVector(query);
@@ -243,6 +268,10 @@ export function createSearcher(deps: SearcherDeps): Searcher {
       const id = await deps.resolveContentId(e);
       if (id) exclude.add(id);
     }
+    // "More like these": the photos asked about are not results. Ranked first, they would push the
+    // new finds down the page and read as if the search had found nothing else.
+    for (const id of query.similarToMany?.length ? await resolveAll(query.similarToMany) : [])
+      exclude.add(id);
     const transform = deps.vectorTransform(key);
     const sorted = Boolean(options.sort && options.sort !== 'relevance');
     const total = allowed ? allowed.size : await deps.store.countVectors(key);

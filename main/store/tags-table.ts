@@ -56,6 +56,8 @@ export interface TagsTable {
   /** The tags of these contents, in any of `states` (every state when absent). */
   tagsOf(contentIds: readonly string[], states?: readonly TagState[]): Promise<TagRecord[]>;
   allTags(): Promise<TagRecord[]>;
+  /** Every tag row of these label keys, in any state. */
+  tagsWithLabelKeys(labelKeys: readonly string[]): Promise<TagRecord[]>;
   /** Which of these label keys each content carries, in one of `states`. */
   labelKeysOf(
     labelKeys: readonly string[],
@@ -149,6 +151,9 @@ export function tagsTable(tags: Table, runs: Table): TagsTable {
     },
     async allTags() {
       return (await queryAll(tags)).map(tagFromRow);
+    },
+    async tagsWithLabelKeys(labelKeys) {
+      return (await queryIn(tags, 'labelKey', labelKeys)).map(tagFromRow);
     },
     async labelKeysOf(labelKeys, states) {
       const rows = await queryIn(tags, 'labelKey', labelKeys, {

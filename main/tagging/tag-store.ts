@@ -29,6 +29,13 @@ export interface TagCount {
   rejected: number;
 }
 
+/** A label's place in review: its suggestions still waiting, and those a person already answered. */
+export interface ReviewCount {
+  label: string;
+  pending: number;
+  reviewed: number;
+}
+
 export interface TagStore {
   /** Tags of these contents (all states unless filtered), grouped by content id. */
   tagsFor(contentIds: string[], states?: readonly TagState[]): Promise<Map<string, TagRecord[]>>;
@@ -79,6 +86,17 @@ export interface TagStore {
   }): Promise<string[]>;
   /** Tag counts (facets), over given contents or the whole library. */
   counts(options?: { contentIds?: string[]; states?: readonly TagState[] }): Promise<TagCount[]>;
+  /**
+   * Each label's suggestions over these contents: pending (still suggested) and reviewed (a suggestion
+   * since confirmed or rejected; a tag a person added is not a suggestion). Labels with none pending are
+   * left out; most pending first.
+   */
+  reviewCounts(contentIds: ReadonlySet<string>): Promise<ReviewCount[]>;
+  /** One label's suggestions over these contents: the pending ones, most confident first, and the counts. */
+  reviewQueue(
+    label: string,
+    contentIds: ReadonlySet<string>,
+  ): Promise<ReviewCount & { suggestions: Array<{ contentId: string; score: number }> }>;
   /** Forgets everything about these contents (their photos left the library). */
   forgetContents(contentIds: string[]): Promise<void>;
 }
@@ -87,6 +105,8 @@ export interface TagStore {
 const SEP = '\u001f';
 const tagId = (contentId: string, label: string) => `${contentId}${SEP}${labelKey(label)}`;
 const keyed = (r: TagRecord): KeyedTag => ({ ...r, labelKey: labelKey(r.label) });
+/** A tag auto-tagging suggested (it carries the suggestion's confidence), whatever its state now. */
+const wasSuggested = (r: TagRecord) => r.score !== null;
 
 function checkLabels(labels: string[]): string[] {
   const clean = labels.map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l.length > 0);
@@ -335,6 +355,38 @@ export function createTagStore(store: LibraryStore): TagStore {
       return [...byKey.values()]
         .filter((c) => c.count > 0)
         .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+    },
+
+    async reviewCounts(contentIds) {
+      const byKey = new Map<string, ReviewCount>();
+      for (const r of await (await open()).allTags()) {
+        if (!wasSuggested(r) || !contentIds.has(r.contentId)) continue;
+        const k = labelKey(r.label);
+        const c = byKey.get(k) ?? { label: r.label, pending: 0, reviewed: 0 };
+        if (r.state === 'suggested') c.pending++;
+        else c.reviewed++;
+        byKey.set(k, c);
+      }
+      return [...byKey.values()]
+        .filter((c) => c.pending > 0)
+        .sort((a, b) => b.pending - a.pending || a.label.localeCompare(b.label));
+    },
+
+    async reviewQueue(label, contentIds) {
+      const [clean] = checkLabels([label]);
+      const rows = (await (await open()).tagsWithLabelKeys([labelKey(clean!)])).filter(
+        (r) => wasSuggested(r) && contentIds.has(r.contentId),
+      );
+      const pending = rows
+        .filter((r) => r.state === 'suggested')
+        .map((r) => ({ contentId: r.contentId, score: r.score! }))
+        .sort((a, b) => b.score - a.score || a.contentId.localeCompare(b.contentId));
+      return {
+        label: rows[0]?.label ?? clean!,
+        pending: pending.length,
+        reviewed: rows.length - pending.length,
+        suggestions: pending,
+      };
     },
 
     forgetContents(contentIds) {

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { describeError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { logError } from '../log.js';
 import type { Library } from '../library/library.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import type { Photo } from '../library/types.js';
+import type { ResolvedPhotos } from '../library/photos.js';
 import { isUnder } from '../paths.js';
 import { applyAdapter } from '../adapters/adapter.js';
 import type { ActiveAdapterSource } from '../adapters/active-adapter.js';
@@ -11,6 +12,7 @@ import { createLabelEmbeddingCache, NO_ADAPTER, type TextEmbeddingTransform } fr
 import {
   createTagStore,
   type AutoSuggestion,
+  type ReviewCount,
   type TagCount,
   type TagRecord,
   type TagState,
@@ -69,17 +71,13 @@ export interface PhotoTags {
 
 export interface XmpExportRequest {
   folder?: string;
+  /** Only these photos (content ids), e.g. a selection; with `folder`, those of them in the folder. */
+  contentIds?: readonly string[];
   /** Also write suggested (not yet reviewed) tags; default: confirmed only. */
   includeSuggested?: boolean;
   naming?: SidecarNaming;
   dryRun?: boolean;
   onProgress?: (p: { done: number; total: number }) => void;
-}
-
-/** Photos named by a person or a view, as content ids, and the ones that could not be found. */
-export interface ResolvedPhotos {
-  contentIds: string[];
-  failures: Array<{ path: string; reason: string }>;
 }
 
 /** What a bulk action did, counted in photos. */
@@ -123,10 +121,7 @@ export interface TaggingService {
   confirmTags(photos: string[], labels: string[]): Promise<number>;
   rejectTags(photos: string[], labels: string[]): Promise<number>;
   removeTags(photos: string[], labels: string[]): Promise<number>;
-  /**
-   * Many photos (content ids or paths) as content ids, without failing on the ones that left the
-   * library: a selection of 100,000 is looked up in the store's cached index, not one query each.
-   */
+  /** Many photos (content ids or paths) as content ids, and the ones not in the library (photos.ts). */
   resolvePhotos(photos: readonly string[]): Promise<ResolvedPhotos>;
   /** The content ids of the photos in a library folder, or the whole library when `folder` is undefined. */
   photosIn(folder?: string): Promise<string[]>;
@@ -142,6 +137,13 @@ export interface TaggingService {
     state: 'confirmed' | 'rejected',
     options?: BulkReviewOptions,
   ): Promise<BulkTagResult>;
+  /** The labels with suggestions waiting for review, over the photos in the library, most pending first. */
+  reviewLabels(): Promise<ReviewCount[]>;
+  /** A page of one label's pending suggestions, most confident first, with the label's counts. */
+  reviewQueue(
+    label: string,
+    page?: { offset?: number; limit?: number },
+  ): Promise<ReviewCount & { items: Array<Photo & { score: number }> }>;
   /** Search filter hook: contents carrying all these tags (confirmed or suggested by default). */
   contentIdsWithTags(labels: string[], states?: readonly TagState[]): Promise<string[]>;
   /** Tag counts in a folder, or the whole library. */
@@ -169,7 +171,7 @@ export type TaggingLibrary = Pick<
   | 'dataDir'
   | 'engine'
   | 'getPhoto'
-  | 'contentIdOf'
+  | 'resolvePhotos'
   | 'photosOf'
   | 'getImageVectors'
   | 'onPhotosIndexed'
@@ -436,25 +438,7 @@ export function createTaggingService(
       return tags.removeTags(await resolveContentIds(photos), labels);
     },
 
-    async resolvePhotos(photos) {
-      const indexed = await library.store.indexedPaths();
-      const ids = new Set<string>();
-      const failures: ResolvedPhotos['failures'] = [];
-      for (const ref of photos) {
-        // A view's ids are full content ids: checked against the cached index. Paths and id prefixes
-        // (typed by a person) are looked up one by one.
-        let id: string | undefined;
-        try {
-          id = /^[0-9a-f]{64}$/.test(ref) ? ref : await library.contentIdOf(ref);
-        } catch (e) {
-          failures.push({ path: ref, reason: describeError(e) }); // an ambiguous id prefix
-          continue;
-        }
-        if (id && indexed.has(id)) ids.add(id);
-        else failures.push({ path: ref, reason: 'This photo is not in the library (any more).' });
-      }
-      return { contentIds: [...ids], failures };
-    },
+    resolvePhotos: (photos) => library.resolvePhotos(photos),
     photosIn: (folder) => indexedContentIds(folder),
 
     async addTagMany(contentIds, label) {
@@ -469,6 +453,22 @@ export function createTaggingService(
       return { changed: changed.size, skipped: unique.length - changed.size };
     },
 
+    async reviewLabels() {
+      return tags.reviewCounts(new Set(await indexedContentIds()));
+    },
+    async reviewQueue(label, page = {}) {
+      const offset = page.offset ?? 0;
+      const limit = page.limit ?? 50;
+      const queue = await tags.reviewQueue(label, new Set(await indexedContentIds()));
+      const slice = queue.suggestions.slice(offset, offset + limit);
+      const photos = await library.photosOf(slice.map((s) => s.contentId));
+      const items = slice.flatMap((s) => {
+        const photo = photos.get(s.contentId);
+        return photo ? [{ ...photo, score: s.score }] : [];
+      });
+      return { label: queue.label, pending: queue.pending, reviewed: queue.reviewed, items };
+    },
+
     contentIdsWithTags: (labels, states) => tags.contentIdsWithTags(labels, states),
 
     async facets(folder, states) {
@@ -478,7 +478,11 @@ export function createTaggingService(
 
     async exportXmp(request = {}) {
       const states: TagState[] = request.includeSuggested ? ['confirmed', 'suggested'] : ['confirmed'];
-      const ids = await indexedContentIds(request.folder);
+      let ids = await indexedContentIds(request.folder);
+      if (request.contentIds) {
+        const chosen = new Set(request.contentIds);
+        ids = ids.filter((id) => chosen.has(id));
+      }
       const byContent = await tags.tagsFor(ids, states);
       const folder = request.folder === undefined ? undefined : resolve(request.folder);
       const files = await library.store.filesForContents([...byContent.keys()]);

@@ -8,7 +8,15 @@ import type { TextEmbeddingCache } from './text-embedding-cache.js';
 /** The part of the library fine-tuning uses. */
 export type TuningLibrary = Pick<
   Library,
-  'dataDir' | 'engine' | 'store' | 'getPhoto' | 'getImageVectors' | 'addFolder' | 'listFolders' | 'index'
+  | 'dataDir'
+  | 'engine'
+  | 'store'
+  | 'getPhoto'
+  | 'resolvePhotos'
+  | 'getImageVectors'
+  | 'addFolder'
+  | 'listFolders'
+  | 'index'
 >;
 
 /**

@@ -38,6 +38,7 @@ import { addPairsFromTags, type TagSource } from './tag-pairs.js';
 import { openTextEmbeddingCache, type TextEmbeddingCache } from './text-embedding-cache.js';
 import { createTrainingRuns, type TuneOptions, type TuneResult } from './training-run.js';
 import type { TuningContext, TuningLibrary } from './tuning-context.js';
+import type { ResolvedPhotos } from '../library/photos.js';
 
 export interface TuningService {
   readonly pairs: PairsStore;
@@ -45,6 +46,14 @@ export interface TuningService {
   readonly adapters: AdapterStore | null;
   /** A caption for a library photo (content id or path). */
   addCaption(photo: string, text: string): Promise<Pair>;
+  /**
+   * The same caption on many photos (content ids or paths), one pair each, in one write. Photos not in
+   * the library are skipped and returned; none in the library at all is an error.
+   */
+  addCaptionMany(
+    photos: readonly string[],
+    text: string,
+  ): Promise<{ inserted: number; existing: number; failures: ResolvedPhotos['failures'] }>;
   /** Pairs from confirmed tags: each (photo, tag) becomes (photo, template filled with the tag). */
   addPairsFromTags(options?: {
     template?: string;
@@ -110,6 +119,14 @@ export async function createTuningService(
     adapters,
     get training() {
       return runs.running;
+    },
+    async addCaptionMany(photos, text) {
+      if (!text.trim()) throw new UserError('the caption is empty', 'empty-text');
+      const { contentIds, failures } = await library.resolvePhotos(photos);
+      if (contentIds.length === 0)
+        throw new UserError('None of these photos is in the library any more.', 'photo-not-found');
+      const added = await pairs.add(contentIds.map((contentId) => ({ contentId, text, source: 'caption' })));
+      return { ...added, failures };
     },
     async addCaption(photo, text) {
       if (!text.trim()) throw new UserError('the caption is empty', 'empty-text');

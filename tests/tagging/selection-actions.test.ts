@@ -1,8 +1,9 @@
-// Tags on many photos at once: the API's bulk actions (what the grid's selection does) and the CLI's
-// bulk form of `tags confirm|reject`, over a real library tagged by the demo model.
+// What a selection of photos can do, through the API the grid calls, over a real library tagged by the
+// demo model: tags on many photos at once (and the CLI's bulk form of `tags confirm|reject`), the review
+// queue, "more like these", one caption on many photos, and XMP sidecars for the selection.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import sharp from 'sharp';
@@ -117,6 +118,41 @@ test('confirming the suggested tag on 30 selected photos, in one call, confirms 
   assert.match(again.failures[0]!.reason, /not in the library/);
 });
 
+test('the review queue lists pending suggestions most confident first, and its counts follow each answer', async () => {
+  const labels = await api.handlers['review.labels']({});
+  const red = labels.find((l) => l.tag === 'red')!;
+  assert.ok(red, JSON.stringify(labels));
+  // The first test confirmed 30 red suggestions.
+  assert.equal(red.reviewed, 30);
+
+  const all = await api.handlers['review.queue']({ tag: 'red', limit: 1000 });
+  assert.deepEqual([all.tag, all.pending, all.reviewed], ['red', red.pending, 30]);
+  assert.equal(all.items.length, red.pending);
+  const scores = all.items.map((p) => p.score!);
+  assert.ok(
+    scores.every((s, i) => i === 0 || scores[i - 1]! >= s),
+    `most confident first: ${scores.join()}`,
+  );
+  assert.ok(new Set(scores).size > 1, 'the mixed photos bring several confidences');
+  // The least sure is a photo half red, half orange; pages follow the same order.
+  assert.match(all.items.at(-1)!.name, /^red-5\d\.jpg$/);
+  const page = await api.handlers['review.queue']({ tag: 'Red', offset: 2, limit: 3 });
+  assert.deepEqual(
+    page.items.map((p) => p.id),
+    all.items.slice(2, 5).map((p) => p.id),
+  );
+
+  // One yes and one no: two fewer pending, two more reviewed, and those two leave the queue.
+  const [yes, no] = [all.items[0]!.id, all.items[1]!.id];
+  await api.handlers['tags.confirmMany']({ photoIds: [yes], tag: 'red' });
+  await api.handlers['tags.rejectMany']({ photoIds: [no], tag: 'red' });
+  const after = await api.handlers['review.queue']({ tag: 'red', limit: 1000 });
+  assert.deepEqual([after.pending, after.reviewed], [red.pending - 2, 32]);
+  assert.ok(!after.items.some((p) => p.id === yes || p.id === no));
+  const counted = (await api.handlers['review.labels']({})).find((l) => l.tag === 'red')!;
+  assert.deepEqual([counted.pending, counted.reviewed], [red.pending - 2, 32]);
+});
+
 test('rejecting with no tag named rejects every suggestion of the selected photos, and only theirs', async () => {
   const blues = await inFolder('blues');
   const before = await Promise.all(
@@ -229,4 +265,68 @@ test('the bulk form refuses what it cannot do, changing nothing, and the per-pho
   const one = await lookbook('tags', 'reject', last, 'red');
   assert.equal(one.stdout, `1 tag changed on ${last}\n`);
   assert.equal((await tagOf(id, 'red'))?.status, 'rejected');
+});
+
+test('"more like these": the mean of the selected photos, which are left out of the results', async () => {
+  const blues = await inFolder('blues');
+  const reds = await inFolder('picked');
+  const selected = [blues[0]!.id, reds[0]!.id];
+  const res = await api.handlers['search.query']({ similarToMany: selected, limit: 100 });
+  const ids = res.items.map((p) => p.id);
+  assert.ok(!ids.some((id) => selected.includes(id)), 'the selected photos are not results');
+  // Halfway between blue and red: both colours are found (one photo alone would find only its colour).
+  assert.ok(
+    blues.slice(1).some((p) => ids.includes(p.id)),
+    'other blue photos found',
+  );
+  assert.ok(
+    reds.slice(1).some((p) => ids.includes(p.id)),
+    'other red photos found',
+  );
+
+  const onlyBlue = await api.handlers['search.query']({
+    similarToMany: [blues[0]!.id, blues[1]!.id],
+    limit: 3,
+  });
+  assert.deepEqual(new Set(onlyBlue.items.map((p) => p.id)), new Set(blues.slice(2).map((p) => p.id)));
+  await assert.rejects(
+    api.handlers['search.query']({ similarToMany: ['e'.repeat(64)] }),
+    /None of these photos is indexed yet/,
+  );
+});
+
+test('one caption on several photos makes one training pair each', async () => {
+  const reds = (await inFolder('picked')).slice(0, 3).map((p) => p.id);
+  const before = await api.handlers['pairs.overview']({});
+  const after = await api.handlers['pairs.addMany']({ photoIds: reds, text: 'a red sweater' });
+  assert.equal(after.total, before.total + 3);
+  assert.equal(after.photos, before.photos + 3);
+  for (const id of reds)
+    assert.deepEqual((await api.handlers['photos.get']({ id })).captions, ['a red sweater']);
+  // The same caption again adds nothing; a selection of photos no longer there is refused.
+  assert.equal(
+    (await api.handlers['pairs.addMany']({ photoIds: reds, text: 'a red sweater' })).total,
+    after.total,
+  );
+  await assert.rejects(
+    api.handlers['pairs.addMany']({ photoIds: ['d'.repeat(64)], text: 'x' }),
+    /None of these photos is in the library/,
+  );
+});
+
+test('XMP export writes sidecars with the confirmed tags of the selected photos only', async () => {
+  const reds = await inFolder('picked');
+  const confirmed: PhotoSummary[] = [];
+  for (const p of reds) if ((await tagOf(p.id, 'red'))?.status === 'confirmed') confirmed.push(p);
+  const [a, b, notSelected] = confirmed;
+  const blue = (await inFolder('blues'))[4]!; // tagged 'sky' by hand
+  const result = await api.handlers['xmp.export']({ photoIds: [a!.id, b!.id, blue.id, 'c'.repeat(64)] });
+  assert.equal(result.written, 3);
+  assert.deepEqual(
+    result.failures.map((f) => f.path),
+    ['c'.repeat(64)],
+  );
+  for (const p of [a!, b!]) assert.match(await readFile(`${p.path}.xmp`, 'utf8'), /<rdf:li>red<\/rdf:li>/);
+  assert.match(await readFile(`${blue.path}.xmp`, 'utf8'), /<rdf:li>sky<\/rdf:li>/);
+  await assert.rejects(stat(`${notSelected!.path}.xmp`), { code: 'ENOENT' });
 });
