@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCore, type Core } from '../main/core/open-core.js';
+import { measureAlbumPages, type AlbumPageLatency } from './album-pages.js';
 import { BENCH_QUERIES, fillSyntheticLibrary, measureQueries, type QueryLatency } from './query-latency.js';
 
 /** The library's default: vector tables of at least this many rows get an ANN index (library.ts). */
@@ -24,6 +25,8 @@ export interface QueryScaleResult {
   reused: boolean;
   /** Which of the two the library uses at this size with its default settings. */
   libraryUses: 'flat' | 'indexed';
+  /** Opening albums, in the library the default settings use (absent in results of older runs). */
+  albums?: AlbumPageLatency;
 }
 
 interface CacheMeta {
@@ -116,6 +119,12 @@ export async function measureQueryScale(options: {
     withCore(join(dir, sub), options.model, (core) => measureQueries(core, queries, options.rounds));
   const flat = await measure('flat');
   const indexed = meta.indexBuildSeconds !== undefined ? await measure('indexed') : undefined;
+  const libraryUses = options.photos >= LIBRARY_ANN_THRESHOLD ? 'indexed' : 'flat';
+  const albums = await withCore(
+    join(dir, libraryUses === 'indexed' && indexed ? 'indexed' : 'flat'),
+    options.model,
+    (core) => measureAlbumPages(core, queries[0]!, options.rounds),
+  );
   return {
     photos: options.photos,
     fillSeconds: meta.fillSeconds,
@@ -123,6 +132,7 @@ export async function measureQueryScale(options: {
     ...(indexed ? { indexed, indexBuildSeconds: meta.indexBuildSeconds } : {}),
     builtAt: meta.builtAt,
     reused: previous !== undefined,
-    libraryUses: options.photos >= LIBRARY_ANN_THRESHOLD ? 'indexed' : 'flat',
+    libraryUses,
+    albums,
   };
 }

@@ -353,6 +353,31 @@ export function renderReport(r: BenchResults): string {
     ),
     '',
   );
+  const withAlbums = r.queries.filter((q) => q.albums);
+  if (withAlbums.length > 0) {
+    out.push(
+      '### Opening an album',
+      '',
+      'In the same libraries (the one the library uses by default at each size): the first page ' +
+        `(100 photos) of a manual album of ${f0(withAlbums[0]!.albums!.albumPhotos)} photos, in album order; ` +
+        "of a smart album (a saved search of the first query above), in the search's order; and the " +
+        'album list with both albums, their counts and covers. Target: a first page within 50 ms.',
+      '',
+      table(
+        ['photos', 'manual album p50 / p95 ms', 'smart album p50 / p95 ms', 'album list p50 / p95 ms'],
+        withAlbums.map((q) => {
+          const a = q.albums!;
+          return [
+            f0(q.photos),
+            `**${f1(a.manual.p50)}** / ${f1(a.manual.p95)}`,
+            `**${f1(a.smart.p50)}** / ${f1(a.smart.p95)}`,
+            `${f1(a.list.p50)} / ${f1(a.list.p95)}`,
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   if (r.text) {
     const t = r.text;
     out.push(

@@ -7,6 +7,7 @@ import { diskFullMessage, isDiskFull, isUserError } from '../errors.js';
 import { resolveDataDir } from '../host/data-dir.js';
 import { logError, setVerbose } from '../log.js';
 import { lookbookPackage } from '../package-root.js';
+import { registerAlbumCommands } from './commands/album-commands.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
 import { registerLibraryCommands } from './commands/library-commands.js';
@@ -23,6 +24,7 @@ const registrations: Array<(program: Command) => void> = [
   registerLibraryCommands,
   registerTaggingCommands,
   registerTuningCommands,
+  registerAlbumCommands,
 ];
 
 export function buildProgram(): Command {

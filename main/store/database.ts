@@ -4,8 +4,9 @@ import type { Schema } from 'apache-arrow';
 
 /**
  * Opens (creating if needed) the library's LanceDB database inside the data directory. Every table in it
- * (files, contents, vectors; tags and tag runs; pairs and cached caption embeddings) is read and written
- * through a module of main/store/, which alone builds SQL; the connection itself never leaves main/store/.
+ * (files, contents, vectors; tags and tag runs; pairs and cached caption embeddings; albums and their
+ * photos) is read and written through a module of main/store/, which alone builds SQL; the connection
+ * itself never leaves main/store/.
  *
  * readConsistencyInterval 0: every read sees the latest committed write, also from another handle
  * (the indexer's worker and the API run separate connections).

@@ -181,6 +181,18 @@ test('a smart album "red" with dates gains a new red photo in range once it is i
     () => albums.create('Bad date', { smart: { query: 'red', filters: { from: 'last summer' } } }),
     /not a date/,
   );
+  const like = await albums.create('Like red1', { smart: { similarTo: join(root, 'red1.jpg') } });
+  assert.equal(
+    like.smart?.similarTo,
+    await core.library.contentIdOf(join(root, 'red1.jpg')),
+    'the photo is saved by content id',
+  );
+  const likePaths = (await albums.photos(like.id)).items.map((p) => p.path);
+  assert.ok(likePaths.includes(join(root, 'red1.jpg')), 'the photo itself is in it');
+  assert.ok(likePaths.includes(join(root, 'new-red.jpg')));
+  assert.ok(!likePaths.includes(join(root, 'blue1.jpg')), 'a blue photo does not look like a red one');
+  await albums.delete(like.id);
+
   await rm(join(root, 'new-red.jpg'));
   await rm(join(root, 'old-red.jpg'));
   await core.library.index();

@@ -100,6 +100,8 @@ describe('benchmark building blocks (tiny model)', () => {
     assert.ok(queries.flat.medianResults > 0, 'a search over 300 photos returned nothing');
     assert.equal(queries.libraryUses, 'flat');
     assert.equal(queries.reused, false);
+    assert.ok(queries.albums!.manual.p50 > 0 && queries.albums!.smart.p50 > 0, 'album pages were timed');
+    assert.equal(queries.albums!.albumPhotos, 300, 'the manual album holds the whole small library');
 
     const cold = await measureColdSearch({
       model,
@@ -155,5 +157,6 @@ describe('benchmark building blocks (tiny model)', () => {
       assert.ok(md.includes(heading), `missing ${heading}`);
     assert.ok(!/\bNaN\b|undefined/.test(md), 'a figure did not render');
     assert.match(md, /Text query p50 \/ p95 at 300 photos/);
+    assert.match(md, /### Opening an album[\s\S]*\| 300 \| \*\*/, 'the album figures are in the report');
   });
 });

@@ -61,6 +61,7 @@ interface SearchFlags {
   all?: boolean;
   format?: string[];
   tag?: string[];
+  album?: string;
 }
 
 function searchOptions(flags: SearchFlags): SearchOptions {
@@ -83,6 +84,8 @@ function searchOptions(flags: SearchFlags): SearchOptions {
     all: flags.all,
     formats: flags.format,
     tags: flags.tag,
+    // By name or id: the album filter takes either.
+    album: flags.album,
   };
 }
 
@@ -97,6 +100,7 @@ function addSearchFlags(cmd: Command): Command {
     .option('--sort <order>', 'relevance (default), date (newest first) or date-asc')
     .option('--format <format...>', 'only these formats (jpeg, png, heic, …)')
     .option('--tag <tag...>', 'only photos with these tags')
+    .option('--album <album>', 'only photos in this album (its name or id)')
     .option('--all', 'no relevance cut-off: every photo, ranked');
 }
 
