@@ -307,10 +307,13 @@ function ReviewQueue({ tag, onCounts }: { tag: string; onCounts(): Promise<void>
           ✕ Reject all {open.length} shown
         </button>
         <span className="grow" />
-        <span className="small muted hide-narrow">
-          <span className="kbd">Y</span> yes <span className="kbd">N</span> no{' '}
-          <span className="kbd">←→↑↓</span> move <span className="kbd">Space</span> select{' '}
-          <span className="kbd">Enter</span> open
+        <span className="small muted">
+          <span className="kbd">Y</span> yes <span className="kbd">N</span> no
+          <span className="hide-narrow">
+            {' '}
+            <span className="kbd">←→↑↓</span> move <span className="kbd">Space</span> select{' '}
+            <span className="kbd">Enter</span> open
+          </span>
         </span>
       </div>
       {items.length === 0 || open.length === 0 ? (
