@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { ApiEvents, EventName, PhotoSummary } from '../main/api/types.js';
+import type { ApiEvents, EventName } from '../main/api/types.js';
 import type { CoreApi } from '../main/api/dispatch.js';
 import { buildRenderer } from '../main/server/renderer-build.js';
 import { startWebMode } from '../main/server/serve.js';
@@ -84,6 +84,14 @@ describe('albums and tag review in Chromium', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const api = () => web.api.handlers;
+  /** The photos answered from the keyboard, and the answer each got. */
+  const keyboardAnswers = new Map<string, 'confirmed' | 'rejected'>();
+  /** A photo's "red" tag status, looked up by its file name. */
+  const redStatus = async (name: string) => {
+    const photo = (await api()['search.query']({ limit: 1000 })).items.find((p) => p.name === name);
+    assert.ok(photo, name);
+    return (await api()['photos.get']({ id: photo.id })).tags.find((t) => t.tag === 'red')?.status;
+  };
 
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'lookbook-e2e-albums-'));
@@ -191,6 +199,40 @@ describe('albums and tag review in Chromium', { skip }, () => {
     }
   });
 
+  it('sets the cover from the photo viewer, and removes a selected photo from the album', async () => {
+    const album = (await api()['albums.list']({}))[0]!;
+    const inAlbum = (await api()['albums.photos']({ id: album.id })).items;
+    await page.locator('[data-testid="album-item"][data-album="Green for the client"]').click();
+    // The second photo becomes the cover (the first one is the cover until then).
+    const second = inAlbum[1]!;
+    await page.locator(`[data-testid="photo-cell"][data-name="${second.name}"]`).click();
+    const viewer = page.getByTestId('photo-view');
+    await viewer.getByRole('button', { name: 'Use as album cover' }).click();
+    await until(
+      async () => (await api()['albums.list']({}))[0]?.cover?.id === second.id,
+      'the cover is the chosen photo',
+    );
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+    // Select the third photo by its check mark, then remove it: the album has two, the library all 48.
+    const third = page.locator(`[data-testid="photo-cell"][data-name="${inAlbum[2]!.name}"]`);
+    await third.hover();
+    await third.getByTestId('photo-check').click();
+    await page.getByRole('button', { name: 'Remove from this album' }).click();
+    await page
+      .getByTestId('album-count')
+      .filter({ hasText: /^2 photos/ })
+      .waitFor();
+    await page
+      .locator(
+        '[data-testid="album-item"][data-album="Green for the client"] [data-testid="album-item-count"]',
+      )
+      .filter({ hasText: /^2$/ })
+      .waitFor();
+    assert.deepEqual((await cellNames(page, 'photo-cell')).sort(), [inAlbum[0]!.name, second.name].sort());
+    assert.equal((await api()['library.status']({})).photoCount, PER_COLOUR * 4);
+  });
+
   it('answers 10 suggestions from the keyboard in the review queue, and the counts follow', async () => {
     const before = (await api()['review.labels']({})).find((l) => l.tag === 'red');
     assert.ok(before && before.pending >= 10, `red needs 10 suggestions: ${JSON.stringify(before)}`);
@@ -216,13 +258,25 @@ describe('albums and tag review in Chromium', { skip }, () => {
     // Through the API: the queue moved by ten, and each photo has the answer it was given.
     const after = (await api()['review.labels']({})).find((l) => l.tag === 'red');
     assert.deepEqual(after, { tag: 'red', pending: before.pending - 10, reviewed: before.reviewed + 10 });
-    const byName = new Map<string, PhotoSummary>();
-    for (const p of (await api()['search.query']({ limit: 1000 })).items) byName.set(p.name, p);
-    for (const [k, name] of queued.slice(0, 10).entries()) {
-      const details = await api()['photos.get']({ id: byName.get(name)!.id });
-      const red = details.tags.find((t) => t.tag === 'red');
-      assert.equal(red?.status, k < 6 ? 'confirmed' : 'rejected', name);
-    }
+    for (const [k, name] of queued.slice(0, 10).entries())
+      keyboardAnswers.set(name, k < 6 ? 'confirmed' : 'rejected');
+    for (const [name, status] of keyboardAnswers) assert.equal(await redStatus(name), status, name);
+  });
+
+  it('confirms everything still shown for a tag with one button', async () => {
+    const before = (await api()['review.labels']({})).find((l) => l.tag === 'red')!;
+    assert.equal(before.pending, PER_COLOUR - 10);
+    await page.getByRole('button', { name: `Confirm all ${before.pending} shown` }).click();
+    const total = before.pending + before.reviewed;
+    await page
+      .getByTestId('review-progress')
+      .filter({ hasText: `${total} of ${total} reviewed` })
+      .waitFor();
+    await page.getByText('Every suggestion of “red” is reviewed.').waitFor();
+    const after = (await api()['review.labels']({})).find((l) => l.tag === 'red');
+    assert.equal(after?.pending ?? 0, 0);
+    // The keyboard's answers stand: confirming what is shown changes suggestions only, never an earlier no.
+    for (const [name, status] of keyboardAnswers) assert.equal(await redStatus(name), status, name);
   });
 
   it('saves a search as a smart album that shows its photos', async () => {
