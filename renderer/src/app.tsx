@@ -14,6 +14,7 @@ import { AlbumView } from './views/album-view';
 import { LibraryView } from './views/library-view';
 import { ModelsView } from './views/models-view';
 import { PhotoView } from './views/photo-view';
+import { PhotosView } from './views/photos-view';
 import { ReviewView } from './views/review-view';
 import type { SearchPreset } from './views/search-view';
 import { SearchView } from './views/search-view';
@@ -21,12 +22,13 @@ import { TaggingView } from './views/tagging-view';
 import { TuningView } from './views/tuning-view';
 
 const NAV: Array<{ view: ViewName; label: string; icon: IconName; key: string }> = [
-  { view: 'search', label: 'Search', icon: 'search', key: '1' },
-  { view: 'library', label: 'Library', icon: 'library', key: '2' },
-  { view: 'tagging', label: 'Tagging', icon: 'tag', key: '3' },
-  { view: 'review', label: 'Review tags', icon: 'review', key: '4' },
-  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '5' },
-  { view: 'models', label: 'Models', icon: 'model', key: '6' },
+  { view: 'photos', label: 'Photos', icon: 'photos', key: '1' },
+  { view: 'search', label: 'Search', icon: 'search', key: '2' },
+  { view: 'library', label: 'Library', icon: 'library', key: '3' },
+  { view: 'tagging', label: 'Tagging', icon: 'tag', key: '4' },
+  { view: 'review', label: 'Review tags', icon: 'review', key: '5' },
+  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '6' },
+  { view: 'models', label: 'Models', icon: 'model', key: '7' },
 ];
 
 const COLOURS = 'red, orange, yellow, green, blue, purple, pink, brown, black, white and gray';
@@ -54,8 +56,8 @@ export function App({ client }: { client: AppClient }) {
       const s = await client.call('library.status', {});
       setStatus(s);
       setStatusError(null);
-      // A new user starts in Library; someone with photos starts in Search.
-      setView((v) => v ?? (s.photoCount > 0 ? 'search' : 'library'));
+      // A new user starts in Library (to add a folder); someone with photos starts in Photos.
+      setView((v) => v ?? (s.photoCount > 0 ? 'photos' : 'library'));
     } catch (e) {
       setStatusError(messageOf(e));
     }
@@ -131,7 +133,7 @@ export function App({ client }: { client: AppClient }) {
     [client, status, refreshStatus, run, notify, albums],
   );
 
-  // Keyboard: Ctrl/Cmd+1…6 switch views; "/" focuses the search box.
+  // Keyboard: Ctrl/Cmd+1…7 switch views; "/" focuses the search box.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
@@ -247,6 +249,7 @@ export function App({ client }: { client: AppClient }) {
               </button>
             </div>
           )}
+          {view === 'photos' && <PhotosView />}
           {view === 'search' && <SearchView preset={preset} />}
           {view === 'library' && <LibraryView />}
           {view === 'tagging' && <TaggingView />}

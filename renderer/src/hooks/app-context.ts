@@ -7,7 +7,8 @@ export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'review' | 
 export interface PhotoSource {
   total: number;
   item(index: number): PhotoSummary | undefined;
-  ensureRange?(start: number, end: number): void;
+  /** Loads items [start, end); a promise says when they are there (the viewer then shows them). */
+  ensureRange?(start: number, end: number): void | Promise<unknown>;
   /** Extra buttons the photo view shows for the photo on screen (an album's "Use as album cover"…). */
   actions?: PhotoAction[];
 }

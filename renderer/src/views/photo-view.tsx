@@ -68,9 +68,17 @@ export function PhotoView({
     closeRef.current?.focus();
   }, []);
 
+  // A source that says when the photos it loads arrive (the Photos view's months) re-renders the viewer then.
+  const [, setArrived] = useState(0);
   useEffect(() => {
-    source.ensureRange?.(Math.max(0, i - 1), Math.min(source.total, i + 2));
-    if (!summary) return;
+    const loading = source.ensureRange?.(Math.max(0, i - 1), Math.min(source.total, i + 2));
+    if (!summary) {
+      let waiting = true;
+      if (loading) void loading.then(() => waiting && setArrived((n) => n + 1));
+      return () => {
+        waiting = false;
+      };
+    }
     let alive = true;
     setDetails(null);
     setError(null);
