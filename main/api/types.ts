@@ -378,7 +378,10 @@ export interface ApiMethods {
   'albums.add': { request: { id: string; photoIds: string[] }; response: AlbumView };
   'albums.remove': { request: { id: string; photoIds: string[] }; response: AlbumView };
   'albums.setCover': { request: { id: string; photoId: string }; response: AlbumView };
-  /** Moves these photos, in this order, to position `index` of a manual album. */
+  /**
+   * Moves these photos, in this order, to position `index` of a manual album: afterwards the first of
+   * them is the album's `index`-th photo (0 = first; past the end = last).
+   */
   'albums.move': { request: { id: string; photoIds: string[]; index: number }; response: AlbumView };
   /** A page of an album's photos, in album order (a smart album: its query's order). */
   'albums.photos': { request: { id: string; offset?: number; limit?: number }; response: SearchResponse };

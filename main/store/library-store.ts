@@ -66,7 +66,8 @@ export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
     ...filesTable(files),
     ...contentsTable(contents, files),
     ...vectorsTable(db, tables),
-    ...storeMaintenance(db, tables, [FILES, CONTENTS]),
+    // Albums change one photo at a time (a version each): compacted with the library's tables.
+    ...storeMaintenance(db, tables, [FILES, CONTENTS, ALBUMS, ALBUM_ITEMS]),
     async openTagsTable() {
       const [tags, runs] = await Promise.all([
         tables.ensure(TAGS, tagsSchema, migrated(TAGS)),

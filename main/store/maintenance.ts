@@ -24,6 +24,7 @@ export interface StoreMaintenance {
 const SCALAR_INDEXES: Record<string, string[]> = {
   files: ['path', 'contentId'],
   contents: ['contentId'],
+  album_items: ['albumId'],
 };
 const VECTOR_SCALAR_INDEXES = ['contentId'];
 
@@ -39,7 +40,7 @@ async function ensureScalarIndexes(table: Table, columns: readonly string[]): Pr
 const hasVectorIndex = async (table: Table) =>
   (await table.listIndices()).some((i) => i.columns.includes('vector'));
 
-/** Maintenance of the files, contents and vector tables (`tableNames`: the first two). */
+/** Maintenance of the vector tables and of `tableNames` (files, contents, the albums' tables). */
 export function storeMaintenance(db: Connection, tables: TableCache, tableNames: string[]): StoreMaintenance {
   return {
     async optimize({ annThreshold }) {

@@ -121,6 +121,20 @@ test('album requests change albums and announce the new list', async () => {
   assert.match(await refusal('albums.move', { id: album.id, photoIds: [red1] }), /“index”/);
   assert.match(await refusal('albums.rename', { id: 'nope', name: 'x' }), /no album 'nope'/);
 
+  assert.match(
+    await refusal('albums.export', { id: album.id, destination: join(root, 'copies') }),
+    /inside the library folder/,
+  );
+  const exported = (await call('albums.export', { id: album.id, destination: join(dir.path, 'copies') })) as {
+    copied: Array<{ to: string }>;
+    failures: unknown[];
+  };
+  assert.deepEqual(
+    exported.copied.map((c) => c.to),
+    ['blue1.jpg', 'red1.jpg', 'red2.jpg'].map((n) => join(dir.path, 'copies', n)),
+  );
+  assert.deepEqual(exported.failures, []);
+
   const gone = nextAlbums((list) => list.length === 0);
   assert.deepEqual(await call('albums.delete', { id: album.id }), []);
   await gone;

@@ -5,6 +5,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCore, type Core } from '../../main/core/open-core.js';
 import { isUserError } from '../../main/errors.js';
+import { openLibraryStore } from '../../main/store/library-store.js';
 import { tempDir, writePhoto } from '../library/photo-fixtures.js';
 
 // Albums over a real library (LanceDB, the demo model, generated colour photos): what a person notices.
@@ -198,4 +199,23 @@ test('a smart album "red" with dates gains a new red photo in range once it is i
   await core.library.index();
   assert.equal((await albums.get(smart.id)).count, 1, 'a photo deleted from disk leaves the smart album');
   await albums.delete(smart.id);
+});
+
+test("an album changed by another process (a CLI run beside the app) shows that process's change", async () => {
+  const albums = core.albums();
+  const album = await albums.create('Shared', { photos: [join(root, 'red1.jpg')] });
+  assert.equal((await albums.get('Shared')).count, 1);
+  const other = await openLibraryStore(join(dir.path, 'data'));
+  try {
+    const table = await other.openAlbumsTable();
+    const red2 = (await core.library.contentIdOf(join(root, 'red2.jpg')))!;
+    await table.setItems(album.id, [...(await table.itemsOf(album.id)), red2]);
+  } finally {
+    other.close();
+  }
+  assert.deepEqual(
+    (await albums.photos('Shared')).items.map((p) => p.path),
+    [join(root, 'red1.jpg'), join(root, 'red2.jpg')],
+  );
+  await albums.delete(album.id);
 });
