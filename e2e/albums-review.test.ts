@@ -286,6 +286,7 @@ describe('albums and tag review in Chromium', { skip }, () => {
     const dialog = page.getByTestId('new-album-dialog');
     assert.equal(await dialog.getByLabel('Words').inputValue(), 'blue');
     await dialog.getByLabel('Album name').fill('Blue things');
+    await both(page, '04-smart-album-dialog');
     await dialog.getByRole('button', { name: 'Create smart album' }).click();
     const view = page.locator('[data-testid="album-view"][data-album="Blue things"]');
     await view.locator('[data-testid="photo-cell"] img').first().waitFor();
@@ -301,7 +302,7 @@ describe('albums and tag review in Chromium', { skip }, () => {
       .locator('[data-testid="album-item"][data-album="Blue things"] [data-testid="album-item-count"]')
       .filter({ hasText: new RegExp(`^${found.total}$`) })
       .waitFor();
-    await both(page, '04-smart-album');
+    await both(page, '05-smart-album');
   });
 
   it('deletes an album after saying its photos stay', async () => {

@@ -62,8 +62,8 @@ export function AlbumView({ albumId }: { albumId: string }) {
       <div className="view">
         <EmptyState icon="album" title="This album is gone">
           <p>It may have been deleted. Its photos are still in your library.</p>
-          <button className="btn btn-primary" onClick={() => navigate('search')}>
-            Go to Search
+          <button className="btn btn-primary" onClick={() => navigate('photos')}>
+            Go to Photos
           </button>
         </EmptyState>
       </div>
@@ -135,7 +135,7 @@ export function AlbumView({ albumId }: { albumId: string }) {
         <DeleteAlbumDialog
           album={album}
           onClose={() => setDialog(null)}
-          onDeleted={() => navigate('search')}
+          onDeleted={() => navigate('photos')}
         />
       )}
     </div>
