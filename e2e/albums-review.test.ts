@@ -318,4 +318,18 @@ describe('albums and tag review in Chromium', { skip }, () => {
     );
     assert.equal((await api()['library.status']({})).photoCount, before);
   });
+
+  it('makes an empty album from the sidebar, from the keyboard', async () => {
+    await page.getByRole('button', { name: 'New album', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByTestId('new-album-dialog');
+    // The name field has the focus: type, then Enter creates the album and opens it.
+    await page.keyboard.type('Next shoot');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('[data-testid="album-view"][data-album="Next shoot"]').waitFor();
+    await page.getByRole('heading', { name: 'This album is empty' }).waitFor();
+    const made = (await api()['albums.list']({})).find((a) => a.name === 'Next shoot');
+    assert.equal(made?.count, 0);
+  });
 });

@@ -121,7 +121,9 @@ export function AlbumView({ albumId }: { albumId: string }) {
             onClick={() =>
               void run(
                 () => client.call('albums.remove', { id: albumId, photoIds: chosen.map((p) => p.id) }),
-                `Removed ${chosen.length} photo${chosen.length === 1 ? '' : 's'} from “${album.name}”; they are still in your library.`,
+                chosen.length === 1
+                  ? `Removed 1 photo from “${album.name}”; it is still in your library.`
+                  : `Removed ${chosen.length} photos from “${album.name}”; they are still in your library.`,
               ).then(selection.clear)
             }
           >
