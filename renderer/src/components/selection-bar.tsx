@@ -71,6 +71,7 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
   const [albumId, setAlbumId] = useState('');
   const [working, setWorking] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
+  const barRef = useRef<HTMLDivElement>(null);
 
   const photos: PhotoSummary[] = [...selection.photos.values()];
   const ids = photos.map((p) => p.id);
@@ -98,6 +99,8 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
       if (message) {
         notify(message);
         setPanel(null);
+        // The panel's buttons are gone: keep the keyboard here, where Esc clears the selection.
+        barRef.current?.focus();
       }
     } finally {
       setWorking(false);
@@ -202,15 +205,18 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
 
   return (
     <div
+      ref={barRef}
       className="selection-bar"
       role="region"
       aria-label="Selected photos"
       data-testid="selection-bar"
+      tabIndex={-1}
       onKeyDown={(e) => {
-        if (e.key === 'Escape' && panel) {
-          e.stopPropagation();
-          setPanel(null);
-        }
+        if (e.key !== 'Escape') return;
+        // Esc closes an open panel first, then clears the selection.
+        e.stopPropagation();
+        if (panel) setPanel(null);
+        else selection.clear();
       }}
     >
       <div className="selection-actions">

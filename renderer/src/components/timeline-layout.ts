@@ -104,15 +104,26 @@ function layoutDay(
   }
   let start = 0;
   while (start < photos.length) {
-    // Take photos until the row, at the target height, is wider than the view; then shrink it to fit.
+    // Take photos until the row, at the target height, is wider than the view; then fit it to the width,
+    // with or without that last photo, whichever row comes out nearer the target height.
     let sum = 0;
     let end = start;
     let full = false;
     while (end < photos.length) {
-      sum += ratioOf(photos[end] as PhotoSummary, false);
+      const ratio = ratioOf(photos[end] as PhotoSummary, false);
+      sum += ratio;
       end++;
       if (sum * o.rowHeight + GAP * (end - start - 1) >= o.width) {
         full = true;
+        const n = end - start;
+        if (n > 1) {
+          const withIt = (o.width - GAP * (n - 1)) / sum;
+          const without = (o.width - GAP * (n - 2)) / (sum - ratio);
+          if (Math.abs(without - o.rowHeight) < Math.abs(withIt - o.rowHeight)) {
+            sum -= ratio;
+            end--;
+          }
+        }
         break;
       }
     }
