@@ -5,12 +5,17 @@ import { hasToken, messageOf } from './api/client';
 import { EmptyState, ProgressBar } from './components/common';
 import { Icon } from './components/icons';
 import type { IconName } from './components/icons';
-import type { AppContextValue, PhotoSource, ViewName } from './hooks/app-context';
+import { AlbumNav } from './components/album-nav';
+import type { AlbumDraft, AppContextValue, PhotoSource, ViewName } from './hooks/app-context';
 import { AppContext } from './hooks/app-context';
+import { useAlbums } from './hooks/use-albums';
+import { NewAlbumDialog } from './views/album-dialogs';
+import { AlbumView } from './views/album-view';
 import { LibraryView } from './views/library-view';
 import { ModelsView } from './views/models-view';
 import { PhotoView } from './views/photo-view';
 import { PhotosView } from './views/photos-view';
+import { ReviewView } from './views/review-view';
 import type { SearchPreset } from './views/search-view';
 import { SearchView } from './views/search-view';
 import { TaggingView } from './views/tagging-view';
@@ -21,8 +26,9 @@ const NAV: Array<{ view: ViewName; label: string; icon: IconName; key: string }>
   { view: 'search', label: 'Search', icon: 'search', key: '2' },
   { view: 'library', label: 'Library', icon: 'library', key: '3' },
   { view: 'tagging', label: 'Tagging', icon: 'tag', key: '4' },
-  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '5' },
-  { view: 'models', label: 'Models', icon: 'model', key: '6' },
+  { view: 'review', label: 'Review tags', icon: 'review', key: '5' },
+  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '6' },
+  { view: 'models', label: 'Models', icon: 'model', key: '7' },
 ];
 
 const COLOURS = 'red, orange, yellow, green, blue, purple, pink, brown, black, white and gray';
@@ -34,6 +40,9 @@ export function App({ client }: { client: AppClient }) {
   const [photo, setPhoto] = useState<{ source: PhotoSource; index: number } | null>(null);
   const [toast, setToast] = useState<string | null>(null);
   const [preset, setPreset] = useState<SearchPreset | null>(null);
+  const albums = useAlbums(client);
+  const [albumId, setAlbumId] = useState<string | null>(null);
+  const [albumDraft, setAlbumDraft] = useState<AlbumDraft | null>(null);
   const toastTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const notify = useCallback((message: string) => {
@@ -114,11 +123,17 @@ export function App({ client }: { client: AppClient }) {
         setPreset({ filters, nonce: Date.now() });
         setView('search');
       },
+      albums,
+      openAlbum: (id) => {
+        setAlbumId(id);
+        setView('album');
+      },
+      newAlbum: setAlbumDraft,
     }),
-    [client, status, refreshStatus, run, notify],
+    [client, status, refreshStatus, run, notify, albums],
   );
 
-  // Keyboard: Ctrl/Cmd+1…6 switch views; "/" focuses the search box.
+  // Keyboard: Ctrl/Cmd+1…7 switch views; "/" focuses the search box.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
@@ -180,6 +195,12 @@ export function App({ client }: { client: AppClient }) {
               </span>
             </button>
           ))}
+          <AlbumNav
+            albums={albums}
+            current={view === 'album' ? albumId : null}
+            onOpen={ctx.openAlbum}
+            onNew={setAlbumDraft}
+          />
           <div className="sidebar-footer">
             {status && (
               <>
@@ -232,11 +253,14 @@ export function App({ client }: { client: AppClient }) {
           {view === 'search' && <SearchView preset={preset} />}
           {view === 'library' && <LibraryView />}
           {view === 'tagging' && <TaggingView />}
+          {view === 'review' && <ReviewView />}
+          {view === 'album' && albumId && <AlbumView key={albumId} albumId={albumId} />}
           {view === 'tuning' && <TuningView />}
           {view === 'models' && <ModelsView />}
           {view === null && !statusError && <div className="view muted">Opening your library…</div>}
         </main>
       </div>
+      {albumDraft && <NewAlbumDialog draft={albumDraft} onClose={() => setAlbumDraft(null)} />}
       {photo && <PhotoView source={photo.source} index={photo.index} onClose={() => setPhoto(null)} />}
       {toast && (
         <div className="toast" role="status" data-testid="toast">

@@ -50,6 +50,25 @@ const PATHS: Record<string, ReactNode> = {
       <path d="M8 10V7a4 4 0 0 1 8 0v3" />
     </>
   ),
+  album: (
+    <>
+      <rect x="3" y="7" width="18" height="14" rx="2" />
+      <path d="M6 4h12M9 11l3 3 5-5" />
+    </>
+  ),
+  smart: (
+    <>
+      <rect x="3" y="7" width="18" height="14" rx="2" />
+      <path d="M6 4h12M12 10v8M8 14h8" />
+    </>
+  ),
+  review: (
+    <>
+      <path d="M4 6h9M4 12h7M4 18h5" />
+      <path d="m14 15 3 3 5-6" />
+    </>
+  ),
+  plus: <path d="M12 5v14M5 12h14" />,
   pencil: <path d="M4 20h4L20 8l-4-4L4 16zM14 6l4 4" />,
   nothing: (
     <>

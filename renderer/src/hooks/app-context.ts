@@ -1,14 +1,28 @@
 import { createContext, useContext } from 'react';
-import type { LibraryStatus, PhotoSummary, SearchFilters } from '../api/types';
+import type { AlbumView, LibraryStatus, PhotoSummary, SearchFilters, SmartQuery } from '../api/types';
 import type { AppClient } from '../api/client';
 
-export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'tuning' | 'models';
+export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'review' | 'tuning' | 'models' | 'album';
 
 export interface PhotoSource {
   total: number;
   item(index: number): PhotoSummary | undefined;
   /** Loads items [start, end); a promise says when they are there (the viewer then shows them). */
   ensureRange?(start: number, end: number): void | Promise<unknown>;
+  /** Extra buttons the photo view shows for the photo on screen (an album's "Use as album cover"…). */
+  actions?: PhotoAction[];
+}
+
+export interface PhotoAction {
+  label: string;
+  run(photo: PhotoSummary): void | Promise<void>;
+}
+
+/** What the "New album" dialog starts from: photos for a manual album, or a search for a smart one. */
+export interface AlbumDraft {
+  kind: 'manual' | 'smart';
+  photoIds?: string[];
+  smart?: SmartQuery;
 }
 
 export interface AppContextValue {
@@ -27,6 +41,12 @@ export interface AppContextValue {
   searchSimilarToMany(photos: PhotoSummary[]): void;
   /** Search with these filters (switches to Search). */
   searchWith(filters: SearchFilters): void;
+  /** Every album, kept current by `albumsChanged`. */
+  albums: AlbumView[];
+  /** Shows one album (the album view). */
+  openAlbum(id: string): void;
+  /** Opens the "New album" dialog, empty or from photos or a search. */
+  newAlbum(draft: AlbumDraft): void;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

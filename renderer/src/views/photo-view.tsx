@@ -171,6 +171,12 @@ export function PhotoView({
                 Find similar
               </button>
             )}
+            {photo &&
+              source.actions?.map((a) => (
+                <button key={a.label} className="btn btn-small" onClick={() => void a.run(photo)}>
+                  {a.label}
+                </button>
+              ))}
             {client.host && photo && (
               <>
                 <button className="btn btn-small" onClick={() => client.host?.showInFolder(photo.path)}>

@@ -28,7 +28,7 @@ function readAsBase64(file: File): Promise<string> {
 }
 
 export function SearchView({ preset }: { preset: SearchPreset | null }) {
-  const { client, status, openPhoto, navigate, notify } = useApp();
+  const { client, status, openPhoto, navigate, notify, newAlbum } = useApp();
   const [query, setQuery] = useState('');
   const [similar, setSimilar] = useState<PhotoSummary | null>(null);
   const [similarMany, setSimilarMany] = useState<PhotoSummary[] | null>(null);
@@ -347,6 +347,20 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
                 : `${results.total.toLocaleString()} photo${results.total === 1 ? '' : 's'}`}
         </span>
         <span className="grow" />
+        {(request.query || request.similarTo || request.filters) && !dropped && !similarMany && (
+          <button
+            className="btn btn-small"
+            title="An album that always shows what this search finds, new photos included"
+            onClick={() =>
+              newAlbum({
+                kind: 'smart',
+                smart: { query: request.query, similarTo: request.similarTo, filters: request.filters },
+              })
+            }
+          >
+            Save as smart album…
+          </button>
+        )}
         <span className="small hide-narrow">
           <span className="kbd">↑↓←→</span> move <span className="kbd">Enter</span> open{' '}
           <span className="kbd">Space</span> select <span className="kbd">S</span> similar · drop an image to
