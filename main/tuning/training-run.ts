@@ -6,8 +6,8 @@ import { runTrainingInWorker } from './train-in-worker.js';
 import type { EpochRecord, TrainingPairs, TrainProgress } from './train.js';
 import type { TuningContext } from './tuning-context.js';
 
-// A training run over the stored pairs: their photos' vectors come from the library (nothing is
-// re-encoded), their captions from the text cache; trainAdapter runs in a worker thread, and the result
+// A training run over the stored pairs: their photos' vectors come from the library and the datasets'
+// tables (see dataset-pictures.ts; nothing stored is re-encoded), their captions from the text cache; trainAdapter runs in a worker thread, and the result
 // is saved as the next adapter version, made the one in use when asked.
 
 export type TunePhase = 'preparing' | 'training' | 'saving';
@@ -73,7 +73,7 @@ export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
   /** Training and held-out sets from the stored pairs, with their vectors. */
   async function gather(): Promise<{ train: TrainingPairs; val: TrainingPairs; notIndexed: number }> {
     const all = await ctx.pairs.list();
-    const vectors = await ctx.library.getImageVectors([...new Set(all.map((p) => p.contentId))]);
+    const vectors = await ctx.vectors.vectorsFor(all.map((p) => p.contentId));
     const usable = all.filter((p) => vectors.has(p.contentId));
     const trainPairs = usable.filter((p) => p.split === 'train');
     // Recall over 1:1 pairs needs distinct texts and distinct photos: with "a red dress" on three photos,

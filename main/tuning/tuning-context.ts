@@ -2,13 +2,14 @@ import type { ClipEngine } from '../engine/types.js';
 import type { Library } from '../library/library.js';
 import type { ActiveAdapterSource } from '../adapters/active-adapter.js';
 import type { AdapterStore } from '../adapters/adapter-store.js';
+import type { PairVectors } from './dataset-pictures.js';
 import type { PairsStore } from './pairs-store.js';
 import type { TextEmbeddingCache } from './text-embedding-cache.js';
 
 /** The part of the library fine-tuning uses. */
 export type TuningLibrary = Pick<
   Library,
-  'dataDir' | 'engine' | 'store' | 'getPhoto' | 'getImageVectors' | 'addFolder' | 'listFolders' | 'index'
+  'dataDir' | 'engine' | 'store' | 'getPhoto' | 'getImageVectors' | 'imageInput' | 'addFolder' | 'index'
 >;
 
 /**
@@ -21,6 +22,8 @@ export interface TuningContext {
   /** The library's model: pairs are trained and measured on its embeddings only. */
   modelId: string;
   pairs: PairsStore;
+  /** The pairs' image vectors: library photos' and dataset pictures' (see dataset-pictures.ts). */
+  vectors: PairVectors;
   /** Caption embeddings, cached in the library's database (opened on first use). */
   textCache(): Promise<TextEmbeddingCache>;
   /**

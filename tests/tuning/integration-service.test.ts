@@ -43,7 +43,8 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
     const library = core.library;
     try {
       const tuning = await core.tuning();
-      const report = await tuning.importTsv(words);
+      // Into the library: this test searches the imported pictures (datasets-apart.test.ts: without it).
+      const report = await tuning.importTsv(words, { intoLibrary: true });
       assert.deepEqual(report.skipped, []);
       assert.equal(report.imported, 66);
       assert.equal(report.dataset, 'words');
@@ -57,7 +58,7 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
       assert.equal(counts.total, 66);
       assert.ok(counts.val > 0 && counts.train > counts.val, JSON.stringify(counts));
       // Importing again adds nothing: same photos, same texts.
-      const again = await tuning.importTsv(words);
+      const again = await tuning.importTsv(words, { intoLibrary: true });
       assert.deepEqual([again.imported, again.existing], [0, 66]);
 
       const zeroShot = await tuning.evaluateTsv(evalSet, { adapter: 'none' });

@@ -77,34 +77,48 @@ export function registerTuningCommands(program: Command): void {
   pairs
     .command('import')
     .description(
-      'import a dataset: a TSV file (text<TAB>base64 image) or a folder-per-class directory; its images join the library',
+      'import a dataset for fine-tuning: a TSV file (text<TAB>base64 image) or a folder-per-class directory; its images are training data, not library photos (unless --into-library)',
     )
     .argument('<path>')
     .option('--name <name>', 'dataset name (its folder under <data-dir>/imported); default: the file name')
+    .option('--into-library', 'also add the images to the library: searched, counted and shown as photos')
     .option(
       '--template <text>',
       "folder datasets: the text for a class, '{class}' replaced",
       'a photo of a {class}.',
     )
     .option('--json', 'print the report as JSON')
-    .action(async (path: string, o: { name?: string; template: string; json?: boolean }, cmd: Command) =>
-      withTuning(cmd, async (tuning) => {
-        const r = await tuning.importPath(path, { name: o.name, template: o.template });
-        if (o.json) printJsonDocument(r);
-        else {
-          out(
-            `Imported ${count(r.imported, 'pair')} from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
-          );
-          out(`Images are in ${r.folder} (a library folder).`);
-        }
-        reportSkipped(path, r.skipped);
-        // Every good line is in; still a non-zero exit so scripts notice the bad ones.
-        if (r.skipped.length > 0) {
-          throw new UserError(
-            `${r.skipped.length} ${r.skipped.length === 1 ? 'entry was' : 'entries were'} skipped (see above); the others were imported`,
-          );
-        }
-      }),
+    .action(
+      async (
+        path: string,
+        o: { name?: string; template: string; intoLibrary?: boolean; json?: boolean },
+        cmd: Command,
+      ) =>
+        withTuning(cmd, async (tuning) => {
+          const r = await tuning.importPath(path, {
+            name: o.name,
+            template: o.template,
+            intoLibrary: o.intoLibrary ?? false,
+          });
+          if (o.json) printJsonDocument(r);
+          else {
+            out(
+              `Imported ${count(r.imported, 'pair')} from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
+            );
+            out(
+              r.inLibrary
+                ? `Images are in ${r.folder}, a library folder: they are photos of the library too.`
+                : `Images are in ${r.folder}, kept for fine-tuning only: they are not library photos (--into-library adds them).`,
+            );
+          }
+          reportSkipped(path, r.skipped);
+          // Every good line is in; still a non-zero exit so scripts notice the bad ones.
+          if (r.skipped.length > 0) {
+            throw new UserError(
+              `${r.skipped.length} ${r.skipped.length === 1 ? 'entry was' : 'entries were'} skipped (see above); the others were imported`,
+            );
+          }
+        }),
     );
 
   pairs
