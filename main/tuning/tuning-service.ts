@@ -30,8 +30,10 @@ import { exportFeatures, type ExportFeaturesOptions, type ExportReport } from '.
 import { createPairVectors } from './dataset-pictures.js';
 import { createPairImport, type ImportOptions, type ImportReport } from './pair-import.js';
 import {
+  countPairs,
   openPairsStore,
   type Pair,
+  type PairCounts,
   type PairFilter,
   type PairsStore,
   type PairsStoreOptions,
@@ -63,7 +65,8 @@ export interface TuningService {
   importPath(path: string, options?: ImportOptions): Promise<ImportReport>;
   listPairs(filter?: PairFilter & { limit?: number; offset?: number }): Promise<Pair[]>;
   removePairs(ids: string[]): Promise<number>;
-  counts(): Promise<{ total: number; train: number; val: number; photos: number }>;
+  /** How the pairs are used (pairSets): what `pairs list`, `tune` and the app all count. */
+  counts(): Promise<PairCounts>;
   /** Trains a new adapter version on the stored pairs; one run at a time. */
   train(options?: TuneOptions): Promise<TuneResult>;
   readonly training: boolean;
@@ -139,15 +142,7 @@ export async function createTuningService(
     async removePairs(ids) {
       return ids.length ? pairs.remove({ ids }) : 0;
     },
-    async counts() {
-      const all = await pairs.list();
-      return {
-        total: all.length,
-        train: all.filter((p) => p.split === 'train').length,
-        val: all.filter((p) => p.split === 'val').length,
-        photos: new Set(all.map((p) => p.contentId)).size,
-      };
-    },
+    counts: async () => countPairs(await pairs.list()),
     train: runs.train,
     listAdapters: async () => (adapters ? adapters.list() : []),
     async activate(version, opts = {}) {

@@ -43,7 +43,8 @@ test('pairs import (with a bad line), tune, eval --json, adapters, export-featur
     await writeFile(held, `${evalLines.join('\n')}\n`);
     const data = join(dir.path, 'data');
 
-    const imported = lookbook(data, 'pairs', 'import', train);
+    // Into the library, so that the library's features can be exported below.
+    const imported = lookbook(data, 'pairs', 'import', train, '--into-library');
     assert.equal(imported.code, 1, 'a skipped line makes the exit code non-zero');
     assert.match(imported.stdout, /Imported 44 pairs/);
     assert.match(imported.stderr, /train\.tsv:4: missing column/);
