@@ -14,7 +14,6 @@ import { describePairCounts, type PairSource, type PairSplit } from '../../tunin
 import {
   describeBasis,
   describeRecall,
-  fewPairsWarning,
   metricsBasis,
   MIN_PAIRS,
   type RecallBasis,
@@ -231,7 +230,7 @@ export function registerTuningCommands(program: Command): void {
           const interactive = process.stderr.isTTY === true;
           const bar = new cliProgress.SingleBar(
             {
-              format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | held-out R@1 {r1}',
+              format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | R@1 {r1}',
               stream: process.stderr,
               hideCursor: true,
               clearOnComplete: true,
@@ -266,8 +265,7 @@ export function registerTuningCommands(program: Command): void {
                   r1: lastR1,
                 };
                 if (!interactive) {
-                  if (p.recall)
-                    err(`epoch ${p.epoch}/${p.epochs}  loss ${payload.loss}  held-out R@1 ${lastR1}`);
+                  if (p.recall) err(`epoch ${p.epoch}/${p.epochs}  loss ${payload.loss}  R@1 ${lastR1}`);
                   return;
                 }
                 const total = p.epochs * p.stepsPerEpoch;
@@ -290,7 +288,6 @@ export function registerTuningCommands(program: Command): void {
               pairs: result.measuredPairs,
               on: result.evaluatedOn === 'val' ? 'held-out' : 'training',
             };
-            const warning = fewPairsWarning(basis);
             out(
               `Recall ${describeBasis(basis)}${result.evaluatedOn === 'val' ? '' : ' (too few held-out pairs to measure on)'}:`,
             );
@@ -299,7 +296,6 @@ export function registerTuningCommands(program: Command): void {
               ['after', result.after],
             ]))
               out(line);
-            if (warning) out(`Note: ${warning}.`);
             if (result.notIndexed > 0)
               out(`${count(result.notIndexed, 'pair')} left out: the photos are not indexed yet.`);
             out(result.activationNote);
