@@ -121,7 +121,9 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
           epochs: p.epochs,
           loss: p.loss ?? last.loss,
           valRecall: p.recall ? (p.recall.textToImage[1] ?? null) : last.valRecall,
-          ...(p.basis ? { measuredOn: describeBasis(p.basis) } : {}),
+          ...(p.basis || last.measuredOn
+            ? { measuredOn: p.basis ? describeBasis(p.basis) : last.measuredOn }
+            : {}),
           ...(p.recall ? { epochEnd: true } : {}),
         };
         hub.emit('trainingProgress', last);

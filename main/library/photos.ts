@@ -44,6 +44,11 @@ export interface PhotoLookup {
   /** A photo by content id, the start of one (8+ hex digits, unique) or the path of a library file. */
   getPhoto(contentIdOrPath: string): Promise<Photo | undefined>;
   thumbnailPath(contentId: string): string | undefined;
+  /**
+   * Where a content's thumbnail goes, whether or not it exists: fine-tuning makes the thumbnails of
+   * dataset pictures (not library photos, so the indexer does not) for the Fine-tuning view's list.
+   */
+  thumbnailTarget(contentId: string): string;
 }
 
 export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): PhotoLookup {
@@ -67,6 +72,7 @@ export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): P
       if (!content || files.length === 0) return undefined;
       return photoFromRows(content, files);
     },
+    thumbnailTarget: (contentId) => thumbnailFile(thumbnailsDir, contentId.toLowerCase()),
     thumbnailPath(contentId) {
       if (!/^[0-9a-f]{64}$/i.test(contentId)) return undefined;
       const p = thumbnailFile(thumbnailsDir, contentId.toLowerCase());

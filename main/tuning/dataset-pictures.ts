@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { describeError } from '../errors.js';
+import type { Library } from '../library/library.js';
+import { makeThumbnail } from '../media/thumbnail.js';
 import { embedImagesTolerant, IMAGE_BATCH } from './dataset-embedding.js';
 import type { TuningLibrary } from './tuning-context.js';
 
@@ -65,6 +68,10 @@ export function createPairVectors(library: TuningLibrary): PairVectors {
         if (typeof v !== 'string') rows.push({ contentId: p.contentId, vector: v });
       });
       await table.upsertVectors(modelKey, library.engine.model.embedDim, rows);
+      await makeDatasetThumbnails(
+        library,
+        readable.filter((p) => typeof out.get(p.contentId) !== 'string'),
+      );
     }
     return out;
   }
@@ -113,4 +120,18 @@ async function datasetPictureFiles(dataDir: string): Promise<Map<string, string>
     }
   }
   return out;
+}
+
+/**
+ * Thumbnails for dataset pictures, which the indexer never sees: the Fine-tuning view lists pairs with
+ * them. One that cannot be made leaves a blank square, never a failed import.
+ */
+export async function makeDatasetThumbnails(
+  library: Pick<Library, 'thumbnailTarget'>,
+  pictures: readonly PictureToEmbed[],
+): Promise<void> {
+  for (const p of pictures) {
+    const target = library.thumbnailTarget(p.contentId);
+    if (!existsSync(target)) await makeThumbnail(p.path, target).catch(() => undefined);
+  }
 }

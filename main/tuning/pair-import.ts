@@ -8,7 +8,7 @@ import { CANONICAL_EXTENSIONS, sniffFormat } from '../media/formats.js';
 import { isUnder } from '../paths.js';
 import { writeFileAtomic } from '../temp-files.js';
 import type { SkippedItem } from './dataset-embedding.js';
-import { datasetFolderPath, IMPORTED_FOLDER } from './dataset-pictures.js';
+import { datasetFolderPath, IMPORTED_FOLDER, makeDatasetThumbnails } from './dataset-pictures.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
 import { contentIdOfBytes } from '../media/content-id.js';
 import type { NewPair, PairSource } from './pairs-store.js';
@@ -223,7 +223,8 @@ export async function moveImportsOutOfLibrary(library: Library): Promise<number 
   const root = join(library.dataDir, IMPORTED_FOLDER);
   const folders = readSettings(library.dataDir).folders ?? [];
   if (!folders.some((f) => f.path === root)) return null;
-  const ids = [...(await library.store.contentIdsUnder(root))];
+  const files = (await library.store.filesUnder(root)).filter((f) => f.contentId !== null);
+  const ids = [...new Set(files.map((f) => f.contentId!))];
   const stored = await library.getImageVectors(ids);
   await library.store.datasetVectors.upsertVectors(
     library.engine.model.id,
@@ -232,5 +233,10 @@ export async function moveImportsOutOfLibrary(library: Library): Promise<number 
   );
   // Pictures the old import left unindexed get their vectors when training asks (PairVectors.vectorsFor).
   await library.removeFolder(root);
+  // Leaving the library dropped their thumbnails with the photos: the pairs list shows them again.
+  await makeDatasetThumbnails(
+    library,
+    files.map((f) => ({ contentId: f.contentId!, path: f.path })),
+  );
   return ids.length;
 }

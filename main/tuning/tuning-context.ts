@@ -9,7 +9,15 @@ import type { TextEmbeddingCache } from './text-embedding-cache.js';
 /** The part of the library fine-tuning uses. */
 export type TuningLibrary = Pick<
   Library,
-  'dataDir' | 'engine' | 'store' | 'getPhoto' | 'getImageVectors' | 'imageInput' | 'addFolder' | 'index'
+  | 'dataDir'
+  | 'engine'
+  | 'store'
+  | 'getPhoto'
+  | 'getImageVectors'
+  | 'imageInput'
+  | 'thumbnailTarget'
+  | 'addFolder'
+  | 'index'
 >;
 
 /**

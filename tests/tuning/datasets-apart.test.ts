@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCore, type Core } from '../../main/core/open-core.js';
@@ -79,6 +80,9 @@ test('pairs import keeps the pictures out of the library; they still train', asy
       assert.equal(seen.listedTotal, 3);
       assert.ok(!seen.listed.some((id) => ids.has(id)), 'no dataset picture in Photos');
       assert.ok(!seen.red.some((id) => ids.has(id)), 'no dataset picture among the results for "red"');
+
+      // The Fine-tuning view lists the pairs with thumbnails, which the indexer did not make.
+      for (const id of ids) assert.ok(core.library.thumbnailPath(id), `thumbnail of ${id}`);
 
       const result = await tuning.train({ epochs: 3 });
       assert.equal(result.notIndexed, 0);
@@ -164,6 +168,7 @@ test('a library whose imported pairs were a library folder is migrated on open a
       assert.deepEqual(seen.folders, [mine]);
       assert.equal(seen.listedTotal, 3);
       assert.ok(!seen.red.some((id) => ids.has(id)));
+      for (const id of ids) assert.ok(core.library.thumbnailPath(id), `thumbnail of ${id}`);
       const tuning = await core.tuning();
       assert.equal((await tuning.counts()).total, 24, 'the pairs are kept');
       const result = await tuning.train({ epochs: 3 });
@@ -178,6 +183,29 @@ test('a library whose imported pairs were a library folder is migrated on open a
     const again = await openCore({ dataDir, onNotice: (m) => notices.push(m) });
     await again.close();
     assert.equal(notices.length, 1);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test('`lookbook pairs import` says where the pictures went, and `status` does not count them', async () => {
+  const dir = await tempDir('datasets-cli');
+  try {
+    const { tsv } = await writeDataset(dir.path);
+    const dataDir = join(dir.path, 'data');
+    const lookbook = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/cli.ts', '--data-dir', dataDir, ...args], {
+        encoding: 'utf8',
+      });
+    const imported = lookbook('pairs', 'import', tsv);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(imported.stdout, /Imported 24 pairs/);
+    assert.match(imported.stdout, /kept for fine-tuning only: they are not library photos/);
+    assert.match(lookbook('status').stdout, /Photos: 0 /);
+    const into = lookbook('pairs', 'import', tsv, '--name', 'shown', '--into-library');
+    assert.equal(into.status, 0, into.stderr);
+    assert.match(into.stdout, /a library folder: they are photos of the library too/);
+    assert.match(lookbook('status').stdout, /Photos: 24 /);
   } finally {
     await dir.cleanup();
   }
