@@ -1,7 +1,7 @@
 // onnxruntime-node ships CPU binaries in its npm package; the CUDA provider (hundreds of MB) comes from
-// NuGet through its own install script, which package.json's allowScripts (npm 12+) and .npmrc (npm 10-11)
-// keep from running, so that `npm install` works offline and on machines without an NVIDIA GPU. Here we
-// run it ourselves, only when nvidia-smi sees a GPU.
+// NuGet through its own install script, which package.json's allowScripts denies (npm 11.19+ skips it;
+// an older npm needs ONNXRUNTIME_NODE_INSTALL=skip, see the README), so that `npm install` works offline
+// and on machines without an NVIDIA GPU. Here we run it ourselves, only when nvidia-smi sees a GPU.
 //   Force it:  LOOKBOOK_CUDA=1 npm install    Never:  LOOKBOOK_CUDA=0 npm install
 // or by hand: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js
 import { spawnSync } from 'node:child_process';

@@ -16,6 +16,18 @@ export interface AdapterVersion {
   error?: string;
 }
 
+/**
+ * How the CLI and the app name a version: "v3 (2026-12-03 15:40)", the date in this machine's time
+ * (the web server and the app run on the same machine).
+ */
+export function adapterName(version: number, createdAt: string): string {
+  const d = new Date(createdAt);
+  if (Number.isNaN(d.getTime())) return `v${version}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  return `v${version} (${date} ${two(d.getHours())}:${two(d.getMinutes())})`;
+}
+
 export interface AdapterStore {
   readonly modelId: string;
   /** Saved versions, oldest first. */

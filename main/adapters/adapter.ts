@@ -30,6 +30,8 @@ export interface AdapterMetrics {
   after: RecallReport;
   /** Which pairs `before`/`after` were measured on. */
   evaluatedOn: 'val' | 'train';
+  /** How many pairs they were measured on (absent in adapters saved before it was recorded). */
+  measuredPairs?: number;
   seconds: number;
 }
 

@@ -3,8 +3,17 @@
 // service reloads the adapter source it shares with tagging; search follows at once).
 import { randomUUID } from 'node:crypto';
 import { UserError, describeError } from '../errors.js';
-import { MIN_PAIRS, type RecallReport } from '../tuning/recall.js';
-import type { TuneProgress } from '../tuning/training-run.js';
+import { adapterName } from '../adapters/adapter-store.js';
+import { countPairs, describePairCounts } from '../tuning/pairs-store.js';
+import {
+  describeBasis,
+  describeRecall,
+  metricsBasis,
+  MIN_PAIRS,
+  type RecallBasis,
+  type RecallReport,
+} from '../tuning/recall.js';
+import { ACTIVATION_RULE, type TuneProgress } from '../tuning/training-run.js';
 import type { AreaContext } from './tagging-handlers.js';
 import type { AdapterView, ApiHandlers, PairsOverview, RecallAtK, TrainingProgress } from './types.js';
 
@@ -25,6 +34,11 @@ export interface TuningArea {
   close(): Promise<void>;
 }
 
+/** The core's sentence for a before/after pair of reports (describeRecall), as the CLI prints it. */
+function recallNoteOf(before: RecallReport, after: RecallReport, basis: RecallBasis): string {
+  return describeRecall({ before: before.textToImage[1] ?? 0, after: after.textToImage[1] ?? 0 }, basis);
+}
+
 function recallView(r: RecallReport | undefined): RecallAtK | null {
   if (!r) return null;
   const t = r.textToImage;
@@ -43,10 +57,15 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
 
   const overview = async (): Promise<PairsOverview> => {
     const all = await service.listPairs();
+    const counts = countPairs(all);
     const recent = [...all].sort((a, b) => b.createdAt - a.createdAt).slice(0, 50);
     return {
-      total: all.length,
-      photos: new Set(all.map((p) => p.contentId)).size,
+      total: counts.total,
+      photos: counts.photos,
+      train: counts.train,
+      measured: counts.measured,
+      summary: describePairCounts(counts),
+      activationRule: ACTIVATION_RULE,
       recent: recent.map((p) => ({
         id: p.id,
         photoId: p.contentId,
@@ -64,11 +83,15 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
     return versions
       .map((v) => ({
         id: `v${v.version}`,
+        name: adapterName(v.version, v.createdAt),
         createdAt: v.createdAt,
-        pairs: v.metrics ? v.metrics.trainPairs + v.metrics.valPairs : 0,
+        pairs: v.metrics?.trainPairs ?? 0,
         epochs: v.metrics?.epochs ?? 0,
         before: recallView(v.metrics?.before),
         after: recallView(v.metrics?.after),
+        recallNote: v.metrics
+          ? recallNoteOf(v.metrics.before, v.metrics.after, metricsBasis(v.metrics))
+          : null,
         active: v.active,
       }))
       .reverse();
@@ -99,12 +122,22 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
           epochs: p.epochs,
           loss: p.loss ?? last.loss,
           valRecall: p.recall ? (p.recall.textToImage[1] ?? null) : last.valRecall,
+          ...(p.basis || last.measuredOn
+            ? { measuredOn: p.basis ? describeBasis(p.basis) : last.measuredOn }
+            : {}),
           ...(p.recall ? { epochEnd: true } : {}),
         };
         hub.emit('trainingProgress', last);
       },
     });
+    // The one rule may have put it to use: search follows at once.
+    if (result.activated) await searchChanged();
+    const basis: RecallBasis = {
+      pairs: result.measuredPairs,
+      on: result.evaluatedOn === 'val' ? 'held-out' : 'training',
+    };
     const notes = [
+      result.activationNote,
       result.stoppedEarly
         ? `Stopped after epoch ${result.history.length}: validation recall stopped improving (best: epoch ${result.bestEpoch}).`
         : '',
@@ -121,7 +154,9 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
       epoch: Math.max(last.epoch, result.history.length),
       before: recallView(result.before)!,
       after: recallView(result.after)!,
+      recallNote: recallNoteOf(result.before, result.after, basis),
       adapterId: `v${result.version}`,
+      activated: result.activated,
       ...(notes.length ? { message: notes.join(' ') } : {}),
     });
   }
@@ -154,10 +189,10 @@ export async function createTuningArea(ctx: AreaContext): Promise<TuningArea> {
             'tuning-unavailable',
           );
         }
-        const { total } = await service.counts();
-        if (total < MIN_PAIRS) {
+        const { train: toTrainOn } = await service.counts();
+        if (toTrainOn < MIN_PAIRS) {
           throw new UserError(
-            `Fine-tuning needs at least ${MIN_PAIRS} captioned photos; you have ${total}. Caption a few more in the photo view.`,
+            `Fine-tuning needs at least ${MIN_PAIRS} pairs to train on; you have ${toTrainOn}. Caption a few more photos in the photo view.`,
             'not-enough-pairs',
           );
         }

@@ -185,9 +185,17 @@ export interface PairView {
 export interface PairsOverview {
   total: number;
   photos: number;
+  /** Pairs trained on (the training split). */
+  train: number;
+  /** Held-out pairs recall is measured on (one per distinct caption and photo). */
+  measured: number;
+  /** "159 pairs: 154 to train on, 5 held out to measure recall": the CLI's `pairs list` words. */
+  summary: string;
   recent: PairView[];
-  /** How many pairs training needs at least; the UI says how many are missing. */
+  /** How many training pairs training needs at least; the UI says how many are missing. */
   minimumForTraining: number;
+  /** Whether a new adapter is put to use after training: the core's one rule, in words. */
+  activationRule: string;
 }
 
 export interface RecallAtK {
@@ -204,21 +212,33 @@ export interface TrainingProgress {
   loss: number | null;
   /** Validation Recall@1 after this epoch (text → image), 0..1. */
   valRecall: number | null;
+  /** What valRecall is measured on: "on 5 held-out pairs" (set from the first epoch on). */
+  measuredOn?: string;
   /** Set on the report that ends an epoch: the loss chart's points. */
   epochEnd?: boolean;
   before?: RecallAtK;
   after?: RecallAtK;
+  /** With before/after: "Recall@1 40% → 100% on 5 held-out pairs (fewer than 20 pairs: …)". */
+  recallNote?: string;
   adapterId?: string;
+  /** With adapterId: whether the new adapter is in use (the rule in PairsOverview.activationRule). */
+  activated?: boolean;
   message?: string;
 }
 
 export interface AdapterView {
+  /** "v3": what adapters.activate takes. */
   id: string;
+  /** "v3 (2026-12-03 15:40)": the name the CLI's `adapters list` shows too. */
+  name: string;
   createdAt: string;
+  /** Pairs it was trained on. */
   pairs: number;
   epochs: number;
   before: RecallAtK | null;
   after: RecallAtK | null;
+  /** "Recall@1 40% → 100% on 5 held-out pairs", with a warning under 20 pairs; null without metrics. */
+  recallNote: string | null;
   active: boolean;
 }
 

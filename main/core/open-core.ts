@@ -23,7 +23,7 @@ import { createPhotoSearch, type PhotoSearch } from '../search/photo-search.js';
 import { openLibraryStore, type LibraryStore } from '../store/library-store.js';
 import { createTaggingService, type TaggingService } from '../tagging/tagging-service.js';
 import { sweepTempFiles } from '../temp-files.js';
-import { IMPORTED_FOLDER } from '../tuning/pair-import.js';
+import { IMPORTED_FOLDER, moveImportsOutOfLibrary } from '../tuning/pair-import.js';
 import {
   createTuningService,
   type TuningService,
@@ -95,6 +95,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     }
     library = await openLibrary({ ...options.library, dataDir, engine, store });
     const opened = library;
+    // Imported datasets were library folders before they were kept apart: move them out, once.
+    const moved = await moveImportsOutOfLibrary(opened);
+    if (moved !== null) {
+      const message = `imported datasets are training data now, not library photos: ${moved} pictures left the library (their pairs still train)`;
+      opened.notify(message);
+      options.onNotice?.(message);
+    }
     // A damaged adapter file must not keep the library from opening: search and tagging run zero-shot,
     // and the message goes where the user sees the library's progress (and to onNotice).
     adapter = await openActiveAdapter(dataDir, engine.model.id, (e) => {

@@ -62,6 +62,11 @@ export interface PhotoLookup {
    * looked up with one query each.
    */
   resolvePhotos(refs: readonly string[]): Promise<ResolvedPhotos>;
+  /**
+   * Where a content's thumbnail goes, whether or not it exists: fine-tuning makes the thumbnails of
+   * dataset pictures (not library photos, so the indexer does not) for the Fine-tuning view's list.
+   */
+  thumbnailTarget(contentId: string): string;
 }
 
 export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): PhotoLookup {
@@ -112,6 +117,7 @@ export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): P
       }
       return { contentIds: [...ids], failures };
     },
+    thumbnailTarget: (contentId) => thumbnailFile(thumbnailsDir, contentId.toLowerCase()),
     thumbnailPath(contentId) {
       if (!/^[0-9a-f]{64}$/i.test(contentId)) return undefined;
       const p = thumbnailFile(thumbnailsDir, contentId.toLowerCase());

@@ -18,7 +18,12 @@ import {
 } from './schemas.js';
 import { tagsTable, type TagsTable } from './tags-table.js';
 import { textEmbeddingsTable, type TextEmbeddingsTable } from './text-embeddings-table.js';
-import { vectorsTable, type VectorsTable } from './vectors-table.js';
+import {
+  DATASET_VECTORS_PREFIX,
+  vectorsTable,
+  type DatasetVectorsTable,
+  type VectorsTable,
+} from './vectors-table.js';
 
 // The library's store: every table of the data directory's LanceDB database, behind typed methods.
 // One module per concern (files-table, contents-table, vectors-table, maintenance, and the tagging and
@@ -28,7 +33,7 @@ import { vectorsTable, type VectorsTable } from './vectors-table.js';
 export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
 export type { FileRow, FileStatus } from './files-table.js';
 export type { ContentFilter, ContentRow, ContentSummary } from './contents-table.js';
-export type { VectorHit } from './vectors-table.js';
+export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
 export { vectorTableName } from './vectors-table.js';
 
@@ -37,6 +42,8 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
   openTagsTable(): Promise<TagsTable>;
   /** The fine-tuning pairs (main/tuning/ builds its pairs store on them). */
   openPairsTable(): Promise<PairsTable>;
+  /** Vectors of imported datasets' pictures: training data kept apart from the library's photos. */
+  readonly datasetVectors: DatasetVectorsTable;
   /** The cached caption embeddings fine-tuning reuses between runs. */
   openTextEmbeddingsTable(): Promise<TextEmbeddingsTable>;
   /** The albums and their photos (main/albums/ builds its album service on them). */
@@ -62,12 +69,15 @@ export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
   const files = await tables.ensure(FILES, filesSchema);
   const contents = await tables.ensure(CONTENTS, contentsSchema);
 
+  const datasets = vectorsTable(db, tables, DATASET_VECTORS_PREFIX);
+
   return {
     ...filesTable(files),
     ...contentsTable(contents, files),
     ...vectorsTable(db, tables),
     // Albums change one photo at a time (a version each): compacted with the library's tables.
     ...storeMaintenance(db, tables, [FILES, CONTENTS, ALBUMS, ALBUM_ITEMS]),
+    datasetVectors: { getVectors: datasets.getVectors, upsertVectors: datasets.upsertVectors },
     async openTagsTable() {
       const [tags, runs] = await Promise.all([
         tables.ensure(TAGS, tagsSchema, migrated(TAGS)),

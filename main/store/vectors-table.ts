@@ -35,6 +35,14 @@ export interface VectorsTable {
 }
 
 export const VECTORS_PREFIX = 'vectors__';
+/**
+ * The per-model tables of imported datasets' pictures: training data, not library photos, so search,
+ * the photo counts and the orphan sweep (which all read `vectors__…` tables only) never see them.
+ */
+export const DATASET_VECTORS_PREFIX = 'dataset_vectors__';
+
+/** What fine-tuning keeps of a dataset picture: its vector, per model (see DATASET_VECTORS_PREFIX). */
+export type DatasetVectorsTable = Pick<VectorsTable, 'getVectors' | 'upsertVectors'>;
 
 /**
  * ANN probing and re-ranking. Re-ranking (refine) reads each candidate's full vector, ~15 µs a row: the
@@ -53,10 +61,10 @@ function refineFactorFor(limit: number): number {
 }
 
 /** A table name for a model key: readable, safe for LanceDB, and distinct for distinct keys. */
-export function vectorTableName(modelKey: string): string {
+export function vectorTableName(modelKey: string, prefix = VECTORS_PREFIX): string {
   const safe = modelKey.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60);
   const hash = createHash('sha256').update(modelKey).digest('hex').slice(0, 8);
-  return `${VECTORS_PREFIX}${safe}_${hash}`;
+  return `${prefix}${safe}_${hash}`;
 }
 
 /** The names of every model's vector table in the database. */
@@ -79,9 +87,12 @@ function vectorFromRow(r: Row): Float32Array {
   return arr instanceof Float32Array ? new Float32Array(arr) : Float32Array.from(arr as ArrayLike<number>);
 }
 
-/** The vector tables' methods; a model's table is created by its first write. */
-export function vectorsTable(db: Connection, tables: TableCache): VectorsTable {
-  const existing = (modelKey: string) => tables.maybe(vectorTableName(modelKey));
+/**
+ * The vector tables' methods; a model's table is created by its first write. `prefix` names the family
+ * of tables: the library's photos (VECTORS_PREFIX) or the datasets' pictures (DATASET_VECTORS_PREFIX).
+ */
+export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTORS_PREFIX): VectorsTable {
+  const existing = (modelKey: string) => tables.maybe(vectorTableName(modelKey, prefix));
 
   return {
     async vectorContentIds(modelKey) {
@@ -92,7 +103,7 @@ export function vectorsTable(db: Connection, tables: TableCache): VectorsTable {
     async upsertVectors(modelKey, dim, rows) {
       if (rows.length === 0) return;
       const schema = vectorsSchema(dim);
-      const table = await tables.ensure(vectorTableName(modelKey), schema);
+      const table = await tables.ensure(vectorTableName(modelKey, prefix), schema);
       const byId = new Map(rows.map((r) => [r.contentId, r]));
       const unit = [...byId.values()].map((r) => {
         if (r.vector.length !== dim) throw new Error(`vector of length ${r.vector.length}, expected ${dim}`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LibraryStore } from '../store/library-store.js';
 import type { Pair, PairFilter, PairSource, PairSplit } from '../store/pairs-table.js';
+import { onePerTextAndPhoto } from './recall.js';
 
 export type { Pair, PairFilter, PairSource, PairSplit } from '../store/pairs-table.js';
 
@@ -81,4 +82,62 @@ export async function openPairsStore(
     remove: (filter) => table.remove(filter),
     count: (filter = {}) => table.count(filter),
   };
+}
+
+/**
+ * How the stored pairs are used, the one count that `pairs list`, `tune`, the API and the app all show:
+ * the training split is trained on; the held-out split measures recall, one pair per distinct caption
+ * and photo (see onePerTextAndPhoto); held-out pairs repeating a caption or photo are neither trained on
+ * (their photo is held out) nor measured.
+ */
+export interface PairSets {
+  train: Pair[];
+  /** The held-out pairs recall is measured on. */
+  measured: Pair[];
+  /** Held-out pairs that repeat a caption or photo of a measured one. */
+  repeats: Pair[];
+}
+
+export function pairSets(pairs: readonly Pair[]): PairSets {
+  const train = pairs.filter((p) => p.split === 'train');
+  // By pair id, so which of the repeats is measured does not depend on the order they were added in.
+  const val = pairs.filter((p) => p.split === 'val').sort((a, b) => a.id.localeCompare(b.id));
+  const measured = onePerTextAndPhoto(
+    val,
+    (p) => p.text,
+    (p) => p.contentId,
+  );
+  const kept = new Set(measured);
+  return { train, measured, repeats: val.filter((p) => !kept.has(p)) };
+}
+
+export interface PairCounts {
+  total: number;
+  photos: number;
+  /** Pairs trained on. */
+  train: number;
+  /** Held-out pairs recall is measured on. */
+  measured: number;
+  /** Held-out pairs not measured: they repeat a caption or photo. */
+  repeats: number;
+}
+
+export function countPairs(pairs: readonly Pair[]): PairCounts {
+  const sets = pairSets(pairs);
+  return {
+    total: pairs.length,
+    photos: new Set(pairs.map((p) => p.contentId)).size,
+    train: sets.train.length,
+    measured: sets.measured.length,
+    repeats: sets.repeats.length,
+  };
+}
+
+/** "159 pairs: 154 to train on, 5 held out to measure recall (1 more repeats a caption or photo)". */
+export function describePairCounts(c: PairCounts): string {
+  const pairs = (n: number) => `${n} ${n === 1 ? 'pair' : 'pairs'}`;
+  const repeats = c.repeats
+    ? ` (${c.repeats} more held out ${c.repeats === 1 ? 'repeats' : 'repeat'} a caption or photo and ${c.repeats === 1 ? 'is' : 'are'} not counted)`
+    : '';
+  return `${pairs(c.total)}: ${c.train} to train on, ${c.measured} held out to measure recall${repeats}`;
 }

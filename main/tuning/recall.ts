@@ -1,6 +1,6 @@
 import { matmulABt } from '../adapters/linalg.js';
 
-import type { RecallAtK, RecallReport } from '../adapters/adapter.js';
+import type { AdapterMetrics, RecallAtK, RecallReport } from '../adapters/adapter.js';
 
 export type { RecallAtK, RecallReport };
 
@@ -12,6 +12,77 @@ export const DEFAULT_KS: readonly number[] = [1, 5, 10];
  * batch sizes all check against this one number.
  */
 export const MIN_PAIRS = 2;
+
+/**
+ * Below this many pairs a recall figure is rough (one pair moves Recall@1 by 5 points or more), and every
+ * place that shows one says so.
+ */
+export const FEW_PAIRS_FOR_RECALL = 20;
+
+/** What a recall figure was measured on. */
+export interface RecallBasis {
+  /** Pairs measured (after repeats were set aside). */
+  pairs: number;
+  /** 'held-out': pairs kept out of training; 'training': the training pairs; 'dataset': a file. */
+  on: 'held-out' | 'training' | 'dataset';
+}
+
+/** What a saved adapter's figures were measured on (older files did not record the count measured). */
+export function metricsBasis(m: AdapterMetrics): RecallBasis {
+  const held = m.evaluatedOn === 'val';
+  return { pairs: m.measuredPairs ?? (held ? m.valPairs : m.trainPairs), on: held ? 'held-out' : 'training' };
+}
+
+const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+/** "on 5 held-out pairs": what a figure was measured on, in the words both the CLI and the app use. */
+export function describeBasis(basis: RecallBasis): string {
+  const noun = basis.pairs === 1 ? 'pair' : 'pairs';
+  const kind = basis.on === 'held-out' ? ' held-out' : basis.on === 'training' ? ' training' : '';
+  return `on ${basis.pairs}${kind} ${noun}`;
+}
+
+/** A warning for a figure measured on fewer than FEW_PAIRS_FOR_RECALL pairs; undefined otherwise. */
+export function fewPairsWarning(basis: RecallBasis): string | undefined {
+  return basis.pairs < FEW_PAIRS_FOR_RECALL
+    ? `fewer than ${FEW_PAIRS_FOR_RECALL} pairs: a rough figure, one pair more or less moves it a lot`
+    : undefined;
+}
+
+/** "Recall@1 40% → 100% on 5 held-out pairs", with the warning when there are few pairs. */
+export function describeRecall(r1: { before?: number; after: number }, basis: RecallBasis): string {
+  const figure = r1.before === undefined ? percent(r1.after) : `${percent(r1.before)} → ${percent(r1.after)}`;
+  const warning = fewPairsWarning(basis);
+  return `Recall@1 ${figure} ${describeBasis(basis)}${warning ? ` (${warning})` : ''}`;
+}
+
+/**
+ * One pair per distinct text and per distinct photo, the first of each winning: recall over 1:1 pairs
+ * needs them, since with "a red dress" on three photos only one of them could count as right and the
+ * score would say nothing. Training's held-out set, its fallback on training pairs and `eval` all count
+ * repeats this way, so their figures can be compared.
+ */
+export function onePerTextAndPhoto<T>(
+  items: readonly T[],
+  text: (item: T) => string,
+  photo: (item: T) => string,
+): T[] {
+  const seenText = new Set<string>();
+  const seenPhoto = new Set<string>();
+  return items.filter((item) => {
+    const t = text(item);
+    const p = photo(item);
+    if (seenText.has(t) || seenPhoto.has(p)) return false;
+    seenText.add(t);
+    seenPhoto.add(p);
+    return true;
+  });
+}
+
+/** A key for a vector's exact values (a photo whose id is not known, identified by its embedding). */
+export function vectorKey(v: Float32Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
 
 /**
  * Recall@K over a 1:1 paired set from its n×n similarity matrix (rows = texts, columns = images, row

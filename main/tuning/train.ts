@@ -79,6 +79,9 @@ export interface TrainResult {
   stoppedEarly: boolean;
 }
 
+/** Recall during training is measured on at most this many pairs (a seeded sample of a larger set). */
+export const MAX_EVAL_PAIRS = 2000;
+
 const MAX_LOGIT_SCALE = 100;
 const ADAM_BETA1 = 0.9;
 const ADAM_BETA2 = 0.999;
@@ -108,7 +111,7 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
     trainImage = true,
     trainText = true,
     initialLogitScale = MAX_LOGIT_SCALE,
-    maxEvalPairs = 2000,
+    maxEvalPairs = MAX_EVAL_PAIRS,
     onProgress,
     signal,
   } = options;
@@ -281,6 +284,7 @@ export async function trainAdapter(options: TrainOptions): Promise<TrainResult> 
     before,
     after,
     evaluatedOn,
+    measuredPairs: evalPairs.image.length,
     seconds: (performance.now() - started) / 1000,
   };
   return { adapter, history, before, after, bestEpoch, stoppedEarly };

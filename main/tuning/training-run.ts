@@ -1,14 +1,29 @@
 import { UserError } from '../errors.js';
 import { requireAdapters } from './adapter-choice.js';
-import type { Pair } from './pairs-store.js';
-import { MIN_PAIRS, type RecallReport } from './recall.js';
+import { pairSets, type Pair } from './pairs-store.js';
+import {
+  describeRecall,
+  MIN_PAIRS,
+  onePerTextAndPhoto,
+  vectorKey,
+  type RecallBasis,
+  type RecallReport,
+} from './recall.js';
 import { runTrainingInWorker } from './train-in-worker.js';
-import type { EpochRecord, TrainingPairs, TrainProgress } from './train.js';
+import { MAX_EVAL_PAIRS, type EpochRecord, type TrainingPairs, type TrainProgress } from './train.js';
 import type { TuningContext } from './tuning-context.js';
 
-// A training run over the stored pairs: their photos' vectors come from the library (nothing is
-// re-encoded), their captions from the text cache; trainAdapter runs in a worker thread, and the result
+// A training run over the stored pairs: their photos' vectors come from the library and the datasets'
+// tables (see dataset-pictures.ts; nothing stored is re-encoded), their captions from the text cache; trainAdapter runs in a worker thread, and the result
 // is saved as the next adapter version, made the one in use when asked.
+
+/**
+ * The one rule for putting a new adapter to use, the same in the CLI and the app: it is put to use when
+ * it measured better than the model without an adapter, on the same pairs (mean recall, both directions);
+ * otherwise it is saved and can be put to use by hand. Rolling back is instant either way.
+ */
+export const ACTIVATION_RULE =
+  'A new adapter is put to use when it measures better than the model without one; otherwise it is saved, not used.';
 
 export type TunePhase = 'preparing' | 'training' | 'saving';
 
@@ -22,6 +37,8 @@ export interface TuneProgress {
   loss: number | null;
   /** After each epoch: recall on the held-out pairs. */
   recall?: RecallReport;
+  /** What `recall` is measured on (from the training phase on). */
+  basis?: RecallBasis;
   message?: string;
 }
 
@@ -37,8 +54,11 @@ export interface TuneOptions {
   /** Train the image side too (default true); false keeps search's image side exactly the raw index. */
   trainImage?: boolean;
   trainText?: boolean;
-  /** Make the new version the one in use. Default false. */
-  activate?: boolean;
+  /**
+   * Whether the new version is put to use: 'if-better' (the default, ACTIVATION_RULE), true (always) or
+   * false (never: saved for `adapters use`).
+   */
+  activate?: boolean | 'if-better';
   onProgress?: (p: TuneProgress) => void;
   signal?: AbortSignal;
 }
@@ -53,6 +73,10 @@ export interface TuneResult {
   trainPairs: number;
   /** Held-out pairs used for recall (one per distinct text and photo). */
   valPairs: number;
+  /** The pairs `before` and `after` were measured on: the held-out ones, or the distinct training ones. */
+  measuredPairs: number;
+  /** Why the new version is in use or not, in the words of ACTIVATION_RULE. */
+  activationNote: string;
   /** Pairs left out because their photo has no vector yet (still being indexed, or failed). */
   notIndexed: number;
   bestEpoch: number;
@@ -70,26 +94,13 @@ export interface TrainingRuns {
 export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
   let running = false;
 
-  /** Training and held-out sets from the stored pairs, with their vectors. */
+  /** Training and held-out sets from the stored pairs (pairSets, as every count shows), with their vectors. */
   async function gather(): Promise<{ train: TrainingPairs; val: TrainingPairs; notIndexed: number }> {
     const all = await ctx.pairs.list();
-    const vectors = await ctx.library.getImageVectors([...new Set(all.map((p) => p.contentId))]);
-    const usable = all.filter((p) => vectors.has(p.contentId));
-    const trainPairs = usable.filter((p) => p.split === 'train');
-    // Recall over 1:1 pairs needs distinct texts and distinct photos: with "a red dress" on three photos,
-    // only one of them would count as right and the score would say nothing. Keep one pair per text and
-    // per photo (by pair id, so the choice is stable); the rest of the held-out pairs are not used at all.
-    const seenText = new Set<string>();
-    const seenPhoto = new Set<string>();
-    const valPairs = usable
-      .filter((p) => p.split === 'val')
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .filter((p) => {
-        if (seenText.has(p.text) || seenPhoto.has(p.contentId)) return false;
-        seenText.add(p.text);
-        seenPhoto.add(p.contentId);
-        return true;
-      });
+    const vectors = await ctx.vectors.vectorsFor(all.map((p) => p.contentId));
+    const sets = pairSets(all);
+    const trainPairs = sets.train.filter((p) => vectors.has(p.contentId));
+    const valPairs = sets.measured.filter((p) => vectors.has(p.contentId));
     const cache = await ctx.textCache();
     const build = async (list: Pair[]): Promise<TrainingPairs> => ({
       image: list.map((p) => vectors.get(p.contentId)!),
@@ -98,7 +109,7 @@ export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
     return {
       train: await build(trainPairs),
       val: await build(valPairs),
-      notIndexed: all.length - usable.length,
+      notIndexed: all.filter((p) => !vectors.has(p.contentId)).length,
     };
   }
 
@@ -125,6 +136,10 @@ export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
       const heldOut = val.image.length >= MIN_PAIRS;
       const evalSet = heldOut ? val : distinctPairs(trainSet);
       const n = trainSet.image.length;
+      const basis: RecallBasis = {
+        pairs: Math.min(evalSet.image.length, MAX_EVAL_PAIRS),
+        on: heldOut ? 'held-out' : 'training',
+      };
       // Small sets get smaller batches, so an epoch is several steps rather than one.
       const batchSize = opts.batchSize ?? Math.min(256, Math.max(8, Math.ceil(n / 4)));
       const result = await runTrainingInWorker({
@@ -149,6 +164,7 @@ export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
             step: p.step,
             stepsPerEpoch: p.stepsPerEpoch,
             loss: p.loss,
+            basis,
             ...(p.recall ? { recall: p.recall } : {}),
           }),
       });
@@ -158,12 +174,28 @@ export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
         adapter.metrics.valPairs = heldOut ? val.image.length : 0;
         adapter.metrics.evaluatedOn = heldOut ? 'val' : 'train';
       }
-      const version = await store.save(adapter, { activate: opts.activate ?? false });
+      const measuredPairs = basis.pairs;
+      const better = result.after.mean > result.before.mean;
+      const rule = opts.activate ?? 'if-better';
+      const activate = rule === 'if-better' ? better : rule;
+      const version = await store.save(adapter, { activate });
       // Search and tagging share this source: they apply the new version from their next query or run.
-      if (opts.activate) await ctx.active.reload();
+      if (activate) await ctx.active.reload();
+      const r1 = { before: result.before.textToImage[1] ?? 0, after: result.after.textToImage[1] ?? 0 };
+      const measured = describeRecall(r1, basis);
+      const activationNote =
+        rule !== 'if-better'
+          ? activate
+            ? `v${version} is in use (asked for). ${measured}.`
+            : `v${version} is saved, not in use (asked for). ${measured}.`
+          : activate
+            ? `v${version} is in use: it measured better than without it. ${measured}.`
+            : `v${version} is saved but not in use: it did not measure better than without it. ${measured}.`;
       return {
         version,
-        activated: opts.activate ?? false,
+        activated: activate,
+        measuredPairs,
+        activationNote,
         before: result.before,
         after: result.after,
         evaluatedOn: heldOut ? 'val' : 'train',
@@ -190,18 +222,10 @@ export function createTrainingRuns(ctx: TuningContext): TrainingRuns {
 
 /** One pair per distinct text and per distinct image (first wins): a well-defined 1:1 recall set. */
 function distinctPairs(set: TrainingPairs): TrainingPairs {
-  const key = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  const seenI = new Set<string>();
-  const seenT = new Set<string>();
-  const out: TrainingPairs = { image: [], text: [] };
-  set.image.forEach((img, i) => {
-    const ki = key(img);
-    const kt = key(set.text[i]!);
-    if (seenI.has(ki) || seenT.has(kt)) return;
-    seenI.add(ki);
-    seenT.add(kt);
-    out.image.push(img);
-    out.text.push(set.text[i]!);
-  });
-  return out;
+  const indices = onePerTextAndPhoto(
+    set.image.map((_, i) => i),
+    (i) => vectorKey(set.text[i]!),
+    (i) => vectorKey(set.image[i]!),
+  );
+  return { image: indices.map((i) => set.image[i]!), text: indices.map((i) => set.text[i]!) };
 }

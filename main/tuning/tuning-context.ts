@@ -2,6 +2,7 @@ import type { ClipEngine } from '../engine/types.js';
 import type { Library } from '../library/library.js';
 import type { ActiveAdapterSource } from '../adapters/active-adapter.js';
 import type { AdapterStore } from '../adapters/adapter-store.js';
+import type { PairVectors } from './dataset-pictures.js';
 import type { PairsStore } from './pairs-store.js';
 import type { TextEmbeddingCache } from './text-embedding-cache.js';
 
@@ -14,6 +15,8 @@ export type TuningLibrary = Pick<
   | 'getPhoto'
   | 'resolvePhotos'
   | 'getImageVectors'
+  | 'imageInput'
+  | 'thumbnailTarget'
   | 'addFolder'
   | 'listFolders'
   | 'index'
@@ -29,6 +32,8 @@ export interface TuningContext {
   /** The library's model: pairs are trained and measured on its embeddings only. */
   modelId: string;
   pairs: PairsStore;
+  /** The pairs' image vectors: library photos' and dataset pictures' (see dataset-pictures.ts). */
+  vectors: PairVectors;
   /** Caption embeddings, cached in the library's database (opened on first use). */
   textCache(): Promise<TextEmbeddingCache>;
   /**

@@ -4,7 +4,8 @@
 //
 // The service is put together here from one part per concern, all sharing one TuningContext
 // (tuning-context.ts):
-//   pair-import.ts        TSV and class-folder datasets, their images copied into the library
+//   pair-import.ts        TSV and class-folder datasets, their images kept as training data
+//   dataset-pictures.ts   the pairs' image vectors: library photos' and dataset pictures'
 //   tag-pairs.ts          confirmed tags as pairs, read through a TagSource
 //   training-run.ts       a training run in a worker (train.ts), saved as the next adapter version
 //   evaluation.ts         Recall@K of a TSV dataset, with any adapter
@@ -26,10 +27,13 @@ import { createAdapterStore, type AdapterStore, type AdapterVersion } from '../a
 import { chooseAdapter, requireAdapters, type AdapterChoice } from './adapter-choice.js';
 import { evaluateTsv, type EvalReport } from './evaluation.js';
 import { exportFeatures, type ExportFeaturesOptions, type ExportReport } from './feature-export.js';
-import { createPairImport, type ImportReport } from './pair-import.js';
+import { createPairVectors } from './dataset-pictures.js';
+import { createPairImport, type ImportOptions, type ImportReport } from './pair-import.js';
 import {
+  countPairs,
   openPairsStore,
   type Pair,
+  type PairCounts,
   type PairFilter,
   type PairsStore,
   type PairsStoreOptions,
@@ -59,15 +63,19 @@ export interface TuningService {
     template?: string;
     labels?: string[];
   }): Promise<{ imported: number; existing: number }>;
-  /** A `text<TAB>base64 image` file: images copied into the library, pairs stored; bad lines reported. */
-  importTsv(path: string, options?: { name?: string }): Promise<ImportReport>;
+  /**
+   * A `text<TAB>base64 image` file: images kept as a dataset (training data, not library photos unless
+   * `intoLibrary`), pairs stored; bad lines reported.
+   */
+  importTsv(path: string, options?: ImportOptions): Promise<ImportReport>;
   /** A folder-per-class dataset (`dir/<class>/*.jpg`), texts from the template. */
-  importFolder(dir: string, options?: { name?: string; template?: string }): Promise<ImportReport>;
+  importFolder(dir: string, options?: ImportOptions): Promise<ImportReport>;
   /** TSV file or folder, by what the path is. */
-  importPath(path: string, options?: { name?: string; template?: string }): Promise<ImportReport>;
+  importPath(path: string, options?: ImportOptions): Promise<ImportReport>;
   listPairs(filter?: PairFilter & { limit?: number; offset?: number }): Promise<Pair[]>;
   removePairs(ids: string[]): Promise<number>;
-  counts(): Promise<{ total: number; train: number; val: number; photos: number }>;
+  /** How the pairs are used (pairSets): what `pairs list`, `tune` and the app all count. */
+  counts(): Promise<PairCounts>;
   /** Trains a new adapter version on the stored pairs; one run at a time. */
   train(options?: TuneOptions): Promise<TuneResult>;
   readonly training: boolean;
@@ -107,6 +115,7 @@ export async function createTuningService(
     engine,
     modelId,
     pairs,
+    vectors: createPairVectors(library),
     textCache: async () => (texts ??= await openTextEmbeddingCache(library.store, engine)),
     adapters,
     active: options.adapter,
@@ -150,15 +159,7 @@ export async function createTuningService(
     async removePairs(ids) {
       return ids.length ? pairs.remove({ ids }) : 0;
     },
-    async counts() {
-      const all = await pairs.list();
-      return {
-        total: all.length,
-        train: all.filter((p) => p.split === 'train').length,
-        val: all.filter((p) => p.split === 'val').length,
-        photos: new Set(all.map((p) => p.contentId)).size,
-      };
-    },
+    counts: async () => countPairs(await pairs.list()),
     train: runs.train,
     listAdapters: async () => (adapters ? adapters.list() : []),
     async activate(version, opts = {}) {

@@ -58,8 +58,9 @@ describe('the GPU post-install step', { skip }, () => {
         // Only the fake nvidia-smi (or nothing) on PATH; the script starts Node by its own path.
         PATH: options.gpu ? tmp : emptyDir,
         HOME: tmp,
-        // As under `npm install`: .npmrc's skip reaches every install script, and this one must override it.
-        npm_config_onnxruntime_node_install: 'skip',
+        // As under an older npm, installed as the README says: the skip reaches every install script, and
+        // this one must override it.
+        ONNXRUNTIME_NODE_INSTALL: 'skip',
         GLOBAL_AGENT_HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
         ...options.env,
       },

@@ -43,7 +43,8 @@ test('pairs import (with a bad line), tune, eval --json, adapters, export-featur
     await writeFile(held, `${evalLines.join('\n')}\n`);
     const data = join(dir.path, 'data');
 
-    const imported = lookbook(data, 'pairs', 'import', train);
+    // Into the library, so that the library's features can be exported below.
+    const imported = lookbook(data, 'pairs', 'import', train, '--into-library');
     assert.equal(imported.code, 1, 'a skipped line makes the exit code non-zero');
     assert.match(imported.stdout, /Imported 44 pairs/);
     assert.match(imported.stderr, /train\.tsv:4: missing column/);
@@ -73,8 +74,9 @@ test('pairs import (with a bad line), tune, eval --json, adapters, export-featur
     assert.equal(tuned.code, 0, tuned.stderr);
     assert.match(tuned.stdout, /before .*%/);
     assert.match(tuned.stdout, /after .*%/);
-    assert.match(tuned.stdout, /Saved adapter v1; search, similar and tagging use it now/);
-    assert.match(tuned.stderr, /epoch 1\/15 +loss [0-9.]+ +held-out R@1/);
+    assert.match(tuned.stdout, /v1 is in use: it measured better than without it/);
+    assert.match(tuned.stdout, /Search, similar and tagging use it now/);
+    assert.match(tuned.stderr, /epoch 1\/15 +loss [0-9.]+ +R@1 [0-9.]+% on \d+ held-out pairs/);
 
     const after = JSON.parse(lookbook(data, 'eval', held, '--json').stdout);
     assert.equal(after.adapter, 'v1');

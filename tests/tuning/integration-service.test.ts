@@ -43,7 +43,8 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
     const library = core.library;
     try {
       const tuning = await core.tuning();
-      const report = await tuning.importTsv(words);
+      // Into the library: this test searches the imported pictures (datasets-apart.test.ts: without it).
+      const report = await tuning.importTsv(words, { intoLibrary: true });
       assert.deepEqual(report.skipped, []);
       assert.equal(report.imported, 66);
       assert.equal(report.dataset, 'words');
@@ -55,9 +56,9 @@ test('invented words: near chance zero-shot, ≥ 0.9 after tuning, colour words 
       assert.ok(existsSync(photo.path));
       const counts = await tuning.counts();
       assert.equal(counts.total, 66);
-      assert.ok(counts.val > 0 && counts.train > counts.val, JSON.stringify(counts));
+      assert.ok(counts.measured > 0 && counts.train > counts.measured, JSON.stringify(counts));
       // Importing again adds nothing: same photos, same texts.
-      const again = await tuning.importTsv(words);
+      const again = await tuning.importTsv(words, { intoLibrary: true });
       assert.deepEqual([again.imported, again.existing], [0, 66]);
 
       const zeroShot = await tuning.evaluateTsv(evalSet, { adapter: 'none' });
@@ -181,7 +182,8 @@ test('TSV import: both base64 alphabets, and malformed lines named while every g
     const library = core.library;
     try {
       const tuning = await core.tuning();
-      const report = await tuning.importTsv(file);
+      // Into the library: the captions below are on library photos.
+      const report = await tuning.importTsv(file, { intoLibrary: true });
       assert.equal(report.imported, 3);
       assert.equal(report.dataset, 'mixed-set');
       assert.deepEqual(
@@ -239,7 +241,8 @@ test('folder-per-class datasets and confirmed tags become pairs; training can be
     const library = core.library;
     try {
       const tuning = await core.tuning();
-      const report = await tuning.importPath(dataset);
+      // Into the library: tags are on library photos.
+      const report = await tuning.importPath(dataset, { intoLibrary: true });
       assert.equal(report.imported, 6);
       assert.deepEqual(
         report.skipped.map((s) => s.path),

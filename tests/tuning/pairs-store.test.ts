@@ -5,8 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
-import { openPairsStore, pairId, splitOf } from '../../main/tuning/pairs-store.js';
-import type { NewPair } from '../../main/tuning/pairs-store.js';
+import {
+  countPairs,
+  describePairCounts,
+  openPairsStore,
+  pairId,
+  pairSets,
+  splitOf,
+} from '../../main/tuning/pairs-store.js';
+import type { NewPair, Pair } from '../../main/tuning/pairs-store.js';
 
 async function tempDataDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lookbook-pairs-'));
@@ -91,4 +98,36 @@ test('remove by filter; bad pairs are refused before anything is written', async
   );
   await assert.rejects(store.add([{ contentId: photos[5]!, text: '  ', source: 'tag' }]), /empty text/);
   assert.equal(await store.count(), 2);
+});
+
+test('one count of the pairs: trained on, measured, and held-out repeats that are neither', () => {
+  const pair = (contentId: string, text: string, split: 'train' | 'val'): Pair => ({
+    id: pairId(contentId, text),
+    contentId,
+    text,
+    split,
+    source: 'tsv',
+    createdAt: 0,
+  });
+  const pairs = [
+    pair(photos[0]!, 'a red dress', 'train'),
+    pair(photos[1]!, 'a red dress', 'train'),
+    pair(photos[2]!, 'a blue van', 'val'),
+    pair(photos[3]!, 'a blue van', 'val'), // repeats a held-out caption
+    pair(photos[2]!, 'the van', 'val'), // repeats a held-out photo
+    pair(photos[4]!, 'a green door', 'val'),
+  ];
+  const sets = pairSets(pairs);
+  assert.equal(sets.train.length, 2);
+  assert.equal(sets.measured.length, 2);
+  assert.equal(sets.repeats.length, 2);
+  // Each caption and each photo is measured once.
+  assert.equal(new Set(sets.measured.map((p) => p.text)).size, 2);
+  assert.equal(new Set(sets.measured.map((p) => p.contentId)).size, 2);
+  const counts = countPairs(pairs);
+  assert.deepEqual(counts, { total: 6, photos: 5, train: 2, measured: 2, repeats: 2 });
+  assert.equal(
+    describePairCounts(counts),
+    '6 pairs: 2 to train on, 2 held out to measure recall (2 more held out repeat a caption or photo and are not counted)',
+  );
 });

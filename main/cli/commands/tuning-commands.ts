@@ -10,8 +10,17 @@ import type { AdapterChoice } from '../../tuning/adapter-choice.js';
 import type { SkippedItem } from '../../tuning/dataset-embedding.js';
 import type { FeatureSource } from '../../tuning/feature-export.js';
 import { logWarning } from '../../log.js';
-import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
-import { MIN_PAIRS, type RecallReport } from '../../tuning/recall.js';
+import { describePairCounts, type PairSource, type PairSplit } from '../../tuning/pairs-store.js';
+import {
+  describeBasis,
+  describeRecall,
+  metricsBasis,
+  MIN_PAIRS,
+  type RecallBasis,
+  type RecallReport,
+} from '../../tuning/recall.js';
+import { ACTIVATION_RULE } from '../../tuning/training-run.js';
+import { adapterName } from '../../adapters/adapter-store.js';
 import type { TuningService } from '../../tuning/tuning-service.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
@@ -77,34 +86,48 @@ export function registerTuningCommands(program: Command): void {
   pairs
     .command('import')
     .description(
-      'import a dataset: a TSV file (text<TAB>base64 image) or a folder-per-class directory; its images join the library',
+      'import a dataset for fine-tuning: a TSV file (text<TAB>base64 image) or a folder-per-class directory; its images are training data, not library photos (unless --into-library)',
     )
     .argument('<path>')
     .option('--name <name>', 'dataset name (its folder under <data-dir>/imported); default: the file name')
+    .option('--into-library', 'also add the images to the library: searched, counted and shown as photos')
     .option(
       '--template <text>',
       "folder datasets: the text for a class, '{class}' replaced",
       'a photo of a {class}.',
     )
     .option('--json', 'print the report as JSON')
-    .action(async (path: string, o: { name?: string; template: string; json?: boolean }, cmd: Command) =>
-      withTuning(cmd, async (tuning) => {
-        const r = await tuning.importPath(path, { name: o.name, template: o.template });
-        if (o.json) printJsonDocument(r);
-        else {
-          out(
-            `Imported ${count(r.imported, 'pair')} from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
-          );
-          out(`Images are in ${r.folder} (a library folder).`);
-        }
-        reportSkipped(path, r.skipped);
-        // Every good line is in; still a non-zero exit so scripts notice the bad ones.
-        if (r.skipped.length > 0) {
-          throw new UserError(
-            `${r.skipped.length} ${r.skipped.length === 1 ? 'entry was' : 'entries were'} skipped (see above); the others were imported`,
-          );
-        }
-      }),
+    .action(
+      async (
+        path: string,
+        o: { name?: string; template: string; intoLibrary?: boolean; json?: boolean },
+        cmd: Command,
+      ) =>
+        withTuning(cmd, async (tuning) => {
+          const r = await tuning.importPath(path, {
+            name: o.name,
+            template: o.template,
+            intoLibrary: o.intoLibrary ?? false,
+          });
+          if (o.json) printJsonDocument(r);
+          else {
+            out(
+              `Imported ${count(r.imported, 'pair')} from ${path}${r.existing ? ` (${r.existing} already stored)` : ''}.`,
+            );
+            out(
+              r.inLibrary
+                ? `Images are in ${r.folder}, a library folder: they are photos of the library too.`
+                : `Images are in ${r.folder}, kept for fine-tuning only: they are not library photos (--into-library adds them).`,
+            );
+          }
+          reportSkipped(path, r.skipped);
+          // Every good line is in; still a non-zero exit so scripts notice the bad ones.
+          if (r.skipped.length > 0) {
+            throw new UserError(
+              `${r.skipped.length} ${r.skipped.length === 1 ? 'entry was' : 'entries were'} skipped (see above); the others were imported`,
+            );
+          }
+        }),
     );
 
   pairs
@@ -150,7 +173,7 @@ export function registerTuningCommands(program: Command): void {
             `${p.id.slice(0, 12)}  ${p.split.padEnd(5)}  ${p.source.padEnd(7)}  ${p.contentId.slice(0, 12)}  ${p.text}`,
           );
         const c = await tuning.counts();
-        out(`${count(c.total, 'pair')} on ${count(c.photos, 'photo')} (${c.train} train, ${c.val} held out)`);
+        out(`${describePairCounts(c)}; ${count(c.photos, 'photo')}.`);
       }),
     );
 
@@ -176,7 +199,9 @@ export function registerTuningCommands(program: Command): void {
 
   program
     .command('tune')
-    .description('train a new adapter on the stored pairs, print before/after recall, and use it')
+    .description(
+      `train a new adapter on the stored pairs and print recall before and after. ${ACTIVATION_RULE}`,
+    )
     .option('--epochs <n>', 'passes over the pairs', numberIn('--epochs', 1, 10000, true), 20)
     .option('--lr <x>', 'learning rate', numberIn('--lr', 1e-7, 1), 1e-3)
     .option(
@@ -186,7 +211,7 @@ export function registerTuningCommands(program: Command): void {
     )
     .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1), 1)
     .option('--text-only', 'adapt only the text side (search keeps the raw image index exactly)')
-    .option('--no-activate', 'save the new version without using it')
+    .option('--no-activate', 'save the new version without using it, even when it measures better')
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -205,7 +230,7 @@ export function registerTuningCommands(program: Command): void {
           const interactive = process.stderr.isTTY === true;
           const bar = new cliProgress.SingleBar(
             {
-              format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | held-out R@1 {r1}',
+              format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | R@1 {r1}',
               stream: process.stderr,
               hideCursor: true,
               clearOnComplete: true,
@@ -222,13 +247,17 @@ export function registerTuningCommands(program: Command): void {
               epochs: o.epochs,
               lr: o.lr,
               alpha: o.alpha,
-              activate: o.activate,
+              // The one rule (ACTIVATION_RULE) unless --no-activate.
+              activate: o.activate ? 'if-better' : false,
               signal: abort.signal,
               ...(o.batch !== undefined ? { batchSize: o.batch } : {}),
               ...(o.textOnly ? { trainImage: false } : {}),
               onProgress: (p) => {
                 if (p.phase !== 'training') return;
-                if (p.recall) lastR1 = pct(p.recall.textToImage[1]).trim();
+                if (p.recall) {
+                  const basis = p.basis ? ` ${describeBasis(p.basis)}` : '';
+                  lastR1 = `${pct(p.recall.textToImage[1]).trim()}${basis}`;
+                }
                 const payload = {
                   epoch: p.epoch,
                   epochs: p.epochs,
@@ -236,8 +265,7 @@ export function registerTuningCommands(program: Command): void {
                   r1: lastR1,
                 };
                 if (!interactive) {
-                  if (p.recall)
-                    err(`epoch ${p.epoch}/${p.epochs}  loss ${payload.loss}  held-out R@1 ${lastR1}`);
+                  if (p.recall) err(`epoch ${p.epoch}/${p.epochs}  loss ${payload.loss}  R@1 ${lastR1}`);
                   return;
                 }
                 const total = p.epochs * p.stepsPerEpoch;
@@ -256,10 +284,12 @@ export function registerTuningCommands(program: Command): void {
             out(
               `Trained on ${count(result.trainPairs, 'pair')}, ${count(result.history.length, 'epoch')} (best: ${result.bestEpoch}) in ${result.seconds.toFixed(1)} s.`,
             );
+            const basis: RecallBasis = {
+              pairs: result.measuredPairs,
+              on: result.evaluatedOn === 'val' ? 'held-out' : 'training',
+            };
             out(
-              result.evaluatedOn === 'val'
-                ? `Recall on ${result.valPairs} held-out pairs:`
-                : 'Recall on the training pairs (too few held-out pairs to measure on):',
+              `Recall ${describeBasis(basis)}${result.evaluatedOn === 'val' ? '' : ' (too few held-out pairs to measure on)'}:`,
             );
             for (const line of recallTable([
               ['before', result.before],
@@ -268,10 +298,11 @@ export function registerTuningCommands(program: Command): void {
               out(line);
             if (result.notIndexed > 0)
               out(`${count(result.notIndexed, 'pair')} left out: the photos are not indexed yet.`);
+            out(result.activationNote);
             out(
               result.activated
-                ? `Saved adapter v${result.version}; search, similar and tagging use it now (\`lookbook adapters rollback\` to undo).`
-                : `Saved adapter v${result.version} (not in use: \`lookbook adapters use ${result.version}\`).`,
+                ? 'Search, similar and tagging use it now (`lookbook adapters rollback` to undo).'
+                : `To use it anyway: \`lookbook adapters use ${result.version}\`.`,
             );
           } finally {
             if (started) bar.stop();
@@ -292,12 +323,12 @@ export function registerTuningCommands(program: Command): void {
         if (o.json) printJsonDocument(r);
         else {
           out(
-            `${r.pairs} pairs, model ${r.model}, adapter ${r.adapter}${r.alpha !== null && r.alpha !== 1 ? ` (alpha ${r.alpha})` : ''}`,
+            `Recall ${r.measuredOn}, model ${r.model}, adapter ${r.adapter}${r.alpha !== null && r.alpha !== 1 ? ` (alpha ${r.alpha})` : ''}:`,
           );
           for (const line of recallTable([['recall', r]])) out(line);
-          if (r.duplicateTexts > 0)
+          if (r.repeats > 0)
             out(
-              `note: ${r.duplicateTexts} texts occur more than once; each counts only its own image as right.`,
+              `Note: ${count(r.repeats, 'more pair')} repeat a caption or photo already counted and are left out: each caption and each photo counts once, as when training measures recall.`,
             );
         }
         reportSkipped(dataset, r.skipped);
@@ -321,17 +352,18 @@ export function registerTuningCommands(program: Command): void {
         }
         for (const v of list) {
           if (v.error) {
-            out(`  v${v.version}  unreadable: ${v.error}`);
+            out(`  ${adapterName(v.version, v.createdAt)}  unreadable: ${v.error}`);
             continue;
           }
           const m = v.metrics;
           const recall = m
-            ? `R@1 ${pct(m.before.textToImage[1]).trim()} → ${pct(m.after.textToImage[1]).trim()} on ${m.evaluatedOn === 'val' ? `${m.valPairs} held-out` : 'training'} pairs, ${m.trainPairs} trained`
+            ? `trained on ${count(m.trainPairs, 'pair')}; ${describeRecall(
+                { before: m.before.textToImage[1] ?? 0, after: m.after.textToImage[1] ?? 0 },
+                metricsBasis(m),
+              )}`
             : '';
           const alpha = v.active ? `alpha ${v.alphaInUse ?? v.alpha}` : `alpha ${v.alpha}`;
-          out(
-            `${v.active ? '*' : ' '} v${v.version}  ${v.createdAt.slice(0, 19).replace('T', ' ')}  ${alpha}  ${recall}`,
-          );
+          out(`${v.active ? '*' : ' '} ${adapterName(v.version, v.createdAt)}  ${alpha}  ${recall}`);
         }
         if (!list.some((v) => v.active)) out('(none in use: zero-shot)');
       }),

@@ -11,10 +11,23 @@ const W = 520;
 const H = 220;
 const PAD = { left: 40, right: 40, top: 14, bottom: 28 };
 
-export function LossChart({ points, epochs }: { points: EpochPoint[]; epochs: number }) {
+/**
+ * `epochs`: the epochs planned. While training runs the axis spans them; once `finished` (done, stopped
+ * early, cancelled), it ends at the last epoch that ran, so an early stop does not leave an empty tail.
+ */
+export function LossChart({
+  points,
+  epochs,
+  finished = false,
+}: {
+  points: EpochPoint[];
+  epochs: number;
+  finished?: boolean;
+}) {
   const losses = points.map((p) => p.loss).filter((x): x is number => x !== null);
   const maxLoss = Math.max(0.0001, ...losses) * 1.1;
-  const maxEpoch = Math.max(1, epochs, ...points.map((p) => p.epoch));
+  const lastRun = Math.max(0, ...points.map((p) => p.epoch));
+  const maxEpoch = Math.max(1, finished && lastRun > 0 ? lastRun : Math.max(epochs, lastRun));
   const x = (e: number) => PAD.left + (e / maxEpoch) * (W - PAD.left - PAD.right);
   const yLoss = (l: number) => PAD.top + (1 - l / maxLoss) * (H - PAD.top - PAD.bottom);
   const yRecall = (r: number) => PAD.top + (1 - r) * (H - PAD.top - PAD.bottom);
@@ -37,6 +50,7 @@ export function LossChart({ points, epochs }: { points: EpochPoint[]; epochs: nu
         role="img"
         aria-label="Training loss and validation recall by epoch"
         data-testid="loss-chart"
+        data-last-epoch={maxEpoch}
       >
         <line className="axis" x1={PAD.left} y1={H - PAD.bottom} x2={W - PAD.right} y2={H - PAD.bottom} />
         <line className="axis" x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={H - PAD.bottom} />

@@ -2,7 +2,7 @@ import { useCallback, useState } from 'react';
 import type { AdapterView, PairsOverview, TrainingProgress } from '../api/types';
 import type { EpochPoint } from '../components/charts';
 import { LossChart, RecallChart } from '../components/charts';
-import { EmptyState, ProgressBar, formatDate, pct } from '../components/common';
+import { EmptyState, ProgressBar, pct } from '../components/common';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
 import { useLoad } from '../hooks/use-load';
@@ -34,7 +34,11 @@ export function TuningView() {
           ]);
         }
         if (p.phase === 'done') {
-          notify('Fine-tuning finished. Compare the recall below, then apply or keep the current model.');
+          notify(
+            p.activated
+              ? `Fine-tuning finished: ${p.adapterId ?? 'the new adapter'} is in use. Roll back below to undo.`
+              : `Fine-tuning finished: ${p.adapterId ?? 'the new adapter'} is saved, not in use. Apply it below to try it.`,
+          );
           void load();
         }
         if (p.phase === 'error' && p.message) notify(p.message);
@@ -44,13 +48,14 @@ export function TuningView() {
   );
 
   const training = progress !== null && ['preparing', 'training', 'evaluating'].includes(progress.phase);
-  const missing = overview ? Math.max(0, overview.minimumForTraining - overview.total) : 0;
+  const finished = progress !== null && ['done', 'cancelled', 'error'].includes(progress.phase);
+  const missing = overview ? Math.max(0, overview.minimumForTraining - overview.train) : 0;
   const latest = adapters.find((a) => a.before && a.after);
   const shown =
     progress?.phase === 'done' && progress.before && progress.after
-      ? { before: progress.before, after: progress.after }
+      ? { before: progress.before, after: progress.after, note: progress.recallNote ?? null }
       : latest?.before && latest.after
-        ? { before: latest.before, after: latest.after }
+        ? { before: latest.before, after: latest.after, note: latest.recallNote }
         : null;
 
   return (
@@ -90,6 +95,11 @@ export function TuningView() {
                 </span>
                 {missing > 0 && <span className="pill pill-warn">{missing} more needed to train</span>}
               </div>
+              {overview && (
+                <p className="small muted" style={{ margin: '4px 0 0' }} data-testid="pair-summary">
+                  {overview.summary}
+                </p>
+              )}
               <ul className="list small" style={{ maxHeight: 220, overflow: 'auto', marginTop: 8 }}>
                 {overview?.recent.map((p) => (
                   <li key={p.id}>
@@ -157,6 +167,11 @@ export function TuningView() {
               </button>
             )}
           </div>
+          {overview && (
+            <p className="small muted" style={{ margin: '6px 0 0' }}>
+              {overview.activationRule}
+            </p>
+          )}
           {progress && (
             <div style={{ margin: '10px 0' }} data-testid="training-status" data-phase={progress.phase}>
               {training && (
@@ -184,7 +199,7 @@ export function TuningView() {
                 )}
                 {progress.valRecall !== null && (
                   <span className="stat">
-                    val Recall@1 <b>{pct(progress.valRecall)}</b>
+                    Recall@1 <b>{pct(progress.valRecall)}</b> {progress.measuredOn}
                   </span>
                 )}
               </div>
@@ -195,14 +210,21 @@ export function TuningView() {
               )}
             </div>
           )}
-          <LossChart points={points} epochs={progress?.epochs ?? epochs} />
+          <LossChart points={points} epochs={progress?.epochs ?? epochs} finished={finished} />
         </section>
       </div>
       <div className="card-row" style={{ marginTop: 16 }}>
         <section className="card" aria-labelledby="recall-title">
           <h2 id="recall-title">Before and after</h2>
           {shown ? (
-            <RecallChart before={shown.before} after={shown.after} />
+            <>
+              <RecallChart before={shown.before} after={shown.after} />
+              {shown.note && (
+                <p className="small" style={{ margin: '6px 0 0' }} data-testid="recall-note">
+                  {shown.note}
+                </p>
+              )}
+            </>
           ) : (
             <p className="muted small">
               After training, this shows how often the right photo comes first (Recall@1) or in the top 5 and
@@ -220,10 +242,11 @@ export function TuningView() {
                 <li key={a.id}>
                   <div className="grow">
                     <div>
-                      {formatDate(a.createdAt)} {a.active && <span className="pill pill-ok">in use</span>}
+                      {a.name} {a.active && <span className="pill pill-ok">in use</span>}
                     </div>
                     <div className="muted">
-                      {a.pairs} pairs · {a.epochs} epochs · Recall@1 {pct(a.before?.r1)} → {pct(a.after?.r1)}
+                      trained on {a.pairs} pairs · {a.epochs} epochs
+                      {a.recallNote ? ` · ${a.recallNote}` : ''}
                     </div>
                   </div>
                   {!a.active && (
