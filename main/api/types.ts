@@ -8,11 +8,14 @@
 //
 // This file is imported by the renderer (DOM, no Node): types only, plus a few plain constants.
 import type { DeviceInfo } from '../engine/device.js';
+import type { NoResultsReason } from '../search/no-results-reason.js';
 
 // ---------------------------------------------------------------- shared shapes
 
 // Defined once by the engine, which owns devices (main/engine/device.ts); re-exported, types only.
 export type { DeviceRequest, ExecutionProvider } from '../engine/device.js';
+// Why a search found nothing: worded once by the core (main/search/no-results.ts).
+export type { NoResultsReason } from '../search/no-results-reason.js';
 
 /** Which device runs the model, and why it is not the one asked for, in words a person understands. */
 export type DeviceView = DeviceInfo;
@@ -135,6 +138,8 @@ export interface SearchResponse {
   total: number;
   offset: number;
   items: PhotoSummary[];
+  /** When nothing was found: why (no folders, still indexing, filters, unknown words), in plain words. */
+  emptyReasons?: NoResultsReason[];
 }
 
 export interface SearchFacets {

@@ -1,7 +1,7 @@
 // Search results fetched page by page as the grid scrolls, so a 100k-photo library never sends (or
 // renders) more than what is on screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PhotoSummary, SearchRequest } from '../api/types';
+import type { NoResultsReason, PhotoSummary, SearchRequest } from '../api/types';
 import type { AppClient } from '../api/client';
 import { messageOf } from '../api/client';
 
@@ -11,6 +11,8 @@ export interface PagedSearch {
   total: number;
   loading: boolean;
   error: string | null;
+  /** Why the search found nothing (from the core), when it found nothing. */
+  emptyReasons: NoResultsReason[];
   item(index: number): PhotoSummary | undefined;
   ensureRange(start: number, end: number): void;
   key: string;
@@ -28,6 +30,7 @@ export function usePagedSearch(
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [emptyReasons, setEmptyReasons] = useState<NoResultsReason[]>([]);
   const [, setVersion] = useState(0);
 
   const fetchPage = useCallback(
@@ -39,6 +42,7 @@ export function usePagedSearch(
         if (currentKey.current !== forKey) return;
         pages.current.set(page, res.items);
         setTotal(res.total);
+        if (page === 0) setEmptyReasons(res.emptyReasons ?? []);
         setError(null);
         setVersion((v) => v + 1);
       } catch (e) {
@@ -57,6 +61,7 @@ export function usePagedSearch(
     pending.current = new Set();
     if (!request) {
       setTotal(0);
+      setEmptyReasons([]);
       setLoading(false);
       return;
     }
@@ -83,5 +88,5 @@ export function usePagedSearch(
     (index: number) => pages.current.get(Math.floor(index / PAGE))?.[index % PAGE],
     [],
   );
-  return { total, loading, error, item, ensureRange, key };
+  return { total, loading, error, emptyReasons, item, ensureRange, key };
 }
