@@ -11,7 +11,9 @@ import type { SkippedItem } from '../../tuning/dataset-embedding.js';
 import type { FeatureSource } from '../../tuning/feature-export.js';
 import { logWarning } from '../../log.js';
 import type { PairSource, PairSplit } from '../../tuning/pairs-store.js';
+import { DEFAULT_CLASS_TEMPLATE } from '../../tuning/folder-dataset.js';
 import { MIN_PAIRS, type RecallReport } from '../../tuning/recall.js';
+import { DEFAULT_TAG_TEMPLATE } from '../../tuning/tag-pairs.js';
 import type { TuningService } from '../../tuning/tuning-service.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
@@ -83,8 +85,8 @@ export function registerTuningCommands(program: Command): void {
     .option('--name <name>', 'dataset name (its folder under <data-dir>/imported); default: the file name')
     .option(
       '--template <text>',
-      "folder datasets: the text for a class, '{class}' replaced",
-      'a photo of a {class}.',
+      'folder datasets: the text for each photo, {label} replaced by its class (folder) name',
+      DEFAULT_CLASS_TEMPLATE,
     )
     .option('--json', 'print the report as JSON')
     .action(async (path: string, o: { name?: string; template: string; json?: boolean }, cmd: Command) =>
@@ -110,7 +112,7 @@ export function registerTuningCommands(program: Command): void {
   pairs
     .command('from-tags')
     .description('turn confirmed tags into pairs (text from a template)')
-    .option('--template <text>', "'{}' is replaced by the tag", 'a photo of a {}.')
+    .option('--template <text>', 'the text for each photo, {label} replaced by the tag', DEFAULT_TAG_TEMPLATE)
     .option('--label <label...>', 'only these tags')
     .action(async (o: { template: string; label?: string[] }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
@@ -376,8 +378,8 @@ export function registerTuningCommands(program: Command): void {
     .option('--adapter <v>', 'with --adapted: this version instead of the one in use', parseAdapter)
     .option(
       '--template <text>',
-      "folder datasets: the text for a class, '{class}' replaced",
-      'a photo of a {class}.',
+      'folder datasets: the text for each photo, {label} replaced by its class (folder) name',
+      DEFAULT_CLASS_TEMPLATE,
     )
     .action(
       async (
