@@ -155,6 +155,20 @@ export interface VocabularyView {
   name: string;
   labels: string[];
   builtIn: boolean;
+  /** The vocabulary tagging uses when none is chosen (the CLI's default too: one rule, in the core). */
+  isDefault: boolean;
+  /** Why the active model cannot score these labels meaningfully; shown before a run. */
+  warning?: string;
+}
+
+/** A tagging run that can be undone in one action. */
+export interface TaggingRunView {
+  runId: string;
+  vocabulary: string;
+  /** ISO date and time. */
+  startedAt: string;
+  photos: number;
+  suggested: number;
 }
 
 export interface TagFacet {
@@ -269,8 +283,16 @@ export interface ApiMethods {
   'vocabularies.save': { request: { id?: string; name: string; labels: string[] }; response: VocabularyView };
   'vocabularies.import': { request: { name: string; text: string }; response: VocabularyView };
   'tagging.autoTag': {
-    request: { folder?: string; vocabularyId: string; threshold?: number };
+    /** `anyway`: run even when the vocabulary has a warning (VocabularyView.warning); else it is refused. */
+    request: { folder?: string; vocabularyId: string; threshold?: number; anyway?: boolean };
     response: { runId: string };
+  };
+  /** The newest tagging run, if it can be undone. */
+  'tagging.lastRun': { request: Record<string, never>; response: TaggingRunView | null };
+  /** Undoes the newest tagging run (`runId`, when given, must be it): its suggestions go, reviews stay. */
+  'tagging.undo': {
+    request: { runId?: string };
+    response: TaggingRunView & { removed: number; restored: number };
   };
   'pairs.overview': { request: Record<string, never>; response: PairsOverview };
   'pairs.add': { request: { photoId: string; text: string }; response: PairsOverview };
@@ -319,6 +341,8 @@ export const METHOD_NAMES = [
   'vocabularies.save',
   'vocabularies.import',
   'tagging.autoTag',
+  'tagging.lastRun',
+  'tagging.undo',
   'pairs.overview',
   'pairs.add',
   'pairs.remove',
