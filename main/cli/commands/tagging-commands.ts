@@ -273,6 +273,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
   const vocab = program.command('vocab').description('tagging vocabularies: list, show, import, remove');
   vocab
     .command('list')
+    .description('the vocabularies (lists of labels) that tagging can use')
     .option('--json', 'one JSON object per vocabulary and line')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
       const list = await createVocabularyStore(dataDirOf(cmd)).list();
@@ -284,6 +285,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
     });
   vocab
     .command('show <name>')
+    .description("a vocabulary's labels, with their other names and own prompts")
     .option('--json', 'as JSON (the format `vocab import` reads)')
     .action(async (name: string, flags: { json?: boolean }, cmd: Command) => {
       const v = await createVocabularyStore(dataDirOf(cmd)).get(name);
@@ -325,10 +327,13 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
         );
       },
     );
-  vocab.command('remove <name>').action(async (name: string, _flags: unknown, cmd: Command) => {
-    await createVocabularyStore(dataDirOf(cmd)).remove(name);
-    out(`Removed vocabulary ${name}.`);
-  });
+  vocab
+    .command('remove <name>')
+    .description('delete a vocabulary you imported (the tags it made stay)')
+    .action(async (name: string, _flags: unknown, cmd: Command) => {
+      await createVocabularyStore(dataDirOf(cmd)).remove(name);
+      out(`Removed vocabulary ${name}.`);
+    });
 
   program
     .command('classify-eval <dir>')
@@ -390,7 +395,9 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
       },
     );
 
-  const xmp = program.command('xmp').description('XMP sidecars');
+  const xmp = program
+    .command('xmp')
+    .description('write tags into XMP sidecar files, which Lightroom, darktable and digiKam read');
   xmp
     .command('export')
     .description(

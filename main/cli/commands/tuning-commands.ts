@@ -62,7 +62,9 @@ function reportSkipped(source: string, skipped: SkippedItem[]): void {
 }
 
 export function registerTuningCommands(program: Command): void {
-  const pairs = program.command('pairs').description('labelled (photo, text) pairs for fine-tuning');
+  const pairs = program
+    .command('pairs')
+    .description('photos with your own descriptions, which `tune` learns your words from');
 
   pairs
     .command('add')
@@ -180,14 +182,24 @@ export function registerTuningCommands(program: Command): void {
     .command('tune')
     .description('train a new adapter on the stored pairs, print before/after recall, and use it')
     .option('--epochs <n>', 'passes over the pairs', numberIn('--epochs', 1, 10000, true), 20)
-    .option('--lr <x>', 'learning rate', numberIn('--lr', 1e-7, 1), 1e-3)
+    .option(
+      '--lr <x>',
+      'how far each training step moves (smaller: slower but steadier)',
+      numberIn('--lr', 1e-7, 1),
+      1e-3,
+    )
     .option(
       '--batch <n>',
       'pairs per step (default: by data size, at most 256)',
       numberIn('--batch', MIN_PAIRS, 65536, true),
     )
-    .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1), 1)
-    .option('--text-only', 'adapt only the text side (search keeps the raw image index exactly)')
+    .option(
+      '--alpha <a>',
+      'how much of what was learned to use: 0 = none (the model as it came) … 1 = all of it',
+      numberIn('--alpha', 0, 1),
+      1,
+    )
+    .option('--text-only', 'learn only how words are read; the index of your photos is used as it is')
     .option('--no-activate', 'save the new version without using it')
     .option('--json', 'print the result as JSON')
     .action(
@@ -306,9 +318,14 @@ export function registerTuningCommands(program: Command): void {
       }),
     );
 
-  const adapters = program.command('adapters').description('fine-tuned adapter versions of the active model');
+  const adapters = program
+    .command('adapters')
+    .description(
+      'what `tune` learned, one version per training (for the active model): list, use, roll back',
+    );
   adapters
     .command('list')
+    .description('the versions, with how well each finds the described photos, and which is in use')
     .option('--json', 'one JSON object per line')
     .action(async (o: { json?: boolean }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
@@ -335,14 +352,18 @@ export function registerTuningCommands(program: Command): void {
             `${v.active ? '*' : ' '} v${v.version}  ${v.createdAt.slice(0, 19).replace('T', ' ')}  ${alpha}  ${recall}`,
           );
         }
-        if (!list.some((v) => v.active)) out('(none in use: zero-shot)');
+        if (!list.some((v) => v.active)) out('(none in use: the model as it came)');
       }),
     );
   adapters
     .command('use')
-    .description("use a version (v3 or 3), or 'none' for the zero-shot model")
+    .description("use a version (v3 or 3), or 'none' for the model as it came")
     .argument('<version>')
-    .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1))
+    .option(
+      '--alpha <a>',
+      'how much of what was learned to use: 0 = none (the model as it came) … 1 = all of it',
+      numberIn('--alpha', 0, 1),
+    )
     .action(async (version: string, o: { alpha?: number }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
         const v = parseAdapter(version);
@@ -350,7 +371,7 @@ export function registerTuningCommands(program: Command): void {
         await tuning.activate(v === 'none' ? null : v, o.alpha !== undefined ? { alpha: o.alpha } : {});
         out(
           v === 'none'
-            ? 'Using no adapter (zero-shot).'
+            ? 'Using no adapter (the model as it came).'
             : `Using adapter v${v}${o.alpha !== undefined ? ` at alpha ${o.alpha}` : ''}.`,
         );
       }),
@@ -361,7 +382,7 @@ export function registerTuningCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
         const v = await tuning.rollback();
-        out(v === null ? 'Using no adapter (zero-shot).' : `Using adapter v${v}.`);
+        out(v === null ? 'Using no adapter (the model as it came).' : `Using adapter v${v}.`);
       }),
     );
 
@@ -372,7 +393,7 @@ export function registerTuningCommands(program: Command): void {
     )
     .argument('[path]', 'the TSV file or dataset folder')
     .option('--from <source>', 'tsv, folder or library (default: from the path; no path: library)')
-    .requiredOption('--out <file>', 'output file, .tsv or .arrow')
+    .requiredOption('--out <file>', 'output file, .tsv or .arrow (required)')
     .option('--kind <kind>', 'text, image or both', 'image')
     .option('--adapted', 'through the adapter in use (or --adapter)')
     .option('--adapter <v>', 'with --adapted: this version instead of the one in use', parseAdapter)
