@@ -250,16 +250,25 @@ export function createTaggingService(
     const runId = opts.runId ?? randomUUID();
     const startedAt = new Date().toISOString();
     const undos: TagRunUndo[] = [];
-    const summary = await runTagging(contentIds, vocabulary, opts, (u) => undos.push(u));
-    await journal.save({
-      runId,
-      vocabulary: vocabulary.name,
-      startedAt,
-      photos: summary.photos,
-      suggested: summary.suggested,
-      // Undone newest write first, so each write's "before" is what the one before it left.
-      undos: undos.reverse(),
-    });
+    const save = () =>
+      journal.save({
+        runId,
+        vocabulary: vocabulary.name,
+        startedAt,
+        photos: contentIds.length,
+        suggested: undos.reduce((n, u) => n + u.written.length, 0),
+        // Undone newest write first, so each write's "before" is what the one before it left.
+        undos: [...undos].reverse(),
+      });
+    let summary: TagRunSummary;
+    try {
+      summary = await runTagging(contentIds, vocabulary, opts, (u) => undos.push(u));
+    } catch (e) {
+      // A run that failed part-way can still be undone: what it wrote is recorded.
+      if (undos.length > 0) await save().catch(() => undefined);
+      throw e;
+    }
+    await save();
     return { ...summary, runId };
   }
 
