@@ -16,6 +16,8 @@ import type { NoResultsReason } from '../search/no-results-reason.js';
 export type { DeviceRequest, ExecutionProvider } from '../engine/device.js';
 // Why a search found nothing: worded once by the core (main/search/no-results.ts).
 export type { NoResultsReason } from '../search/no-results-reason.js';
+// How sure a tag suggestion must be by default: the core's value, which the Tagging view starts from.
+export { DEFAULT_MIN_PROBABILITY } from '../tagging/scoring-defaults.js';
 
 /** Which device runs the model, and why it is not the one asked for, in words a person understands. */
 export type DeviceView = DeviceInfo;

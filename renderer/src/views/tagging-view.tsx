@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { DEFAULT_MIN_PROBABILITY } from '../api/types';
 import type { TagFacet, TaggingProgress, TaggingRunView, VocabularyView } from '../api/types';
 import { EmptyState, ProgressBar } from '../components/common';
 import { useApp } from '../hooks/app-context';
@@ -12,7 +13,8 @@ export function TaggingView() {
   const [editName, setEditName] = useState('');
   const [editLabels, setEditLabels] = useState('');
   const [folder, setFolder] = useState('');
-  const [threshold, setThreshold] = useState(0.25);
+  // The core's default, so the app suggests what `lookbook tag` would.
+  const [threshold, setThreshold] = useState(DEFAULT_MIN_PROBABILITY);
   const [progress, setProgress] = useState<TaggingProgress | null>(null);
   const [facets, setFacets] = useState<TagFacet[]>([]);
   const [lastRun, setLastRun] = useState<TaggingRunView | null>(null);
