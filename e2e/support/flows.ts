@@ -118,6 +118,16 @@ export const NEW_USER_FLOW: FlowStep[] = [
       assert.equal(await view.locator('h2').innerText(), names[1]);
       await page.keyboard.press('Escape');
       await view.waitFor({ state: 'detached' });
+      // A filter that leaves nothing (every photo is a JPEG): the page says how many photos it excluded,
+      // and one click searches again without it.
+      await page.getByLabel('Format').selectOption('png');
+      const filtered = page.locator('[data-testid="no-results-reasons"] [data-kind="filtered"]');
+      const excluded = /excluded (\d+) photos/.exec(await filtered.innerText())?.[1];
+      assert.equal(Number(excluded), names.length, 'the count the filter excluded is the unfiltered total');
+      await shot('03b-search-filtered');
+      await page.getByRole('button', { name: 'Search without the filters' }).click();
+      await page.locator('[data-testid="photo-cell"]').first().waitFor();
+      assert.equal(await page.getByLabel('Search photos').inputValue(), 'red', 'the query stays');
     },
   },
   {

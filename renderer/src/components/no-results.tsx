@@ -8,11 +8,14 @@ import { EmptyState } from './common';
 export function NoResults({
   reasons,
   onClear,
+  onClearFilters,
   navigate,
 }: {
   reasons: NoResultsReason[];
   /** Clears the query and every filter. */
   onClear: () => void;
+  /** Clears the filters only, keeping the query. */
+  onClearFilters: () => void;
   navigate: (view: ViewName) => void;
 }) {
   const kinds = new Set(reasons.map((r) => r.kind));
@@ -41,8 +44,13 @@ export function NoResults({
             Get a real model
           </button>
         )}
+        {kinds.has('filtered') && (
+          <button className="btn btn-primary" onClick={onClearFilters}>
+            Search without the filters
+          </button>
+        )}
         <button className="btn" onClick={onClear}>
-          {kinds.has('filtered') ? 'Clear the filters and search' : 'Clear search and filters'}
+          Clear search and filters
         </button>
       </div>
     </EmptyState>

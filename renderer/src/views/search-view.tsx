@@ -315,7 +315,12 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
         </div>
       )}
       {!results.loading && !results.error && results.total === 0 ? (
-        <NoResults reasons={results.emptyReasons} onClear={clearAll} navigate={navigate} />
+        <NoResults
+          reasons={results.emptyReasons}
+          onClear={clearAll}
+          onClearFilters={() => setFilters({})}
+          navigate={navigate}
+        />
       ) : (
         <VirtualGrid
           total={results.total}
