@@ -72,6 +72,13 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
     resolveContentId: (idOrPath) => library.contentIdOf(idOrPath),
   });
 
+  /** Whether the model a search used is the demo model, with no adapter that may have taught it words. */
+  async function modelKnowsOnlyColours(key: string): Promise<boolean> {
+    // The active engine's, in the usual case; the other model's only while search falls back to it.
+    const engine = key === library.engine.model.id ? library.engine : (await models.choose()).engine;
+    return engine.model.isDemo && !(key === adapter.modelId && adapter.current());
+  }
+
   /**
    * Runs a search and, when it finds nothing, says why: the same search without its filters tells
    * whether the filters left everything out.
@@ -81,9 +88,8 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
     opts: SearchOptions & { exclude?: string[] },
   ): Promise<ExplainedSearchResponse> {
     const q = typeof query === 'string' ? { text: query } : query;
-    const { key, engine } = await models.choose();
-    // An adapter can teach the demo model words; without one, it knows colours and nothing else.
-    const knowsOnlyColours = engine.model.isDemo && !(key === adapter.modelId && adapter.current());
+    const found = await searcher.search(query, opts);
+    const knowsOnlyColours = await modelKnowsOnlyColours(found.model);
     // A text with no colour in it means nothing to such a model: its "matches" would be noise, so there
     // are none (unless every photo was asked for, ranked: --all).
     const meaningless =
@@ -93,9 +99,7 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
       !q.similarTo &&
       Boolean(q.text?.trim()) &&
       !namesAColour(q.text!);
-    const response: SearchResponse = meaningless
-      ? { total: 0, offset: opts.offset ?? 0, items: [], model: key, cutoff: null }
-      : await searcher.search(query, opts);
+    const response: SearchResponse = meaningless ? { ...found, total: 0, items: [], cutoff: null } : found;
     if (response.total > 0) return response;
     const emptyReasons = await explainNoResults({
       status: await library.status(),
