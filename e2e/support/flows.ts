@@ -85,6 +85,11 @@ export const NEW_USER_FLOW: FlowStep[] = [
   {
     name: 'searches "red" as you type and shows red photos first',
     async run({ page, perColour, shot }) {
+      // A word the demo model does not know finds nothing, and the page says why.
+      await searchFor(page, 'a cat');
+      const reason = page.locator('[data-testid="no-results-reasons"] [data-kind="unknown-words"]');
+      assert.match(await reason.innerText(), /only knows colours; it does not know “cat”/);
+      await shot('03a-search-unknown-word');
       await searchFor(page, 'red');
       await page.locator('[data-testid="photo-cell"] img').first().waitFor();
       const names = await page
@@ -113,6 +118,16 @@ export const NEW_USER_FLOW: FlowStep[] = [
       assert.equal(await view.locator('h2').innerText(), names[1]);
       await page.keyboard.press('Escape');
       await view.waitFor({ state: 'detached' });
+      // A filter that leaves nothing (every photo is a JPEG): the page says how many photos it excluded,
+      // and one click searches again without it.
+      await page.getByLabel('Format').selectOption('png');
+      const filtered = page.locator('[data-testid="no-results-reasons"] [data-kind="filtered"]');
+      const excluded = /excluded (\d+) photos/.exec(await filtered.innerText())?.[1];
+      assert.equal(Number(excluded), names.length, 'the count the filter excluded is the unfiltered total');
+      await shot('03b-search-filtered');
+      await page.getByRole('button', { name: 'Search without the filters' }).click();
+      await page.locator('[data-testid="photo-cell"]').first().waitFor();
+      assert.equal(await page.getByLabel('Search photos').inputValue(), 'red', 'the query stays');
     },
   },
   {
@@ -150,11 +165,28 @@ export const NEW_USER_FLOW: FlowStep[] = [
     },
   },
   {
-    name: 'auto-tags the folder with the colours vocabulary and shows tag facets',
+    name: 'auto-tags with the default vocabulary, warns before one the model cannot see, undoes a run',
     async run({ page, shot }) {
       await nav(page, 'Tagging').click();
-      await page.getByTestId('vocabulary-select').selectOption('colours');
-      await page.getByRole('button', { name: 'Auto-tag' }).click();
+      const select = page.getByTestId('vocabulary-select');
+      await select.locator('option[value="colours"]').waitFor({ state: 'attached' });
+      // The default is the core's (the one `lookbook tag` uses): colours with the demo model.
+      assert.equal(await select.inputValue(), 'colours');
+      await select.selectOption('everyday');
+      assert.match(await page.getByTestId('vocabulary-warning').innerText(), /only tells colours apart/);
+      await page.getByRole('button', { name: 'Auto-tag anyway' }).waitFor();
+      await shot('04a-vocabulary-warning');
+      await select.selectOption('colours');
+      assert.equal(await page.getByTestId('vocabulary-warning').count(), 0);
+      const autoTag = page.getByRole('button', { name: 'Auto-tag', exact: true });
+      await autoTag.click();
+      await page.locator('[data-testid="tagging-status"][data-phase="done"]').waitFor();
+      await page.getByTestId('tag-facets').waitFor();
+      // Undone in one action: the library has no tags again.
+      await page.getByRole('button', { name: 'Undo this run' }).click();
+      await page.getByTestId('tag-facets').waitFor({ state: 'detached' });
+      await shot('04b-tagging-undone');
+      await autoTag.click();
       await page.locator('[data-testid="tagging-status"][data-phase="done"]').waitFor();
       await page.getByTestId('tag-facets').waitFor();
       assert.match(await page.getByTestId('tag-facets').innerText(), /red/);

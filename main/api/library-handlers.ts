@@ -156,7 +156,12 @@ export function createLibraryHandlers(
         if (!any && !req.sort) options.sort = 'date-desc';
         res = await core.search.search(any ? query : '', options);
       }
-      return { total: res.total, offset: res.offset, items: res.items.map(photoSummary) };
+      return {
+        total: res.total,
+        offset: res.offset,
+        items: res.items.map(photoSummary),
+        ...(res.emptyReasons ? { emptyReasons: res.emptyReasons } : {}),
+      };
     },
     'search.facets': async () => {
       const folders = await core.library.listFolders();

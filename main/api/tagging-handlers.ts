@@ -25,7 +25,9 @@ type TaggingMethods =
   | 'vocabularies.list'
   | 'vocabularies.save'
   | 'vocabularies.import'
-  | 'tagging.autoTag';
+  | 'tagging.autoTag'
+  | 'tagging.lastRun'
+  | 'tagging.undo';
 
 export interface AreaContext {
   core: Core;
@@ -50,12 +52,18 @@ function tagView(t: TagRecord): PhotoTag {
 // Confirmed first, then suggestions by score, rejected last: the order a person reviews them in.
 const ORDER: Record<PhotoTag['status'], number> = { confirmed: 0, manual: 0, suggested: 1, rejected: 2 };
 
-function vocabularyView(v: Vocabulary, builtIn: boolean): VocabularyView {
+function vocabularyView(
+  v: Vocabulary,
+  builtIn: boolean,
+  fit: { isDefault: boolean; warning: string | undefined },
+): VocabularyView {
   return {
     id: v.name,
     name: v.description ? `${v.name} — ${v.description}` : v.name,
     labels: v.labels.map((l) => l.label),
     builtIn,
+    isDefault: fit.isDefault,
+    ...(fit.warning ? { warning: fit.warning } : {}),
   };
 }
 
@@ -92,10 +100,17 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
     return { ...done, failures };
   };
 
+  /** A vocabulary as the UI shows it: whether it is the default, and whether the model can score it. */
+  const view = async (v: Vocabulary, builtIn: boolean) =>
+    vocabularyView(v, builtIn, {
+      isDefault: v.name === service.defaultVocabulary(),
+      warning: await service.vocabularyWarning(v.name),
+    });
+
   const list = async (): Promise<VocabularyView[]> => {
     const summaries = await service.vocabularies.list();
     const out: VocabularyView[] = [];
-    for (const s of summaries) out.push(vocabularyView(await service.vocabularies.get(s.name), s.builtin));
+    for (const s of summaries) out.push(await view(await service.vocabularies.get(s.name), s.builtin));
     return out;
   };
 
@@ -181,7 +196,7 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
           name: slug,
           labels: labels.map((label) => ({ label })),
         });
-        return vocabularyView(saved, false);
+        return view(saved, false);
       },
       'vocabularies.import': async ({ name, text }) => {
         const result = await service.vocabularies.importText(
@@ -192,15 +207,19 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
             replace: true,
           },
         );
-        return vocabularyView(result.vocabulary, false);
+        return view(result.vocabulary, false);
       },
-      'tagging.autoTag': async ({ folder, vocabularyId, threshold }) => {
-        await service.vocabularies.get(vocabularyId); // a clear error now rather than in the background
+      'tagging.autoTag': async ({ folder, vocabularyId, threshold, anyway }) => {
+        // A clear error now rather than in the background: an unknown vocabulary, or one the model
+        // cannot score (the UI has shown the warning and asks before sending `anyway`).
+        const warning = await service.vocabularyWarning(vocabularyId);
+        if (warning && !anyway) throw new UserError(warning, 'vocabulary-unfit');
         const runId = randomUUID();
         let last = { total: 0, done: 0, tagsAdded: 0 };
         hub.emit('taggingProgress', { runId, phase: 'running', ...last });
         const run = service
           .tagFolder(folder, {
+            runId,
             vocabulary: vocabularyId,
             ...(threshold === undefined ? {} : { scoring: { minProbability: threshold } }),
             onProgress: (p) => {
@@ -229,6 +248,19 @@ export async function createTaggingArea(ctx: AreaContext): Promise<TaggingArea> 
           .finally(() => runs.delete(run));
         runs.add(run);
         return { runId };
+      },
+      'tagging.lastRun': async () => (await service.lastRun()) ?? null,
+      'tagging.undo': async ({ runId }) => {
+        const {
+          runId: id,
+          vocabulary,
+          startedAt,
+          photos,
+          suggested,
+          removed,
+          restored,
+        } = await service.undoRun(runId);
+        return { runId: id, vocabulary, startedAt, photos, suggested, removed, restored };
       },
     },
     async close() {

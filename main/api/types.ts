@@ -8,11 +8,16 @@
 //
 // This file is imported by the renderer (DOM, no Node): types only, plus a few plain constants.
 import type { DeviceInfo } from '../engine/device.js';
+import type { NoResultsReason } from '../search/no-results-reason.js';
 
 // ---------------------------------------------------------------- shared shapes
 
 // Defined once by the engine, which owns devices (main/engine/device.ts); re-exported, types only.
 export type { DeviceRequest, ExecutionProvider } from '../engine/device.js';
+// Why a search found nothing: worded once by the core (main/search/no-results.ts).
+export type { NoResultsReason } from '../search/no-results-reason.js';
+// How sure a tag suggestion must be by default: the core's value, which the Tagging view starts from.
+export { DEFAULT_MIN_PROBABILITY } from '../tagging/scoring-defaults.js';
 
 /** Which device runs the model, and why it is not the one asked for, in words a person understands. */
 export type DeviceView = DeviceInfo;
@@ -139,6 +144,8 @@ export interface SearchResponse {
   total: number;
   offset: number;
   items: PhotoSummary[];
+  /** When nothing was found: why (no folders, still indexing, filters, unknown words), in plain words. */
+  emptyReasons?: NoResultsReason[];
 }
 
 export interface SearchFacets {
@@ -154,6 +161,20 @@ export interface VocabularyView {
   name: string;
   labels: string[];
   builtIn: boolean;
+  /** The vocabulary tagging uses when none is chosen (the CLI's default too: one rule, in the core). */
+  isDefault: boolean;
+  /** Why the active model cannot score these labels meaningfully; shown before a run. */
+  warning?: string;
+}
+
+/** A tagging run that can be undone in one action. */
+export interface TaggingRunView {
+  runId: string;
+  vocabulary: string;
+  /** ISO date and time. */
+  startedAt: string;
+  photos: number;
+  suggested: number;
 }
 
 export interface TagFacet {
@@ -361,8 +382,16 @@ export interface ApiMethods {
   'vocabularies.save': { request: { id?: string; name: string; labels: string[] }; response: VocabularyView };
   'vocabularies.import': { request: { name: string; text: string }; response: VocabularyView };
   'tagging.autoTag': {
-    request: { folder?: string; vocabularyId: string; threshold?: number };
+    /** `anyway`: run even when the vocabulary has a warning (VocabularyView.warning); else it is refused. */
+    request: { folder?: string; vocabularyId: string; threshold?: number; anyway?: boolean };
     response: { runId: string };
+  };
+  /** The newest tagging run, if it can be undone. */
+  'tagging.lastRun': { request: Record<string, never>; response: TaggingRunView | null };
+  /** Undoes the newest tagging run (`runId`, when given, must be it): its suggestions go, reviews stay. */
+  'tagging.undo': {
+    request: { runId?: string };
+    response: TaggingRunView & { removed: number; restored: number };
   };
   'pairs.overview': { request: Record<string, never>; response: PairsOverview };
   'pairs.add': { request: { photoId: string; text: string }; response: PairsOverview };
@@ -452,6 +481,8 @@ export const METHOD_NAMES = [
   'vocabularies.save',
   'vocabularies.import',
   'tagging.autoTag',
+  'tagging.lastRun',
+  'tagging.undo',
   'pairs.overview',
   'pairs.add',
   'pairs.remove',

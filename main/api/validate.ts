@@ -83,6 +83,13 @@ function strList(input: Record<string, unknown>, key: string, max = MAX_LIST): s
   });
 }
 
+function optBool(input: Record<string, unknown>, key: string): boolean | undefined {
+  const v = input[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') bad(`“${key}” must be true or false.`);
+  return v;
+}
+
 function optObj(input: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
@@ -237,11 +244,18 @@ const validators: Validators = {
   'tagging.autoTag': (i) => {
     const folder = optStr(i, 'folder', MAX_PATH);
     const threshold = optNum(i, 'threshold', 0, 1);
+    const anyway = optBool(i, 'anyway');
     return {
       vocabularyId: str(i, 'vocabularyId', 200),
       ...(folder === undefined ? {} : { folder }),
       ...(threshold === undefined ? {} : { threshold }),
+      ...(anyway === undefined ? {} : { anyway }),
     };
+  },
+  'tagging.lastRun': none,
+  'tagging.undo': (i) => {
+    const runId = optStr(i, 'runId', 200);
+    return runId === undefined ? {} : { runId };
   },
   'pairs.overview': none,
   'pairs.add': (i) => ({ photoId: str(i, 'photoId', 200), text: str(i, 'text', 1_000).trim() }),

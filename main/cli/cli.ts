@@ -27,9 +27,26 @@ const registrations: Array<(program: Command) => void> = [
   registerAlbumCommands,
 ];
 
+/**
+ * Commands for people who check models or move data to other tools, not for organizing photos: listed
+ * apart in `lookbook --help`, so the everyday commands are what a newcomer reads first.
+ */
+export const DEVELOPER_COMMANDS: readonly string[] = [
+  'embed',
+  'tokenize',
+  'preprocess',
+  'eval',
+  'classify-eval',
+  'export-features',
+];
+export const EVERYDAY_HEADING = 'Everyday commands:';
+export const DEVELOPER_HEADING = 'Developer commands (checking models, exporting data):';
+
 export function buildProgram(): Command {
   const program = new Command('lookbook')
-    .description('Local photo search, tagging and fine-tuning with CLIP. Nothing leaves your machine.')
+    .description(
+      'Find your photos by describing them, tag them, and teach Lookbook your own words. Everything runs on this computer; nothing leaves it.',
+    )
     .option(
       '--data-dir <dir>',
       'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)',
@@ -41,7 +58,12 @@ export function buildProgram(): Command {
     .hook('preAction', (_program, action) => {
       if (action.optsWithGlobals<{ verbose?: boolean }>().verbose) setVerbose(true);
     });
+  // Every command is an everyday one (`help` included) unless it is listed as a developer command.
+  program.commandsGroup(EVERYDAY_HEADING);
   for (const register of registrations) register(program);
+  for (const command of program.commands)
+    if (DEVELOPER_COMMANDS.includes(command.name())) command.helpGroup(DEVELOPER_HEADING);
+  program.helpCommand('help [command]', 'show help for a command');
   return program;
 }
 

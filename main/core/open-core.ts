@@ -19,6 +19,7 @@ import { openLibrary, type Library, type LibraryOptions } from '../library/libra
 import type { LibraryStatusInfo } from '../library/types.js';
 import { modelsDir } from '../models/installed-models.js';
 import { createEngineForModel } from '../models/resolve-model.js';
+import { TAGGING_RUNS_FOLDER } from '../tagging/run-journal.js';
 import { createPhotoSearch, type PhotoSearch } from '../search/photo-search.js';
 import { openLibraryStore, type LibraryStore } from '../store/library-store.js';
 import { createTaggingService, type TaggingService } from '../tagging/tagging-service.js';
@@ -201,6 +202,7 @@ async function sweepLeftovers(dataDir: string): Promise<void> {
     join(dataDir, IMPORTED_FOLDER),
     modelsDir(dataDir),
     join(dataDir, 'vocabularies'),
+    join(dataDir, TAGGING_RUNS_FOLDER),
     join(dataDir, 'adapters'),
     join(dataDir, 'cache'),
   ]);

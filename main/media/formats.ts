@@ -67,6 +67,16 @@ const PHOTO_EXTENSIONS: Readonly<Record<string, PhotoFormat>> = {
   ...Object.fromEntries(RAW_EXTENSIONS.map((e) => [e, 'raw' as const])),
 };
 
+/**
+ * The format a person means by a name or an extension, any case: 'jpeg', 'JPG', 'tif', 'cr2' (raw).
+ * Undefined when it names none (search's format filter says so instead of matching nothing).
+ */
+export function photoFormatNamed(name: string): PhotoFormat | undefined {
+  const key = name.trim().toLowerCase().replace(/^\./, '');
+  if (key in DECODERS) return key as PhotoFormat;
+  return PHOTO_EXTENSIONS[key];
+}
+
 /** Image formats people keep next to photos that Lookbook recognises but cannot decode, with the reason. */
 const UNSUPPORTED_EXTENSIONS: Readonly<Record<string, string>> = {
   jp2: 'JPEG 2000',

@@ -61,6 +61,10 @@ const COLOUR_WORDS: Record<DemoColour, [string[], string[]]> = {
     ['grayish', 'greyish', 'silver', 'charcoal'],
   ],
 };
+/** Every word the demo text tower gives a colour's direction: the only words it knows the meaning of. */
+export const DEMO_COLOUR_WORDS: ReadonlySet<string> = new Set(
+  Object.values(COLOUR_WORDS).flatMap(([primary, synonyms]) => [...primary, ...synonyms]),
+);
 const PRIMARY_STRENGTH = 1;
 const SYNONYM_STRENGTH = 0.8;
 /** Expected norm of a non-colour token's row: a few filler words stay well below one colour word. */

@@ -5,6 +5,9 @@ import type { ClipEngine } from '../engine/types.js';
 import { UserError } from '../errors.js';
 import type { Library } from '../library/library.js';
 import type { Photo, SearchOptions, SearchQuery, SearchResponse } from '../library/types.js';
+import { namesAColour } from '../models/demo-words.js';
+import { explainNoResults, hasFilters } from './no-results.js';
+import type { NoResultsReason } from './no-results-reason.js';
 import { createSearchModelChooser } from './search-model.js';
 import { createSearcher, type Searcher } from './searcher.js';
 import { createTimeline, type Timeline } from './timeline.js';
@@ -19,10 +22,15 @@ export interface ListPhotosOptions {
   limit?: number;
 }
 
+/** A search's answer; when it found nothing, why (see no-results.ts), in the order worth reading. */
+export interface ExplainedSearchResponse extends SearchResponse {
+  emptyReasons?: NoResultsReason[];
+}
+
 export interface PhotoSearch {
-  search(query: SearchQuery | string, options?: SearchOptions): Promise<SearchResponse>;
+  search(query: SearchQuery | string, options?: SearchOptions): Promise<ExplainedSearchResponse>;
   /** Photos like a library photo (content id or path, itself excluded) or an image file / bytes. */
-  similar(target: string | Buffer, options?: SearchOptions): Promise<SearchResponse>;
+  similar(target: string | Buffer, options?: SearchOptions): Promise<ExplainedSearchResponse>;
   listPhotos(options?: ListPhotosOptions): Promise<{ total: number; items: Photo[] }>;
   /** The Photos view: months with their counts, and each month's photos (timeline.ts). */
   timeline: Timeline;
@@ -35,7 +43,10 @@ export interface PhotoSearch {
 }
 
 export interface PhotoSearchDeps {
-  library: Pick<Library, 'dataDir' | 'store' | 'engine' | 'generation' | 'contentIdOf' | 'imageInput'>;
+  library: Pick<
+    Library,
+    'dataDir' | 'store' | 'engine' | 'generation' | 'contentIdOf' | 'imageInput' | 'status'
+  >;
   adapter: ActiveAdapterSource;
   /** Content ids carrying all these tags. */
   contentIdsWithTags(tags: string[]): Promise<Set<string>>;
@@ -69,17 +80,73 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
 
   const timeline = createTimeline({ store: library.store, contentIdsWithTags: deps.contentIdsWithTags });
 
+
+  /** Whether the model a search used is the demo model, with no adapter that may have taught it words. */
+  async function modelKnowsOnlyColours(key: string): Promise<boolean> {
+    // The active engine's, in the usual case; the other model's only while search falls back to it.
+    const engine = key === library.engine.model.id ? library.engine : (await models.choose()).engine;
+    return engine.model.isDemo && !(key === adapter.modelId && adapter.current());
+  }
+
+  /**
+   * Runs a search and, when it finds nothing, says why: the same search without its filters tells
+   * whether the filters left everything out.
+   */
+  async function explained(
+    query: SearchQuery | string,
+    opts: SearchOptions & { exclude?: string[] },
+  ): Promise<ExplainedSearchResponse> {
+    const q = typeof query === 'string' ? { text: query } : query;
+    const found = await searcher.search(query, opts);
+    const knowsOnlyColours = await modelKnowsOnlyColours(found.model);
+    // A text with no colour in it means nothing to such a model: its "matches" would be noise, so there
+    // are none (unless every photo was asked for, ranked: --all).
+    const meaningless =
+      knowsOnlyColours &&
+      !opts.all &&
+      q.image === undefined &&
+      !q.similarTo &&
+      !q.similarToMany?.length &&
+      Boolean(q.text?.trim()) &&
+      !namesAColour(q.text!);
+    const response: SearchResponse = meaningless ? { ...found, total: 0, items: [], cutoff: null } : found;
+    if (response.total > 0) return response;
+    const emptyReasons = await explainNoResults({
+      status: await library.status(),
+      queryText: q.text,
+      modelKnowsOnlyColours: knowsOnlyColours,
+      unfilteredTotal:
+        hasFilters(opts) && !meaningless
+          ? async () =>
+              (
+                await searcher.search(query, {
+                  ...opts,
+                  folder: undefined,
+                  after: undefined,
+                  before: undefined,
+                  formats: undefined,
+                  tags: undefined,
+                  album: undefined,
+                  offset: 0,
+                  limit: 1,
+                })
+              ).total
+          : undefined,
+    });
+    return emptyReasons.length > 0 ? { ...response, emptyReasons } : response;
+  }
+
   return {
-    search: (query, opts) => searcher.search(query, opts),
+    search: (query, opts = {}) => explained(query, opts),
     timeline,
     async similar(target, opts = {}) {
-      if (Buffer.isBuffer(target)) return searcher.search({ image: target }, opts);
+      if (Buffer.isBuffer(target)) return explained({ image: target }, opts);
       const abs = resolve(target);
       const id = await library.contentIdOf(target);
-      if (id) return searcher.search({ similarTo: id }, { ...opts, exclude: [id] });
+      if (id) return explained({ similarTo: id }, { ...opts, exclude: [id] });
       if (!existsSync(abs))
         throw new UserError(`${abs} is neither a library photo nor an image file`, 'photo-not-found');
-      return searcher.search({ image: await library.imageInput(abs) }, opts);
+      return explained({ image: await library.imageInput(abs) }, opts);
     },
     async listPhotos(opts = {}) {
       const result = await searcher.search('', {

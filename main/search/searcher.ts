@@ -12,6 +12,7 @@ import { GENERIC_PROMPT, isFlat, relevanceThreshold, scoreStats, type CutoffStat
 import { combine, dot, parseQuery } from './query-text.js';
 import { isUnder } from '../paths.js';
 import { photoFromPaths } from '../library/photos.js';
+import { DECODERS, photoFormatNamed } from '../media/formats.js';
 
 // Text, image and combined queries over one model's vectors, with filters, the adaptive cut-off, sorting
 // and paging. Works on content ids (identical copies are one result) and joins paths and metadata last.
@@ -55,6 +56,24 @@ export function parseDate(value: string | number | undefined, what: string): num
   if (Number.isNaN(ms))
     throw new UserError(`${what}: '${value}' is not a date (try 2024-07-31)`, 'invalid-date');
   return ms;
+}
+
+/** Format names or extensions as people type them ('jpg', 'TIF') → the formats the store records. */
+export function canonicalFormats(names: string[] | undefined): string[] | undefined {
+  if (!names || names.length === 0) return names;
+  return [
+    ...new Set(
+      names.map((name) => {
+        const format = photoFormatNamed(name);
+        if (!format)
+          throw new UserError(
+            `unknown format '${name}' (one of ${Object.keys(DECODERS).sort().join(', ')}, or an extension such as jpg)`,
+            'invalid-format',
+          );
+        return format;
+      }),
+    ),
+  ];
 }
 
 export interface Searcher {
@@ -187,7 +206,7 @@ export function createSearcher(deps: SearcherDeps): Searcher {
     const byMeta = await deps.store.contentIdsMatching({
       after: parseDate(options.after, 'after'),
       before: parseDate(options.before, 'before'),
-      formats: options.formats,
+      formats: canonicalFormats(options.formats),
     });
     if (byMeta) sets.push(byMeta);
     if (options.tags && options.tags.length > 0) {

@@ -75,6 +75,8 @@ export interface TagsTable {
   /** Deletes these tags where they are still unreviewed auto suggestions; returns how many were. */
   deleteUnreviewedSuggestions(tags: readonly { contentId: string; labelKey: string }[]): Promise<number>;
   upsertRuns(runs: readonly TagRun[]): Promise<void>;
+  /** Deletes the runs of one vocabulary over these contents. */
+  deleteRuns(contentIds: readonly string[], vocabulary: string): Promise<void>;
   /** The runs of a vocabulary, over these contents or all. */
   runsOf(vocabulary: string, contentIds?: readonly string[]): Promise<TagRun[]>;
   /** The vocabularies that have auto-tagged anything, sorted. */
@@ -197,6 +199,10 @@ export function tagsTable(tags: Table, runs: Table): TagsTable {
         taggedAt: r.taggedAt,
       }));
       await upsertRows(runs, 'id', tagRunsSchema, rows);
+    },
+    async deleteRuns(contentIds, vocabulary) {
+      for (const part of chunks([...new Set(contentIds)]))
+        await runs.delete(`${inList('contentId', part)} AND vocabulary = ${sqlString(vocabulary)}`);
     },
     async runsOf(vocabulary, contentIds) {
       const sameVocabulary = `vocabulary = ${sqlString(vocabulary)}`;

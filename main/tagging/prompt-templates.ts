@@ -1,3 +1,5 @@
+import { fillLabel } from '../placeholders.js';
+
 /**
  * The prompt ensemble for zero-shot tagging: a curated subset of the 80 ImageNet templates from the CLIP
  * paper (Radford et al. 2021, "Prompt_Engineering_for_ImageNet"). Averaging a label's embedding over
@@ -33,7 +35,7 @@ export const PROMPT_TEMPLATES: readonly string[] = Object.freeze([
  */
 export const GENERIC_PROMPTS: readonly string[] = Object.freeze(['a photo.']);
 
-/** Fills a template's `{}` with a label. */
+/** Fills a template's placeholder (`{label}`, or the paper's `{}`) with a label. */
 export function fillTemplate(template: string, label: string): string {
-  return template.split('{}').join(label);
+  return fillLabel(template, label);
 }

@@ -18,6 +18,20 @@ export interface AutoTagResult {
   skippedReviewed: number;
   /** Earlier auto suggestions that this run no longer makes, removed. */
   removed: number;
+  /** What undoing this write needs (see TagRunUndo). */
+  undo: TagRunUndo;
+}
+
+/**
+ * What one auto-tagging write changed, so that it can be undone: the suggestions it wrote, and the
+ * suggestions and runs of the same vocabulary that were there before (it replaced or refreshed them).
+ */
+export interface TagRunUndo {
+  vocabulary: string;
+  written: { contentId: string; labelKey: string }[];
+  previous: TagRecord[];
+  previousRuns: TagRun[];
+  contentIds: string[];
 }
 
 export interface TagCount {
@@ -73,6 +87,12 @@ export interface TagStore {
     suggestions: Map<string, AutoSuggestion[]>,
     run: { vocabulary: string; vocabularyHash: string; modelId: string; adapterVersion: string },
   ): Promise<AutoTagResult>;
+  /**
+   * Undoes auto-tagging writes (newest first): removes their suggestions that are still unreviewed and
+   * puts back the suggestions and runs they replaced. Confirmed, rejected and hand-added tags stay as
+   * they are.
+   */
+  undoAutoSuggestions(undos: readonly TagRunUndo[]): Promise<{ removed: number; restored: number }>;
   /** The last run per content for a vocabulary. */
   runsFor(vocabulary: string, contentIds?: string[]): Promise<Map<string, TagRun>>;
   /** The vocabularies that have auto-tagged anything. */
@@ -266,9 +286,20 @@ export function createTagStore(store: LibraryStore): TagStore {
       return serialized(async () => {
         const table = await open();
         const contentIds = [...suggestions.keys()];
-        const result: AutoTagResult = { suggested: 0, skippedReviewed: 0, removed: 0 };
+        const undo: TagRunUndo = {
+          vocabulary: run.vocabulary,
+          written: [],
+          previous: [],
+          previousRuns: [],
+          contentIds,
+        };
+        const result: AutoTagResult = { suggested: 0, skippedReviewed: 0, removed: 0, undo };
         if (contentIds.length === 0) return result;
         const existing = new Map((await tagRowsFor(contentIds)).map((r) => [tagId(r.contentId, r.label), r]));
+        undo.previous = [...existing.values()].filter(
+          (r) => r.source === 'auto' && r.state === 'suggested' && r.vocabulary === run.vocabulary,
+        );
+        undo.previousRuns = await table.runsOf(run.vocabulary, contentIds);
         const now = Date.now();
         const fresh: TagRecord[] = [];
         const keep = new Set<string>();
@@ -311,6 +342,7 @@ export function createTagStore(store: LibraryStore): TagStore {
         // Refresh earlier suggestions (new score, model) but insert nothing over a reviewed tag.
         await table.writeSuggestions(fresh.map(keyed));
         result.suggested = fresh.length;
+        undo.written = fresh.map((t) => ({ contentId: t.contentId, labelKey: labelKey(t.label) }));
         const { vocabulary, vocabularyHash, modelId, adapterVersion } = run;
         await table.upsertRuns(
           contentIds.map((contentId) => ({
@@ -323,6 +355,28 @@ export function createTagStore(store: LibraryStore): TagStore {
           })),
         );
         return result;
+      });
+    },
+
+    undoAutoSuggestions(undos) {
+      return serialized(async () => {
+        const table = await open();
+        let removed = 0;
+        let restored = 0;
+        for (const undo of undos) {
+          // A suggestion the run only refreshed is deleted and put back: counted as neither.
+          const before = new Set(undo.previous.map((r) => tagId(r.contentId, r.label)));
+          const written = new Set(undo.written.map((w) => `${w.contentId}${SEP}${w.labelKey}`));
+          const refreshed = undo.written.filter((w) => before.has(`${w.contentId}${SEP}${w.labelKey}`));
+          removed += Math.max(0, (await table.deleteUnreviewedSuggestions(undo.written)) - refreshed.length);
+          // Put back what was there; a tag a person reviewed since keeps its review (writeSuggestions
+          // never overwrites one).
+          await table.writeSuggestions(undo.previous.map(keyed));
+          restored += undo.previous.filter((r) => !written.has(tagId(r.contentId, r.label))).length;
+          await table.deleteRuns(undo.contentIds, undo.vocabulary);
+          await table.upsertRuns(undo.previousRuns);
+        }
+        return { removed, restored };
       });
     },
 

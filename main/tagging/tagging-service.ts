@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { logError } from '../log.js';
@@ -6,6 +7,7 @@ import { readSettings, updateSettings } from '../host/settings.js';
 import type { Photo } from '../library/types.js';
 import type { ResolvedPhotos } from '../library/photos.js';
 import { isUnder } from '../paths.js';
+import { namesAColour } from '../models/demo-words.js';
 import { applyAdapter } from '../adapters/adapter.js';
 import type { ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { createLabelEmbeddingCache, NO_ADAPTER, type TextEmbeddingTransform } from './label-embeddings.js';
@@ -16,8 +18,10 @@ import {
   type TagCount,
   type TagRecord,
   type TagState,
+  type TagRunUndo,
   type TagStore,
 } from './tag-store.js';
+import { createRunJournal } from './run-journal.js';
 import { createVocabularyStore, type VocabularyStore } from './vocabulary-store.js';
 import { vocabularyContentHash, type Vocabulary } from './vocabulary.js';
 import { exportXmpSidecars, type XmpExportSummary } from './xmp-export.js';
@@ -49,6 +53,25 @@ export interface TagRunSummary {
   /** Photos without a vector for the current model yet (still being indexed). */
   missingVectors: number;
   seconds: number;
+  /** The run's id when it can be undone (runs a person started: tagPhotos, tagFolder). */
+  runId?: string;
+}
+
+/** A tagging run that can be undone. */
+export interface UndoableRun {
+  runId: string;
+  vocabulary: string;
+  /** ISO date and time. */
+  startedAt: string;
+  photos: number;
+  suggested: number;
+}
+
+export interface UndoSummary extends UndoableRun {
+  /** Suggestions of the run taken away. */
+  removed: number;
+  /** Earlier suggestions (the run had replaced them) put back. */
+  restored: number;
 }
 
 export interface TagOptions {
@@ -56,6 +79,8 @@ export interface TagOptions {
   vocabulary?: string;
   scoring?: Partial<ScoringOptions>;
   onProgress?: (p: TaggingProgressEvent) => void;
+  /** The id the run is recorded under, to undo it (default: a new one). */
+  runId?: string;
 }
 
 export interface AutoTagFolder {
@@ -99,6 +124,21 @@ export interface TaggingService {
   readonly vocabularies: VocabularyStore;
   /** The vocabulary used when none is named (and for a folder set to auto-tag without one). */
   defaultVocabulary(): string;
+  /** The vocabulary a run over this folder (or the library) uses when none is named. */
+  vocabularyFor(folder: string | undefined): string;
+  /**
+   * Why the active model cannot score this vocabulary's labels meaningfully, in words; undefined when it
+   * can. (The demo model tells colours apart and nothing else: a label without a colour would get
+   * suggestions by chance.)
+   */
+  vocabularyWarning(name: string): Promise<string | undefined>;
+  /** The newest tagging run a person started, if it can still be undone. */
+  lastRun(): Promise<UndoableRun | undefined>;
+  /**
+   * Undoes the newest tagging run (or checks that `runId` is it): its suggestions go, the ones it
+   * replaced come back; confirmed, rejected and hand-added tags are untouched.
+   */
+  undoRun(runId?: string): Promise<UndoSummary>;
   /** Auto-tags these photos (content ids or paths). */
   tagPhotos(photos: string[], options?: TagOptions): Promise<TagRunSummary>;
   /** Auto-tags a folder, or the whole library when `folder` is undefined. */
@@ -209,6 +249,7 @@ export function createTaggingService(
   const tags = createTagStore(library.store);
   const vocabularies = createVocabularyStore(dataDir);
   const cache = createLabelEmbeddingCache(dataDir);
+  const journal = createRunJournal(dataDir);
   const defaultVocabulary = () => (engine.model.isDemo ? 'colours' : 'everyday');
 
   async function resolveContentIds(photos: string[]): Promise<string[]> {
@@ -248,10 +289,42 @@ export function createTaggingService(
     return { text, image, logitScale: adapter.logitScale || engine.model.logitScale };
   }
 
+  /** A run a person started: recorded so that it can be undone. */
+  async function recordedRun(
+    contentIds: string[],
+    vocabulary: Vocabulary,
+    opts: TagOptions,
+  ): Promise<TagRunSummary> {
+    const runId = opts.runId ?? randomUUID();
+    const startedAt = new Date().toISOString();
+    const undos: TagRunUndo[] = [];
+    const save = () =>
+      journal.save({
+        runId,
+        vocabulary: vocabulary.name,
+        startedAt,
+        photos: contentIds.length,
+        suggested: undos.reduce((n, u) => n + u.written.length, 0),
+        // Undone newest write first, so each write's "before" is what the one before it left.
+        undos: [...undos].reverse(),
+      });
+    let summary: TagRunSummary;
+    try {
+      summary = await runTagging(contentIds, vocabulary, opts, (u) => undos.push(u));
+    } catch (e) {
+      // A run that failed part-way can still be undone: what it wrote is recorded.
+      if (undos.length > 0) await save().catch(() => undefined);
+      throw e;
+    }
+    await save();
+    return { ...summary, runId };
+  }
+
   async function runTagging(
     contentIds: string[],
     vocabulary: Vocabulary,
     opts: TagOptions,
+    onWrite?: (undo: TagRunUndo) => void,
   ): Promise<TagRunSummary> {
     const started = Date.now();
     const scoring = resolveScoringOptions({ ...options.scoring, ...opts.scoring });
@@ -301,6 +374,7 @@ export function createTaggingService(
         if (selected.length) summary.tagged++;
       });
       const r = await tags.applyAutoSuggestions(suggestions, run);
+      onWrite?.(r.undo);
       summary.suggested += r.suggested;
       summary.skippedReviewed += r.skippedReviewed;
       summary.removed += r.removed;
@@ -343,10 +417,53 @@ export function createTaggingService(
     tags,
     vocabularies,
     defaultVocabulary,
+    vocabularyFor: (folder) => folderVocabulary(folder) ?? defaultVocabulary(),
+
+    async vocabularyWarning(name) {
+      const vocabulary = await vocabularies.get(name);
+      if (!engine.model.isDemo) return undefined;
+      // An adapter trained on this model may have taught it words beyond colours.
+      if ((await transforms()).text !== NO_ADAPTER) return undefined;
+      const guesses = vocabulary.labels.map((l) => l.label).filter((l) => !namesAColour(l));
+      if (guesses.length === 0) return undefined;
+      const examples = guesses
+        .slice(0, 3)
+        .map((l) => `“${l}”`)
+        .join(', ');
+      return (
+        `The demo model only tells colours apart, and ${guesses.length} of the ${vocabulary.labels.length} ` +
+        `labels in “${vocabulary.name}” are not colours (such as ${examples}): their suggestions would be ` +
+        'guesses. Install a real model, or tag with the colours vocabulary.'
+      );
+    },
+
+    async lastRun() {
+      const newest = (await journal.list())[0];
+      if (!newest) return undefined;
+      const { undos: _undos, ...run } = newest;
+      return run;
+    },
+
+    async undoRun(runId) {
+      const [newest, ...older] = await journal.list();
+      if (!newest) throw new UserError('There is no tagging run to undo.', 'nothing-to-undo');
+      if (runId !== undefined && runId !== newest.runId) {
+        throw new UserError(
+          older.some((r) => r.runId === runId)
+            ? 'Only the latest tagging run can be undone; a newer run has changed the same tags since.'
+            : 'That tagging run can no longer be undone.',
+          'cannot-undo',
+        );
+      }
+      const { removed, restored } = await tags.undoAutoSuggestions(newest.undos);
+      await journal.remove(newest.runId);
+      const { undos: _undos, ...run } = newest;
+      return { ...run, removed, restored };
+    },
 
     async tagPhotos(photos, opts = {}) {
       const ids = await resolveContentIds(photos);
-      return runTagging(ids, await vocabularies.get(opts.vocabulary ?? defaultVocabulary()), opts);
+      return recordedRun(ids, await vocabularies.get(opts.vocabulary ?? defaultVocabulary()), opts);
     },
 
     async tagFolder(folder, opts = {}) {
@@ -359,7 +476,7 @@ export function createTaggingService(
           'folder-empty',
         );
       }
-      return runTagging(ids, vocabulary, opts);
+      return recordedRun(ids, vocabulary, opts);
     },
 
     async retagStale(opts = {}) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { hasLabelPlaceholder } from '../placeholders.js';
 import { PROMPT_TEMPLATES, fillTemplate } from './prompt-templates.js';
 
 /** One label of a vocabulary: the tag a photo gets, with optional extra wordings. */
@@ -9,8 +10,8 @@ export interface VocabularyLabel {
   /** Other names for the same thing ("couch" for "sofa"): their prompts join the label's ensemble. */
   synonyms?: string[];
   /**
-   * Custom prompts replacing the template ensemble for this label. A prompt containing `{}` is a template
-   * (filled with the label and each synonym); one without is used verbatim.
+   * Custom prompts replacing the template ensemble for this label. A prompt containing `{label}` is a
+   * template (filled with the label and each synonym); one without is used verbatim.
    */
   prompts?: string[];
 }
@@ -139,7 +140,7 @@ export function promptsForLabel(
   const sources = entry.prompts?.length ? entry.prompts : templates;
   const prompts: string[] = [];
   for (const p of sources) {
-    if (p.includes('{}')) for (const n of names) prompts.push(fillTemplate(p, n));
+    if (hasLabelPlaceholder(p)) for (const n of names) prompts.push(fillTemplate(p, n));
     else prompts.push(p);
   }
   return [...new Set(prompts)];

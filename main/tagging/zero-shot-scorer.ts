@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import type { LabelEmbeddings } from './label-embeddings.js';
+import { DEFAULT_MIN_PROBABILITY } from './scoring-defaults.js';
 
 /** How labels are chosen for a photo. Every field has a default; all are user settings. */
 export interface ScoringOptions {
@@ -30,7 +31,7 @@ export interface ScoringOptions {
 
 export const DEFAULT_SCORING: Readonly<ScoringOptions> = Object.freeze({
   topK: 5,
-  minProbability: 0.1,
+  minProbability: DEFAULT_MIN_PROBABILITY,
   minLift: 2,
   margin: 0,
   noneClass: true,

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatFromExtension } from '../media/formats.js';
+import { fillLabel, hasLabelPlaceholder } from '../placeholders.js';
 import { imageProblem } from './tsv-dataset.js';
 
 /** A file a class folder's images may be: any format Lookbook decodes. */
@@ -9,13 +10,13 @@ const isReadablePhotoName = (name: string) => {
   return f !== undefined && f !== 'unsupported';
 };
 
-export const DEFAULT_CLASS_TEMPLATE = 'a photo of a {class}.';
+export const DEFAULT_CLASS_TEMPLATE = 'a photo of a {label}.';
 
 export type FolderRecord =
   { ok: true; path: string; className: string; text: string } | { ok: false; path: string; reason: string };
 
 export interface ReadFolderOptions {
-  /** `{class}` is replaced by the class name. Default "a photo of a {class}.". */
+  /** `{label}` is replaced by the class name (see [Note: one placeholder]). Default "a photo of a {label}.". */
   template?: string;
   /** Check that every image decodes (sharp reads its header). Default true. */
   checkImages?: boolean;
@@ -58,7 +59,5 @@ export function classNameOf(folderName: string): string {
 }
 
 export function classPrompt(template: string, className: string): string {
-  return template.includes('{class}')
-    ? template.replaceAll('{class}', className)
-    : `${template} ${className}`.trim();
+  return hasLabelPlaceholder(template) ? fillLabel(template, className) : `${template} ${className}`.trim();
 }

@@ -1,3 +1,4 @@
+import { fillLabel } from '../placeholders.js';
 import type { NewPair, PairsStore } from './pairs-store.js';
 
 // Confirmed tags as pairs: each (photo, tag) a person confirmed becomes (photo, caption from a template).
@@ -13,15 +14,11 @@ export interface TagSource {
 }
 
 /** Tags become texts through this template by default: the first of tagging's prompt ensemble. */
-export const DEFAULT_TAG_TEMPLATE = 'a photo of a {}.';
+export const DEFAULT_TAG_TEMPLATE = 'a photo of a {label}.';
 
-/**
- * A tag's caption: the template with `{}` replaced by the label, or `{tag}` in a template without `{}`.
- * (Filled here rather than with tagging's prompt-template helper: it is one replace, and tuning must not
- * import tagging.)
- */
+/** A tag's caption: the template with `{label}` replaced by the label (see [Note: one placeholder]). */
 export function captionForTag(template: string, label: string): string {
-  return template.replaceAll(template.includes('{}') ? '{}' : '{tag}', label);
+  return fillLabel(template, label);
 }
 
 /** Stores a pair per confirmed (photo, tag): all confirmed labels, or only `labels`. */

@@ -12,8 +12,8 @@ import {
 // Tuning fills its tag templates itself (it must not import tagging): it must read exactly as tagging's
 // prompts do, and its default must stay the first prompt of tagging's ensemble.
 test('tag captions: the default is the first tagging prompt, filled as tagging fills it', () => {
-  assert.equal(DEFAULT_TAG_TEMPLATE, PROMPT_TEMPLATES[0]);
-  for (const template of [DEFAULT_TAG_TEMPLATE, '{} and {} again', 'no placeholder'])
+  assert.equal(captionForTag(DEFAULT_TAG_TEMPLATE, 'dog'), fillTemplate(PROMPT_TEMPLATES[0]!, 'dog'));
+  for (const template of [DEFAULT_TAG_TEMPLATE, '{label} and {label} again', '{} again', 'no placeholder'])
     assert.equal(captionForTag(template, 'red dress'), fillTemplate(template, 'red dress'));
   assert.equal(captionForTag('my {tag}, my {tag}', 'dog'), 'my dog, my dog');
 });

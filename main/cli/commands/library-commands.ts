@@ -6,14 +6,12 @@ import type { Command } from 'commander';
 import { numberIn, withCore } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import { logWarning } from '../../log.js';
+import type { Core } from '../../core/open-core.js';
 import type { Library } from '../../library/library.js';
-import type {
-  FolderInfo,
-  SearchOptions,
-  SearchResponse,
-  SearchResult,
-  SortOrder,
-} from '../../library/types.js';
+import { isUnder } from '../../paths.js';
+import type { ExplainedSearchResponse } from '../../search/photo-search.js';
+import { labelKey } from '../../tagging/vocabulary.js';
+import type { FolderInfo, SearchOptions, SearchResult, SortOrder } from '../../library/types.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
 function printFolders(folders: FolderInfo[]): void {
@@ -32,13 +30,28 @@ function printFolders(folders: FolderInfo[]): void {
   }
 }
 
-function printResults(response: SearchResponse, asJson: boolean): void {
+// What a person can do about each reason, on the command line.
+const EMPTY_HINTS: Partial<Record<string, string>> = {
+  'no-folders': '`lookbook folders add PATH`, then `lookbook index`.',
+  'not-indexed': '`lookbook index` indexes them.',
+  filtered: 'Search again without --folder, --after, --before, --format or --tag to see them.',
+  'unknown-words': '`lookbook models pull` installs a real model.',
+};
+
+function printResults(response: ExplainedSearchResponse, asJson: boolean): void {
   if (asJson) {
     printJsonLines(response.items);
+    // stdout stays one JSON object per result; the reason for none goes where notices go.
+    for (const r of response.emptyReasons ?? []) logWarning(r.message);
     return;
   }
   if (response.items.length === 0) {
-    out('No matching photos.');
+    out(response.offset > 0 && response.total > 0 ? 'No more matching photos.' : 'No matching photos.');
+    for (const r of response.emptyReasons ?? []) {
+      out(r.message);
+      const hint = EMPTY_HINTS[r.kind];
+      if (hint) out(`  ${hint}`);
+    }
     return;
   }
   for (const r of response.items as SearchResult[]) {
@@ -62,6 +75,30 @@ interface SearchFlags {
   format?: string[];
   tag?: string[];
   album?: string;
+}
+
+/**
+ * Filters that cannot match anything are most likely typos: a --folder outside every library folder,
+ * a --tag no photo carries. Said on stderr before the search (which then finds nothing for them).
+ */
+async function warnAboutFilters(core: Core, options: SearchOptions): Promise<void> {
+  if (options.folder) {
+    const folder = options.folder;
+    const folders = await core.library.listFolders();
+    const related = folders.some((f) => isUnder(folder, f.path) || isUnder(f.path, folder));
+    if (!related)
+      logWarning(
+        `${folder} is not in any library folder, so no photo can match --folder (see \`lookbook folders list\`)`,
+      );
+  }
+  if (options.tags?.length) {
+    const known = new Set((await core.tagging().facets()).map((f) => labelKey(f.label)));
+    const unknown = options.tags.filter((t) => !known.has(labelKey(t)));
+    if (unknown.length)
+      logWarning(
+        `no photo has the tag${unknown.length === 1 ? '' : 's'} ${unknown.map((t) => `'${t}'`).join(', ')} (see \`lookbook tags list\`)`,
+      );
+  }
 }
 
 function searchOptions(flags: SearchFlags): SearchOptions {
@@ -98,7 +135,7 @@ function addSearchFlags(cmd: Command): Command {
     .option('--after <date>', 'only photos taken on or after this date (YYYY-MM-DD)')
     .option('--before <date>', 'only photos taken before this date (YYYY-MM-DD)')
     .option('--sort <order>', 'relevance (default), date (newest first) or date-asc')
-    .option('--format <format...>', 'only these formats (jpeg, png, heic, …)')
+    .option('--format <format...>', 'only these formats (jpeg, png, heic, … or an extension: jpg)')
     .option('--tag <tag...>', 'only photos with these tags')
     .option('--album <album>', 'only photos in this album (its name or id)')
     .option('--all', 'no relevance cut-off: every photo, ranked');
@@ -277,8 +314,10 @@ export function registerLibraryCommands(program: Command): void {
   addSearchFlags(
     program.command('search <query...>').description('search photos by text ("beach +sunset -people")'),
   ).action(async (words: string[], flags: SearchFlags, cmd: Command) => {
+    const options = searchOptions(flags);
     await withCore(cmd, async (core) => {
-      printResults(await core.search.search(words.join(' '), searchOptions(flags)), flags.json === true);
+      await warnAboutFilters(core, options);
+      printResults(await core.search.search(words.join(' '), options), flags.json === true);
     });
   });
 
@@ -287,8 +326,10 @@ export function registerLibraryCommands(program: Command): void {
       .command('similar <photo>')
       .description('photos similar to a library photo (path or id) or an image file'),
   ).action(async (photo: string, flags: SearchFlags, cmd: Command) => {
+    const options = searchOptions(flags);
     await withCore(cmd, async (core) => {
-      printResults(await core.search.similar(photo, searchOptions(flags)), flags.json === true);
+      await warnAboutFilters(core, options);
+      printResults(await core.search.similar(photo, options), flags.json === true);
     });
   });
 

@@ -198,7 +198,9 @@ function progressReporter(entry: CatalogueEntry): {
 }
 
 export function registerModelsCommands(program: Command): void {
-  const models = program.command('models').description('list, download, import and choose CLIP models');
+  const models = program
+    .command('models')
+    .description('the models that match photos with words: list, download, import, choose');
 
   models
     .command('list')

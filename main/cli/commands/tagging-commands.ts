@@ -15,7 +15,7 @@ import { TAG_STATES, type TagState } from '../../tagging/tag-store.js';
 import { createVocabularyStore } from '../../tagging/vocabulary-store.js';
 import type { VocabularyFormat } from '../../tagging/vocabulary.js';
 import type { SidecarNaming } from '../../tagging/xmp-sidecar.js';
-import type { ScoringOptions } from '../../tagging/zero-shot-scorer.js';
+import { DEFAULT_SCORING, type ScoringOptions } from '../../tagging/zero-shot-scorer.js';
 import { applyAdapter } from '../../adapters/adapter.js';
 import { readActiveAdapter } from '../../adapters/active-adapter.js';
 
@@ -97,23 +97,30 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
   const out = (line = '') => io.out(line);
   program
     .command('tag')
-    .description('suggest tags for a folder (or the whole library) by zero-shot classification')
-    .option('--folder <dir>', 'only photos under this library folder')
+    .description(
+      'suggest tags for the photos of a folder (or the whole library) from a vocabulary of labels; you confirm or reject them later',
+    )
+    .option('--folder <dir>', 'only photos under this library folder (default: the whole library)')
     .option(
       '--vocab <name>',
       'vocabulary (default: the folder\'s auto-tag vocabulary, else "everyday"; "colours" with the demo model)',
     )
-    .option('--top-k <n>', 'at most this many tags per photo', numberIn('--top-k', 1, 100, true))
+    .option(
+      '--top-k <n>',
+      `at most this many tags per photo (default: ${DEFAULT_SCORING.topK})`,
+      numberIn('--top-k', 1, 100, true),
+    )
     .option(
       '--min-probability <p>',
-      'minimum softmax probability of a tag',
+      `how sure a tag must be, from 0 to 1: higher gives fewer, surer tags (default: ${DEFAULT_SCORING.minProbability})`,
       numberIn('--min-probability', 0, 1),
     )
     .option(
       '--margin <m>',
-      'how much more similar than the generic "a photo." a tag must be',
+      `how much better a tag must fit the photo than the plain words "a photo." do; raise it for fewer tags (default: ${DEFAULT_SCORING.margin})`,
       numberIn('--margin', -2, 2),
     )
+    .option('--anyway', "tag even when the model cannot tell the vocabulary's labels apart (see the warning)")
     .option('--auto', 'also tag new photos in this folder as they are indexed (needs --folder)')
     .option('--no-auto', 'stop auto-tagging this folder (needs --folder)')
     .option('--json', 'the run summary as JSON')
@@ -126,6 +133,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           minProbability?: number;
           margin?: number;
           auto?: boolean;
+          anyway?: boolean;
           json?: boolean;
         },
         cmd: Command,
@@ -133,6 +141,15 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
         if (flags.auto !== undefined && !flags.folder)
           throw new UserError('--auto and --no-auto need --folder');
         await withTagging(cmd, async (tagging) => {
+          // A vocabulary the model cannot score would fill the library with guesses: said before any is made.
+          const vocabulary = flags.vocab ?? tagging.vocabularyFor(flags.folder);
+          const warning = await tagging.vocabularyWarning(vocabulary);
+          if (warning && !flags.anyway)
+            throw new UserError(
+              `${warning} Nothing was tagged; add --anyway to tag regardless.`,
+              'vocabulary-unfit',
+            );
+          if (warning) io.err(`note: ${warning}`);
           if (flags.auto !== undefined) {
             await tagging.setAutoTag(
               flags.folder!,
@@ -168,6 +185,8 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
             out(
               `${summary.missingVectors} photos are not indexed with this model yet: run \`lookbook index\`.`,
             );
+          if (summary.suggested > 0 || summary.removed > 0)
+            out("To take this run's suggestions back: `lookbook tags undo`.");
           if (flags.auto === true)
             out(`New photos in ${resolve(flags.folder!)} will be tagged as they are indexed.`);
           if (flags.auto === false) out(`Auto-tagging of ${resolve(flags.folder!)} is off.`);
@@ -341,9 +360,29 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
     return contentIds;
   }
 
+  tags
+    .command('undo')
+    .description(
+      'undo the latest tagging run (`lookbook tag` or Auto-tag in the app): its suggestions are removed; confirmed, rejected and hand-added tags stay',
+    )
+    .option('--json', 'what was undone, as JSON')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      await withTagging(cmd, async (tagging) => {
+        const undone = await tagging.undoRun();
+        if (flags.json) return printJsonDocument(undone, out);
+        out(
+          `Undid the tagging run of ${undone.startedAt.slice(0, 19).replace('T', ' ')} with ${undone.vocabulary}: ` +
+            `${count(undone.removed, 'suggestion')} removed` +
+            (undone.restored ? `, ${count(undone.restored, 'earlier suggestion')} back` : '') +
+            '.',
+        );
+      });
+    });
+
   const vocab = program.command('vocab').description('tagging vocabularies: list, show, import, remove');
   vocab
     .command('list')
+    .description('the vocabularies (lists of labels) that tagging can use')
     .option('--json', 'one JSON object per vocabulary and line')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
       const list = await createVocabularyStore(dataDirOf(cmd)).list();
@@ -355,6 +394,7 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
     });
   vocab
     .command('show <name>')
+    .description("a vocabulary's labels, with their other names and own prompts")
     .option('--json', 'as JSON (the format `vocab import` reads)')
     .action(async (name: string, flags: { json?: boolean }, cmd: Command) => {
       const v = await createVocabularyStore(dataDirOf(cmd)).get(name);
@@ -396,10 +436,13 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
         );
       },
     );
-  vocab.command('remove <name>').action(async (name: string, _flags: unknown, cmd: Command) => {
-    await createVocabularyStore(dataDirOf(cmd)).remove(name);
-    out(`Removed vocabulary ${name}.`);
-  });
+  vocab
+    .command('remove <name>')
+    .description('delete a vocabulary you imported (the tags it made stay)')
+    .action(async (name: string, _flags: unknown, cmd: Command) => {
+      await createVocabularyStore(dataDirOf(cmd)).remove(name);
+      out(`Removed vocabulary ${name}.`);
+    });
 
   program
     .command('classify-eval <dir>')
@@ -461,7 +504,9 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
       },
     );
 
-  const xmp = program.command('xmp').description('XMP sidecars');
+  const xmp = program
+    .command('xmp')
+    .description('write tags into XMP sidecar files, which Lightroom, darktable and digiKam read');
   xmp
     .command('export')
     .description(

@@ -21,6 +21,8 @@ import {
 } from '../../tuning/recall.js';
 import { ACTIVATION_RULE } from '../../tuning/training-run.js';
 import { adapterName } from '../../adapters/adapter-store.js';
+import { DEFAULT_CLASS_TEMPLATE } from '../../tuning/folder-dataset.js';
+import { DEFAULT_TAG_TEMPLATE } from '../../tuning/tag-pairs.js';
 import type { TuningService } from '../../tuning/tuning-service.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
 
@@ -69,7 +71,9 @@ function reportSkipped(source: string, skipped: SkippedItem[]): void {
 }
 
 export function registerTuningCommands(program: Command): void {
-  const pairs = program.command('pairs').description('labelled (photo, text) pairs for fine-tuning');
+  const pairs = program
+    .command('pairs')
+    .description('photos with your own descriptions, which `tune` learns your words from');
 
   pairs
     .command('add')
@@ -93,8 +97,8 @@ export function registerTuningCommands(program: Command): void {
     .option('--into-library', 'also add the images to the library: searched, counted and shown as photos')
     .option(
       '--template <text>',
-      "folder datasets: the text for a class, '{class}' replaced",
-      'a photo of a {class}.',
+      'folder datasets: the text for each photo, {label} replaced by its class (folder) name',
+      DEFAULT_CLASS_TEMPLATE,
     )
     .option('--json', 'print the report as JSON')
     .action(
@@ -133,7 +137,7 @@ export function registerTuningCommands(program: Command): void {
   pairs
     .command('from-tags')
     .description('turn confirmed tags into pairs (text from a template)')
-    .option('--template <text>', "'{}' is replaced by the tag", 'a photo of a {}.')
+    .option('--template <text>', 'the text for each photo, {label} replaced by the tag', DEFAULT_TAG_TEMPLATE)
     .option('--label <label...>', 'only these tags')
     .action(async (o: { template: string; label?: string[] }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
@@ -203,14 +207,24 @@ export function registerTuningCommands(program: Command): void {
       `train a new adapter on the stored pairs and print recall before and after. ${ACTIVATION_RULE}`,
     )
     .option('--epochs <n>', 'passes over the pairs', numberIn('--epochs', 1, 10000, true), 20)
-    .option('--lr <x>', 'learning rate', numberIn('--lr', 1e-7, 1), 1e-3)
+    .option(
+      '--lr <x>',
+      'how far each training step moves (smaller: slower but steadier)',
+      numberIn('--lr', 1e-7, 1),
+      1e-3,
+    )
     .option(
       '--batch <n>',
       'pairs per step (default: by data size, at most 256)',
       numberIn('--batch', MIN_PAIRS, 65536, true),
     )
-    .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1), 1)
-    .option('--text-only', 'adapt only the text side (search keeps the raw image index exactly)')
+    .option(
+      '--alpha <a>',
+      'how much of what was learned to use: 0 = none (the model as it came) … 1 = all of it',
+      numberIn('--alpha', 0, 1),
+      1,
+    )
+    .option('--text-only', 'learn only how words are read; the index of your photos is used as it is')
     .option('--no-activate', 'save the new version without using it, even when it measures better')
     .option('--json', 'print the result as JSON')
     .action(
@@ -335,9 +349,14 @@ export function registerTuningCommands(program: Command): void {
       }),
     );
 
-  const adapters = program.command('adapters').description('fine-tuned adapter versions of the active model');
+  const adapters = program
+    .command('adapters')
+    .description(
+      'what `tune` learned, one version per training (for the active model): list, use, roll back',
+    );
   adapters
     .command('list')
+    .description('the versions, with how well each finds the described photos, and which is in use')
     .option('--json', 'one JSON object per line')
     .action(async (o: { json?: boolean }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
@@ -365,14 +384,18 @@ export function registerTuningCommands(program: Command): void {
           const alpha = v.active ? `alpha ${v.alphaInUse ?? v.alpha}` : `alpha ${v.alpha}`;
           out(`${v.active ? '*' : ' '} ${adapterName(v.version, v.createdAt)}  ${alpha}  ${recall}`);
         }
-        if (!list.some((v) => v.active)) out('(none in use: zero-shot)');
+        if (!list.some((v) => v.active)) out('(none in use: the model as it came)');
       }),
     );
   adapters
     .command('use')
-    .description("use a version (v3 or 3), or 'none' for the zero-shot model")
+    .description("use a version (v3 or 3), or 'none' for the model as it came")
     .argument('<version>')
-    .option('--alpha <a>', 'WiSE-FT mix: 0 = zero-shot … 1 = fully fine-tuned', numberIn('--alpha', 0, 1))
+    .option(
+      '--alpha <a>',
+      'how much of what was learned to use: 0 = none (the model as it came) … 1 = all of it',
+      numberIn('--alpha', 0, 1),
+    )
     .action(async (version: string, o: { alpha?: number }, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
         const v = parseAdapter(version);
@@ -380,7 +403,7 @@ export function registerTuningCommands(program: Command): void {
         await tuning.activate(v === 'none' ? null : v, o.alpha !== undefined ? { alpha: o.alpha } : {});
         out(
           v === 'none'
-            ? 'Using no adapter (zero-shot).'
+            ? 'Using no adapter (the model as it came).'
             : `Using adapter v${v}${o.alpha !== undefined ? ` at alpha ${o.alpha}` : ''}.`,
         );
       }),
@@ -391,7 +414,7 @@ export function registerTuningCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) =>
       withTuning(cmd, async (tuning) => {
         const v = await tuning.rollback();
-        out(v === null ? 'Using no adapter (zero-shot).' : `Using adapter v${v}.`);
+        out(v === null ? 'Using no adapter (the model as it came).' : `Using adapter v${v}.`);
       }),
     );
 
@@ -402,14 +425,14 @@ export function registerTuningCommands(program: Command): void {
     )
     .argument('[path]', 'the TSV file or dataset folder')
     .option('--from <source>', 'tsv, folder or library (default: from the path; no path: library)')
-    .requiredOption('--out <file>', 'output file, .tsv or .arrow')
+    .requiredOption('--out <file>', 'output file, .tsv or .arrow (required)')
     .option('--kind <kind>', 'text, image or both', 'image')
     .option('--adapted', 'through the adapter in use (or --adapter)')
     .option('--adapter <v>', 'with --adapted: this version instead of the one in use', parseAdapter)
     .option(
       '--template <text>',
-      "folder datasets: the text for a class, '{class}' replaced",
-      'a photo of a {class}.',
+      'folder datasets: the text for each photo, {label} replaced by its class (folder) name',
+      DEFAULT_CLASS_TEMPLATE,
     )
     .action(
       async (

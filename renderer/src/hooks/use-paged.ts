@@ -1,7 +1,7 @@
 // A long list of photos fetched page by page as a grid scrolls, so a 100k-photo library never sends (or
 // renders) more than what is on screen. Search results and album pages both come this way.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PhotoSummary, SearchResponse } from '../api/types';
+import type { NoResultsReason, PhotoSummary, SearchResponse } from '../api/types';
 import { messageOf } from '../api/client';
 
 const PAGE = 120;
@@ -10,6 +10,8 @@ export interface PagedPhotos {
   total: number;
   loading: boolean;
   error: string | null;
+  /** Why the list is empty (from the core, for searches), when it is. */
+  emptyReasons: NoResultsReason[];
   item(index: number): PhotoSummary | undefined;
   ensureRange(start: number, end: number): void;
   /** Changes whenever the list is fetched afresh (new request or refresh). */
@@ -35,6 +37,7 @@ export function usePaged(
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [emptyReasons, setEmptyReasons] = useState<NoResultsReason[]>([]);
   const [, setVersion] = useState(0);
 
   const loadPage = useCallback(async (page: number, forKey: string) => {
@@ -45,6 +48,7 @@ export function usePaged(
       if (currentKey.current !== forKey) return;
       pages.current.set(page, res.items);
       setTotal(res.total);
+      if (page === 0) setEmptyReasons(res.emptyReasons ?? []);
       setError(null);
       setVersion((v) => v + 1);
     } catch (e) {
@@ -61,6 +65,7 @@ export function usePaged(
     pending.current = new Set();
     if (!fullKey) {
       setTotal(0);
+      setEmptyReasons([]);
       setLoading(false);
       return;
     }
@@ -81,5 +86,5 @@ export function usePaged(
     (index: number) => pages.current.get(Math.floor(index / PAGE))?.[index % PAGE],
     [],
   );
-  return { total, loading, error, item, ensureRange, key: fullKey };
+  return { total, loading, error, emptyReasons, item, ensureRange, key: fullKey };
 }

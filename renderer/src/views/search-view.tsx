@@ -3,6 +3,7 @@ import type { DragEvent } from 'react';
 import type { PhotoSummary, SearchFacets, SearchFilters, SearchRequest, SortOrder } from '../api/types';
 import { EmptyState } from '../components/common';
 import { SelectionBar, photosWord } from '../components/selection-bar';
+import { NoResults } from '../components/no-results';
 import { VirtualGrid } from '../components/virtual-grid';
 import { useApp } from '../hooks/app-context';
 import { useDebounced, useEventListener } from '../hooks/use-event';
@@ -384,16 +385,12 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
         </div>
       )}
       {!results.loading && !results.error && results.total === 0 ? (
-        <EmptyState icon="nothing" title="Nothing matches">
-          <p>
-            {status?.model?.isDemo
-              ? 'The demo model only knows colours. Try “red”, “blue” or “green”, or install a real model in Models.'
-              : 'Try other words, fewer filters, or a broader description.'}
-          </p>
-          <button className="btn" onClick={clearAll}>
-            Clear search and filters
-          </button>
-        </EmptyState>
+        <NoResults
+          reasons={results.emptyReasons}
+          onClear={clearAll}
+          onClearFilters={() => setFilters({})}
+          navigate={navigate}
+        />
       ) : (
         <VirtualGrid
           total={results.total}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { TagFacet, TaggingProgress, VocabularyView } from '../api/types';
+import { DEFAULT_MIN_PROBABILITY } from '../api/types';
+import type { TagFacet, TaggingProgress, TaggingRunView, VocabularyView } from '../api/types';
 import { EmptyState, ProgressBar } from '../components/common';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
@@ -12,15 +13,23 @@ export function TaggingView() {
   const [editName, setEditName] = useState('');
   const [editLabels, setEditLabels] = useState('');
   const [folder, setFolder] = useState('');
-  const [threshold, setThreshold] = useState(0.25);
+  // The core's default, so the app suggests what `lookbook tag` would.
+  const [threshold, setThreshold] = useState(DEFAULT_MIN_PROBABILITY);
   const [progress, setProgress] = useState<TaggingProgress | null>(null);
   const [facets, setFacets] = useState<TagFacet[]>([]);
+  const [lastRun, setLastRun] = useState<TaggingRunView | null>(null);
 
   const fetchData = useCallback(async () => {
-    const [v, f] = await Promise.all([client.call('vocabularies.list', {}), client.call('tags.facets', {})]);
+    const [v, f, last] = await Promise.all([
+      client.call('vocabularies.list', {}),
+      client.call('tags.facets', {}),
+      client.call('tagging.lastRun', {}),
+    ]);
     setVocabularies(v);
     setFacets(f);
-    setSelected((s) => s || v[0]?.id || '');
+    setLastRun(last);
+    // The core's default (the same one `lookbook tag` uses), not whichever comes first.
+    setSelected((s) => s || v.find((x) => x.isDefault)?.id || v[0]?.id || '');
   }, [client]);
   const { load, loadError } = useLoad(fetchData);
 
@@ -105,8 +114,13 @@ export function TaggingView() {
                 ))}
               </select>
             </label>
+            {vocab?.warning && (
+              <p className="notice-warn small" role="alert" data-testid="vocabulary-warning">
+                {vocab.warning}
+              </p>
+            )}
             <label className="field">
-              Confidence threshold: {threshold.toFixed(2)}
+              How sure a suggestion must be: {threshold.toFixed(2)}
               <input
                 type="range"
                 min={0}
@@ -127,11 +141,13 @@ export function TaggingView() {
                       vocabularyId: selected,
                       threshold,
                       ...(folder ? { folder } : {}),
+                      // The warning is on screen next to this button, whose label says so.
+                      ...(vocab?.warning ? { anyway: true } : {}),
                     });
                   })
                 }
               >
-                {running ? 'Tagging…' : 'Auto-tag'}
+                {running ? 'Tagging…' : vocab?.warning ? 'Auto-tag anyway' : 'Auto-tag'}
               </button>
               {progress && (
                 <span className="small muted" data-testid="tagging-status" data-phase={progress.phase}>
@@ -148,6 +164,31 @@ export function TaggingView() {
                 value={progress.total ? progress.done / progress.total : null}
                 label="Tagging progress"
               />
+            )}
+            {lastRun && !running && (
+              <div className="row small" data-testid="last-run">
+                <span className="muted">
+                  Last run: {lastRun.suggested} suggestion{lastRun.suggested === 1 ? '' : 's'} from “
+                  {lastRun.vocabulary}” on {new Date(lastRun.startedAt).toLocaleString()}.
+                </span>
+                <button
+                  className="btn"
+                  onClick={() =>
+                    run(async () => {
+                      const undone = await client.call('tagging.undo', { runId: lastRun.runId });
+                      setProgress(null);
+                      await load();
+                      notify(
+                        `Undone: ${undone.removed} suggestion${undone.removed === 1 ? '' : 's'} removed` +
+                          (undone.restored ? `, ${undone.restored} earlier ones back.` : '.') +
+                          ' Confirmed, rejected and hand-added tags are unchanged.',
+                      );
+                    })
+                  }
+                >
+                  Undo this run
+                </button>
+              </div>
             )}
           </div>
         </section>
