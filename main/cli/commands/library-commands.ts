@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { numberIn, withCore } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import { logWarning } from '../../log.js';
+import { absoluteUserPath } from '../../user-path.js';
 import type { Library } from '../../library/library.js';
 import type {
   FolderInfo,
@@ -237,7 +238,9 @@ export function registerLibraryCommands(program: Command): void {
     .option('--exclude <pattern...>', "glob-like patterns or sub-paths to leave out ('*.tmp', 'Private')")
     .action(async (path: string, flags: { exclude?: string[] }, cmd: Command) => {
       await withCore(cmd, async ({ library }) => {
-        printFolders(await library.addFolder(path, { patterns: flags.exclude ?? [] }));
+        // A relative path is the person's own: relative to the folder the command runs in.
+        const folder = absoluteUserPath(path, { relativeTo: process.cwd() });
+        printFolders(await library.addFolder(folder, { patterns: flags.exclude ?? [] }));
         out('Run `lookbook index` to index it.');
       });
     });
