@@ -3,6 +3,7 @@ import type { LibraryStatus } from './api/types';
 import type { AppClient } from './api/client';
 import { hasToken, messageOf } from './api/client';
 import { EmptyState, ProgressBar } from './components/common';
+import { OfflineBanner, useOnline } from './components/connection';
 import { Icon } from './components/icons';
 import type { IconName } from './components/icons';
 import type { AppContextValue, PhotoSource, ViewName } from './hooks/app-context';
@@ -29,7 +30,12 @@ export function App({ client }: { client: AppClient }) {
   const [status, setStatus] = useState<LibraryStatus | null>(null);
   const [statusError, setStatusError] = useState<string | null>(null);
   const [view, setView] = useState<ViewName | null>(null);
-  const [photo, setPhoto] = useState<{ source: PhotoSource; index: number } | null>(null);
+  const [photo, setPhoto] = useState<{
+    source: PhotoSource;
+    index: number;
+    onClosed?: ((lastIndex: number) => void) | undefined;
+  } | null>(null);
+  const online = useOnline(client);
   const [toast, setToast] = useState<string | null>(null);
   const [preset, setPreset] = useState<SearchPreset | null>(null);
   const toastTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -92,7 +98,8 @@ export function App({ client }: { client: AppClient }) {
       status,
       refreshStatus,
       navigate: setView,
-      openPhoto: (source, index) => setPhoto({ source, index }),
+      openPhoto: (source, index, onClosed) => setPhoto({ source, index, onClosed }),
+      online,
       run,
       notify,
       searchSimilar: (p) => {
@@ -104,15 +111,17 @@ export function App({ client }: { client: AppClient }) {
         setView('search');
       },
     }),
-    [client, status, refreshStatus, run, notify],
+    [client, status, refreshStatus, run, notify, online],
   );
 
-  // Keyboard: Ctrl/Cmd+1…5 switch views; "/" focuses the search box.
+  // Keyboard: Ctrl/Cmd+1…5 switch views, in Electron only (in a browser they switch tabs, and a page
+  // must not take them); "/" focuses the search box.
+  const viewShortcuts = client.transport === 'electron';
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       const typing = target?.closest('input, textarea, select');
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey) {
+      if (viewShortcuts && (e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey) {
         const item = NAV.find((n) => n.key === e.key);
         if (item) {
           e.preventDefault();
@@ -129,7 +138,7 @@ export function App({ client }: { client: AppClient }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [photo]);
+  }, [photo, viewShortcuts]);
 
   if (!hasToken()) {
     return (
@@ -144,7 +153,8 @@ export function App({ client }: { client: AppClient }) {
   }
 
   const indexing = status?.indexing;
-  const indexingActive = indexing && (indexing.phase === 'indexing' || indexing.phase === 'scanning');
+  const indexingActive =
+    online && indexing && (indexing.phase === 'indexing' || indexing.phase === 'scanning');
 
   return (
     <AppContext.Provider value={ctx}>
@@ -152,7 +162,7 @@ export function App({ client }: { client: AppClient }) {
         <nav className="sidebar" aria-label="Sections">
           <div className="brand">
             <span className="brand-mark" aria-hidden />
-            Lookbook
+            <span className="nav-label">Lookbook</span>
           </div>
           {NAV.map((n) => (
             <button
@@ -160,13 +170,17 @@ export function App({ client }: { client: AppClient }) {
               className="nav-item"
               aria-current={view === n.view ? 'page' : undefined}
               onClick={() => setView(n.view)}
-              title={`${n.label} (Ctrl+${n.key})`}
+              // The label stays the button's name when the narrow layout shows only icons.
+              aria-label={n.label}
+              title={viewShortcuts ? `${n.label} (Ctrl+${n.key})` : n.label}
             >
               <Icon name={n.icon} />
-              {n.label}
-              <span className="nav-key" aria-hidden>
-                ⌃{n.key}
-              </span>
+              <span className="nav-label">{n.label}</span>
+              {viewShortcuts && (
+                <span className="nav-key" aria-hidden>
+                  ⌃{n.key}
+                </span>
+              )}
             </button>
           ))}
           <div className="sidebar-footer">
@@ -190,8 +204,13 @@ export function App({ client }: { client: AppClient }) {
                   {status.model?.name ?? 'No model'} ·{' '}
                   {status.device ? (status.device.provider === 'cpu' ? 'CPU' : 'GPU') : '—'}
                 </span>
-                <span className="pill pill-ok" style={{ alignSelf: 'flex-start', whiteSpace: 'normal' }}>
-                  <Icon name="lock" size={12} /> Nothing leaves this computer
+                <span
+                  className="pill pill-ok privacy-pill"
+                  style={{ alignSelf: 'flex-start', whiteSpace: 'normal' }}
+                  title="Nothing leaves this computer"
+                >
+                  <Icon name="lock" size={12} />{' '}
+                  <span className="nav-label">Nothing leaves this computer</span>
                 </span>
               </>
             )}
@@ -209,7 +228,8 @@ export function App({ client }: { client: AppClient }) {
               </button>
             </div>
           )}
-          {statusError && (
+          {!online && <OfflineBanner onRetry={client.reconnectNow} />}
+          {statusError && online && (
             <div className="banner banner-error" role="alert">
               {statusError}
               <button className="btn btn-small" onClick={() => void refreshStatus()}>
@@ -217,15 +237,27 @@ export function App({ client }: { client: AppClient }) {
               </button>
             </div>
           )}
-          {view === 'search' && <SearchView preset={preset} />}
-          {view === 'library' && <LibraryView />}
-          {view === 'tagging' && <TaggingView />}
-          {view === 'tuning' && <TuningView />}
-          {view === 'models' && <ModelsView />}
+          {/* Offline, every button and field that needs the server is disabled at once. */}
+          <fieldset className="view-fieldset" disabled={!online}>
+            {view === 'search' && <SearchView preset={preset} />}
+            {view === 'library' && <LibraryView />}
+            {view === 'tagging' && <TaggingView />}
+            {view === 'tuning' && <TuningView />}
+            {view === 'models' && <ModelsView />}
+          </fieldset>
           {view === null && !statusError && <div className="view muted">Opening your library…</div>}
         </main>
       </div>
-      {photo && <PhotoView source={photo.source} index={photo.index} onClose={() => setPhoto(null)} />}
+      {photo && (
+        <PhotoView
+          source={photo.source}
+          index={photo.index}
+          onClose={(last) => {
+            setPhoto(null);
+            photo.onClosed?.(last);
+          }}
+        />
+      )}
       {toast && (
         <div className="toast" role="status" data-testid="toast">
           {toast}

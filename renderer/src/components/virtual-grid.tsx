@@ -18,13 +18,19 @@ export interface VirtualGridProps {
   /** Changes when the result set changes: scroll and focus go back to the top. */
   resetKey: string;
   showScores?: boolean;
+  /**
+   * Puts the keyboard focus on this photo (a new object each time): the search box's arrow down, and
+   * the photo view closing on the photo it showed last.
+   */
+  focusRequest?: { index: number } | null;
 }
 
 const GAP = 8;
 const OVERSCAN_ROWS = 3;
 
 export function VirtualGrid(props: VirtualGridProps) {
-  const { total, item, ensureRange, thumbnailUrl, onOpen, onSimilar, resetKey, showScores } = props;
+  const { total, item, ensureRange, thumbnailUrl, onOpen, onSimilar, resetKey, showScores, focusRequest } =
+    props;
   const cellSize = props.cellSize ?? 180;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
@@ -70,6 +76,15 @@ export function VirtualGrid(props: VirtualGridProps) {
     [columns, rowHeight],
   );
 
+  useEffect(() => {
+    if (!focusRequest || total === 0) return;
+    const index = Math.max(0, Math.min(total - 1, focusRequest.index));
+    setFocus(index);
+    scrollToIndex(index);
+    scrollRef.current?.focus({ preventScroll: true });
+    // Only a new request moves the focus, not new results or a resize.
+  }, [focusRequest]);
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (total === 0) return;
     const pageRows = Math.max(1, Math.floor(size.height / rowHeight));
@@ -111,6 +126,7 @@ export function VirtualGrid(props: VirtualGridProps) {
         <div
           key={index}
           role="gridcell"
+          id={`photo-cell-${index}`}
           aria-selected={index === focus}
           className={index === focus ? 'cell focused' : 'cell'}
           style={{ width: cellWidth, height: cellWidth }}
@@ -168,6 +184,9 @@ export function VirtualGrid(props: VirtualGridProps) {
       aria-label="Photos"
       aria-rowcount={rows}
       tabIndex={0}
+      aria-activedescendant={focus >= 0 ? `photo-cell-${focus}` : undefined}
+      // Tabbing into the grid lands on the first photo, so Enter opens something at once.
+      onFocus={(e) => e.target === e.currentTarget && focus < 0 && total > 0 && setFocus(0)}
       onKeyDown={onKeyDown}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
     >

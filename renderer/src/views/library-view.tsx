@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import type { DragEvent } from 'react';
 import type { FolderView, IndexingFailure, IndexingProgress } from '../api/types';
+import { messageOf } from '../api/client';
 import { EmptyState, ProgressBar, formatDuration } from '../components/common';
+import { FolderBrowser } from '../components/folder-browser';
 import { Icon } from '../components/icons';
 import { useApp } from '../hooks/app-context';
 import { useEvent } from '../hooks/use-event';
@@ -36,7 +38,7 @@ function IndexingCard({
   failures: IndexingFailure[];
   watchWarning: string | undefined;
 }) {
-  const { client, run, refreshStatus } = useApp();
+  const { client, run, refreshStatus, online } = useApp();
   const active = progress.phase === 'indexing' || progress.phase === 'scanning';
   // This run's failures while it runs; afterwards every file that still fails, whichever run found it.
   const shownFailures = active || progress.phase === 'paused' ? progress.failures : failures;
@@ -47,11 +49,11 @@ function IndexingCard({
       className="card"
       aria-labelledby="indexing-title"
       data-testid="indexing-card"
-      data-phase={progress.phase}
+      data-phase={online ? progress.phase : 'offline'}
     >
       <div className="row">
         <h2 id="indexing-title" className="grow">
-          {phaseWords(progress)}
+          {online ? phaseWords(progress) : 'Not connected'}
         </h2>
         {paused ? (
           <button
@@ -227,17 +229,29 @@ function FolderRow({ folder }: { folder: FolderView }) {
 }
 
 export function LibraryView() {
-  const { client, status, run, refreshStatus } = useApp();
+  const { client, status, refreshStatus, online } = useApp();
   const live = useEvent('indexingProgress');
   const [path, setPath] = useState('');
   const [dragging, setDragging] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
+  const [adding, setAdding] = useState(false);
+  // Why the folder could not be added, shown under the field it is about (not in a passing toast).
+  const [addError, setAddError] = useState<string | null>(null);
 
-  const addFolder = (p: string) =>
-    run(async () => {
+  const addFolder = async (p: string) => {
+    setAdding(true);
+    try {
       await client.call('folders.add', { path: p });
       setPath('');
+      setAddError(null);
       await refreshStatus();
-    });
+    } catch (e) {
+      setPath(p);
+      setAddError(messageOf(e));
+    } finally {
+      setAdding(false);
+    }
+  };
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -251,41 +265,59 @@ export function LibraryView() {
   };
 
   if (!status) return <div className="view muted">Loading…</div>;
-  const progress = live ?? status.indexing;
+  // Offline, the last progress is stale: the card says it is waiting rather than "Up to date".
+  const progress: IndexingProgress = online
+    ? (live ?? status.indexing)
+    : { ...status.indexing, phase: 'idle' };
   const paused = progress.phase === 'paused' || status.paused;
 
   const addForm = (
     <form
-      className="row"
       onSubmit={(e) => {
         e.preventDefault();
         if (path.trim()) void addFolder(path.trim());
       }}
     >
-      {client.host ? (
-        <button
-          type="button"
-          className="btn btn-primary"
-          onClick={async () => {
-            const picked = await client.host?.pickFolder();
-            if (picked) await addFolder(picked);
-          }}
-        >
-          Add a folder…
-        </button>
-      ) : (
-        <>
-          <input
-            className="input grow mono"
-            placeholder="/home/you/Pictures"
-            aria-label="Folder path"
-            value={path}
-            onChange={(e) => setPath(e.target.value)}
-          />
-          <button className="btn btn-primary" type="submit" disabled={!path.trim()}>
-            Add folder
+      <div className="row">
+        {client.host ? (
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={adding}
+            onClick={async () => {
+              const picked = await client.host?.pickFolder();
+              if (picked) await addFolder(picked);
+            }}
+          >
+            Add a folder…
           </button>
-        </>
+        ) : (
+          <>
+            <input
+              className="input grow mono"
+              placeholder="/home/you/Pictures"
+              aria-label="Folder path"
+              aria-invalid={addError ? true : undefined}
+              aria-describedby={addError ? 'add-folder-error' : undefined}
+              value={path}
+              onChange={(e) => {
+                setPath(e.target.value);
+                setAddError(null);
+              }}
+            />
+            <button type="button" className="btn" onClick={() => setBrowsing(true)}>
+              Browse…
+            </button>
+            <button className="btn btn-primary" type="submit" disabled={!path.trim() || adding}>
+              {adding ? 'Adding…' : 'Add folder'}
+            </button>
+          </>
+        )}
+      </div>
+      {addError && (
+        <p className="field-error" role="alert" id="add-folder-error" data-testid="add-folder-error">
+          {addError}
+        </p>
       )}
     </form>
   );
@@ -311,7 +343,7 @@ export function LibraryView() {
               Then you can search them by describing what you are looking for.
               {client.host
                 ? ' You can also drop a folder on this window.'
-                : ' Type the full path of a folder:'}
+                : ' Choose a folder with Browse…, or type its full path:'}
             </p>
             {addForm}
           </EmptyState>
@@ -368,6 +400,18 @@ export function LibraryView() {
         </div>
       )}
       {dragging && <div className="drop-overlay">Drop folders to add them to the library</div>}
+      {browsing && (
+        <FolderBrowser
+          title="Choose a folder of photos"
+          chooseLabel="Add this folder"
+          startAt={path}
+          onCancel={() => setBrowsing(false)}
+          onChoose={(chosen) => {
+            setBrowsing(false);
+            void addFolder(chosen);
+          }}
+        />
+      )}
     </div>
   );
 }
