@@ -108,7 +108,7 @@ function IndexingCard({
               images/s
             </span>
           )}
-          {!watchWarning && (
+          {!watchWarning && online && (
             <span className="stat muted">New and changed photos are picked up automatically.</span>
           )}
         </div>
