@@ -81,6 +81,8 @@ describe('first use in Chromium (web mode)', { skip }, () => {
     assert.equal(await field.getAttribute('aria-invalid'), 'true');
     assert.equal(await field.getAttribute('aria-describedby'), await error.getAttribute('id'));
     assert.equal(await page().getByTestId('toast').count(), 0);
+    // …and offers the folder it meant in one click.
+    await page().getByRole('button', { name: 'Add My Photos instead' }).waitFor();
     await shot('01-near-miss-1440');
 
     await field.fill('C:\\Users\\me\\Pictures');

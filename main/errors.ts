@@ -9,14 +9,18 @@ import { formatBytes } from './format-bytes.js';
  * under --verbose or LOOKBOOK_DEBUG=1).
  */
 export class UserError extends Error {
+  /** What the person most likely meant (an existing folder for a mistyped one): the app offers it. */
+  readonly suggestion: string | undefined;
+
   constructor(
     message: string,
     /** A stable machine-readable code for the API ('model-not-found', 'unsupported-format', …). */
     readonly code: string = 'user-error',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; suggestion?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
+    this.suggestion = options?.suggestion;
   }
 }
 

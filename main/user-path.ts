@@ -146,8 +146,10 @@ export function nearMiss(abs: string, platform: NodeJS.Platform = process.platfo
   return changed && existsSync(at) ? at : undefined;
 }
 
-/** "<path> does not exist", with the near miss when there is one. */
-export function missingPathMessage(abs: string): string {
+/** "<path> does not exist", with the near miss when there is one (also as the error's suggestion). */
+export function missingPathError(abs: string, code: string): UserError {
   const suggestion = nearMiss(abs);
-  return suggestion ? `${abs} does not exist. Did you mean ${suggestion}?` : `${abs} does not exist.`;
+  return suggestion
+    ? new UserError(`${abs} does not exist. Did you mean ${suggestion}?`, code, { suggestion })
+    : new UserError(`${abs} does not exist.`, code);
 }

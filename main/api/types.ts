@@ -386,7 +386,12 @@ export type LookbookClient = ApiTransport & ApiSubscriptions;
 
 /** An error as it crosses a transport: the message is for people; the code is for code. */
 export interface ApiErrorBody {
-  error: { message: string; code: string };
+  error: {
+    message: string;
+    code: string;
+    /** What the person most likely meant (the folder a mistyped path was close to): the UI offers it. */
+    suggestion?: string;
+  };
 }
 
 /**

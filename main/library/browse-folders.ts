@@ -10,7 +10,7 @@ import { existsSync, promises as fsp, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, join, parse } from 'node:path';
 import { UserError } from '../errors.js';
-import { absoluteUserPath, missingPathMessage } from '../user-path.js';
+import { absoluteUserPath, missingPathError } from '../user-path.js';
 import { systemFolderReason } from './system-folders.js';
 
 export interface BrowsedFolder {
@@ -101,7 +101,7 @@ export async function browseFolders(
   try {
     info = await fsp.stat(abs);
   } catch {
-    throw new UserError(missingPathMessage(abs), 'folder-not-found');
+    throw missingPathError(abs, 'folder-not-found');
   }
   if (!info.isDirectory()) throw new UserError(`${abs} is a file, not a folder.`, 'not-a-folder');
   const reason = systemFolderReason(abs);

@@ -9,7 +9,7 @@ import {
   type LibrarySettings,
 } from '../host/settings.js';
 import { isUnder } from '../paths.js';
-import { absoluteUserPath, missingPathMessage } from '../user-path.js';
+import { absoluteUserPath, missingPathError } from '../user-path.js';
 import type { LibraryStore } from '../store/library-store.js';
 import { createExclusionMatcher } from './exclusions.js';
 import { systemFolderReason } from './system-folders.js';
@@ -165,7 +165,7 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
       try {
         info = statSync(abs);
       } catch {
-        throw new UserError(missingPathMessage(abs), 'folder-not-found');
+        throw missingPathError(abs, 'folder-not-found');
       }
       if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
       // The root of the disk, /proc, C:\Windows…: never photos, and walking them never ends.

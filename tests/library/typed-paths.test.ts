@@ -117,6 +117,8 @@ describe('folders.add and folders.browse through the API', () => {
         missing.body.error.message,
         `${join(tmp, 'photos')} does not exist. Did you mean ${join(tmp, 'Photos')}?`,
       );
+      // Also as data, so the app can offer it as a button.
+      assert.equal(missing.body.error.suggestion, join(tmp, 'Photos'));
     }
     const relative = await dispatch(api, 'folders.add', { path: 'Photos' });
     assert.equal(relative.ok, false);

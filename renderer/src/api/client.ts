@@ -20,6 +20,8 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    /** What the person most likely meant (see ApiErrorBody). */
+    readonly suggestion?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -64,7 +66,8 @@ function ipcTransport(bridge: PreloadBridge): ApiTransport {
   return {
     async call<M extends MethodName>(method: M, request: Request<M>): Promise<Response<M>> {
       const reply = await bridge.call(method, request);
-      if (isErrorBody(reply)) throw new ApiError(reply.error.message, reply.error.code);
+      if (isErrorBody(reply))
+        throw new ApiError(reply.error.message, reply.error.code, reply.error.suggestion);
       return reply.result as Response<M>;
     },
     subscribe(event, listener) {
@@ -206,7 +209,7 @@ function httpTransport(token: string): HttpTransport {
     const body = (await res.json().catch(() => null)) as { result: unknown } | ApiErrorBody | null;
     if (!body)
       throw new ApiError(`Lookbook answered with an unexpected reply (HTTP ${res.status}).`, 'bad-reply');
-    if (isErrorBody(body)) throw new ApiError(body.error.message, body.error.code);
+    if (isErrorBody(body)) throw new ApiError(body.error.message, body.error.code, body.error.suggestion);
     return body.result as Response<M>;
   }
 

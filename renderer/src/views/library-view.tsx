@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { DragEvent } from 'react';
 import type { FolderView, IndexingFailure, IndexingProgress } from '../api/types';
-import { messageOf } from '../api/client';
+import { ApiError, messageOf } from '../api/client';
 import { EmptyState, ProgressBar, formatDuration } from '../components/common';
 import { FolderBrowser } from '../components/folder-browser';
 import { Icon } from '../components/icons';
@@ -236,7 +236,7 @@ export function LibraryView() {
   const [browsing, setBrowsing] = useState(false);
   const [adding, setAdding] = useState(false);
   // Why the folder could not be added, shown under the field it is about (not in a passing toast).
-  const [addError, setAddError] = useState<string | null>(null);
+  const [addError, setAddError] = useState<{ message: string; suggestion?: string | undefined } | null>(null);
 
   const addFolder = async (p: string) => {
     setAdding(true);
@@ -247,7 +247,7 @@ export function LibraryView() {
       await refreshStatus();
     } catch (e) {
       setPath(p);
-      setAddError(messageOf(e));
+      setAddError({ message: messageOf(e), suggestion: e instanceof ApiError ? e.suggestion : undefined });
     } finally {
       setAdding(false);
     }
@@ -315,9 +315,20 @@ export function LibraryView() {
         )}
       </div>
       {addError && (
-        <p className="field-error" role="alert" id="add-folder-error" data-testid="add-folder-error">
-          {addError}
-        </p>
+        <div className="row" style={{ marginTop: 4 }}>
+          <p className="field-error grow" role="alert" id="add-folder-error" data-testid="add-folder-error">
+            {addError.message}
+          </p>
+          {addError.suggestion && (
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => addError.suggestion && void addFolder(addError.suggestion)}
+            >
+              Add {addError.suggestion.split(/[\\/]/).pop()} instead
+            </button>
+          )}
+        </div>
       )}
     </form>
   );
