@@ -170,7 +170,12 @@ function httpTransport(token: string): HttpTransport {
     }
     for (const l of connectionListeners) l(next);
     // What changed while away (photos indexed, a folder added elsewhere) is not known: refresh all.
-    if (next) emit('libraryChanged', { photoCount: -1 });
+    if (next) {
+      call('library.status', {}).then(
+        (status) => emit('libraryChanged', { photoCount: status.photoCount }),
+        () => undefined, // gone again: the next reconnection refreshes
+      );
+    }
   };
 
   const scheduleProbe = () => {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { FolderView, IndexingFailure, IndexingProgress } from '../api/types';
 import { ApiError, messageOf } from '../api/client';
@@ -150,6 +150,8 @@ function FolderRow({ folder }: { folder: FolderView }) {
   const { client, run, refreshStatus } = useApp();
   const [excluding, setExcluding] = useState(false);
   const [sub, setSub] = useState('');
+  const [excludeError, setExcludeError] = useState<string | null>(null);
+  const errorId = useId();
   return (
     <li style={{ flexDirection: 'column', alignItems: 'stretch' }} data-testid="folder-row">
       <div className="row">
@@ -188,40 +190,56 @@ function FolderRow({ folder }: { folder: FolderView }) {
       )}
       {excluding && (
         <form
-          className="row"
           style={{ paddingLeft: 26, marginTop: 6 }}
           onSubmit={(e) => {
             e.preventDefault();
-            void run(async () => {
-              await client.call('folders.exclude', { folder: folder.path, path: sub });
-              setSub('');
-              setExcluding(false);
-              await refreshStatus();
-            });
+            void (async () => {
+              try {
+                await client.call('folders.exclude', { folder: folder.path, path: sub });
+                setSub('');
+                setExcluding(false);
+                setExcludeError(null);
+                await refreshStatus();
+              } catch (err) {
+                setExcludeError(messageOf(err));
+              }
+            })();
           }}
         >
-          <input
-            className="input grow mono"
-            placeholder={`${folder.path}/private`}
-            aria-label="Sub-folder to exclude"
-            value={sub}
-            onChange={(e) => setSub(e.target.value)}
-          />
-          {client.host && (
-            <button
-              type="button"
-              className="btn"
-              onClick={async () => {
-                const picked = await client.host?.pickFolder();
-                if (picked) setSub(picked);
+          <div className="row">
+            <input
+              className="input grow mono"
+              placeholder={`${folder.path}/private`}
+              aria-label="Sub-folder to exclude"
+              aria-invalid={excludeError ? true : undefined}
+              aria-describedby={excludeError ? errorId : undefined}
+              value={sub}
+              onChange={(e) => {
+                setSub(e.target.value);
+                setExcludeError(null);
               }}
-            >
-              Choose…
+            />
+            {client.host && (
+              <button
+                type="button"
+                className="btn"
+                onClick={async () => {
+                  const picked = await client.host?.pickFolder();
+                  if (picked) setSub(picked);
+                }}
+              >
+                Choose…
+              </button>
+            )}
+            <button className="btn" type="submit" disabled={!sub.trim()}>
+              Exclude
             </button>
+          </div>
+          {excludeError && (
+            <p className="field-error" role="alert" id={errorId}>
+              {excludeError}
+            </p>
           )}
-          <button className="btn" type="submit" disabled={!sub.trim()}>
-            Exclude
-          </button>
         </form>
       )}
     </li>
