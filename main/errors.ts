@@ -1,5 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatBytes } from './format-bytes.js';
 
 /**
  * An error whose message is meant for the person using Lookbook: it says what went wrong and, where
@@ -8,14 +9,18 @@ import { dirname } from 'node:path';
  * under --verbose or LOOKBOOK_DEBUG=1).
  */
 export class UserError extends Error {
+  /** What the person most likely meant (an existing folder for a mistyped one): the app offers it. */
+  readonly suggestion: string | undefined;
+
   constructor(
     message: string,
     /** A stable machine-readable code for the API ('model-not-found', 'unsupported-format', …). */
     readonly code: string = 'user-error',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; suggestion?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
+    this.suggestion = options?.suggestion;
   }
 }
 
@@ -79,14 +84,4 @@ export function diskFullMessage(e: unknown, dataDir?: string): string {
 /** LanceDB's messages end with the Rust source line that raised them; nobody using Lookbook needs that. */
 function withoutRustSources(message: string): string {
   return message.replace(/,? ?(\/[^\s,]*)?\/[^\s,]*\.rs:\d+:\d+/g, '');
-}
-
-function formatBytes(n: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} bytes` : `${n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
 }

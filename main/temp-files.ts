@@ -30,11 +30,16 @@ export function tempNameOwner(name: string): number | undefined {
  * Writes `data` to `target` through a temporary file and a rename. On failure the temporary file is
  * removed and any earlier `target` is left as it was.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
   const tmp = tempPathFor(target);
   try {
-    // 'wx': never write through a file that happens to exist under the temporary name.
-    await writeFile(tmp, data, { flag: 'wx' });
+    // 'wx': never write through a file that happens to exist under the temporary name. A mode (0o600
+    // for a secret) applies from the start: the temporary file is never readable by others either.
+    await writeFile(tmp, data, { flag: 'wx', ...(options.mode === undefined ? {} : { mode: options.mode }) });
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -108,9 +108,8 @@ export const NEW_USER_FLOW: FlowStep[] = [
         });
       assert.ok(width > 0, 'the thumbnail decodes');
       await shot('03-search-red');
-      // Keyboard: down from the search box into the grid, right to the second photo, Enter opens it.
+      // Keyboard: down from the search box onto the first photo, right to the second, Enter opens it.
       await page.getByLabel('Search photos').press('ArrowDown');
-      await page.keyboard.press('ArrowRight');
       await page.keyboard.press('ArrowRight');
       await page.keyboard.press('Enter');
       const view = page.getByTestId('photo-view');

@@ -17,7 +17,7 @@ import { describeHolder } from '../library/library.js';
 import { createAlbumArea } from './album-handlers.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
-import { createModelArea } from './model-handlers.js';
+import { createModelArea, type ModelMethods } from './model-handlers.js';
 import { createPhotoHandlers } from './photo-handlers.js';
 import { createTaggingArea } from './tagging-handlers.js';
 import { createTuningArea } from './tuning-handlers.js';
@@ -37,7 +37,7 @@ export interface CoreApiOptions {
 
 interface Session {
   core: Core;
-  handlers: Omit<ApiHandlers, 'models.catalogue' | 'models.download' | 'models.activate'>;
+  handlers: Omit<ApiHandlers, ModelMethods>;
   close(): Promise<void>;
 }
 

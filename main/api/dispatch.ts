@@ -31,7 +31,8 @@ export function errorBody(e: unknown, dataDir?: string): { status: number; body:
   }
   if (isUserError(e)) {
     const status = e.code === 'unknown-method' ? 404 : e.code.endsWith('not-found') ? 404 : 400;
-    return { status, body: { error: { message: e.message, code: e.code } } };
+    const suggestion = e.suggestion === undefined ? {} : { suggestion: e.suggestion };
+    return { status, body: { error: { message: e.message, code: e.code, ...suggestion } } };
   }
   return {
     status: 500,

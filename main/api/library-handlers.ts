@@ -9,6 +9,7 @@ import type {
   SearchOptions,
   SearchQuery,
 } from '../library/types.js';
+import { browseFolders } from '../library/browse-folders.js';
 import { DECODERS } from '../media/formats.js';
 import { filterOptions } from '../search/filters.js';
 import type { EventHub } from './dispatch.js';
@@ -28,6 +29,7 @@ type LibraryMethods =
   | 'folders.add'
   | 'folders.remove'
   | 'folders.exclude'
+  | 'folders.browse'
   | 'indexing.start'
   | 'indexing.pause'
   | 'indexing.resume'
@@ -120,6 +122,8 @@ export function createLibraryHandlers(
       startIndexing();
       return folders.map(folderView);
     },
+    'folders.browse': ({ path, showHidden }) =>
+      browseFolders(path, showHidden === undefined ? {} : { showHidden }),
     'indexing.start': async () => {
       startIndexing();
       return (await status()).indexing;

@@ -4,11 +4,18 @@ import { describeError, UserError } from '../errors.js';
 import { catalogueEntrySize, loadCatalogue, requireCatalogueEntry } from '../models/catalogue.js';
 import { DEMO_EMBED_DIM, DEMO_MODEL_NAME } from '../models/demo-model.js';
 import { pullModel } from '../models/download.js';
-import { getActiveModel, listInstalledModels, setActiveModel } from '../models/installed-models.js';
+import { importModel, modelIdFromPath } from '../models/import-model.js';
+import {
+  getActiveModel,
+  getInstalledModel,
+  listInstalledModels,
+  setActiveModel,
+} from '../models/installed-models.js';
+import { absoluteUserPath } from '../user-path.js';
 import type { ErrorLogger, EventHub } from './dispatch.js';
 import type { ApiHandlers, CatalogueModel } from './types.js';
 
-type ModelMethods = 'models.catalogue' | 'models.download' | 'models.activate';
+export type ModelMethods = 'models.catalogue' | 'models.download' | 'models.activate' | 'models.import';
 
 export interface ModelArea {
   handlers: Pick<ApiHandlers, ModelMethods>;
@@ -26,6 +33,7 @@ export function createModelArea(ctx: {
 }): ModelArea {
   const { dataDir, hub, log } = ctx;
   const downloads = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
+  let importing: Promise<unknown> | undefined;
 
   const catalogue = async (): Promise<CatalogueModel[]> => {
     const installed = await listInstalledModels(dataDir);
@@ -116,9 +124,34 @@ export function createModelArea(ctx: {
         await ctx.reopen();
         return catalogue();
       },
+      // The same checks as `lookbook models import` (importModel: layout, files, size, a test inference),
+      // with the app's words where the CLI's name its flags. It is not put to use: the person chooses.
+      'models.import': async ({ path }) => {
+        if (importing) {
+          throw new UserError('Another model is being imported; wait until it is done.', 'busy');
+        }
+        const source = absoluteUserPath(path);
+        const id = modelIdFromPath(source);
+        if (await getInstalledModel(dataDir, id)) {
+          throw new UserError(
+            `A model named “${id}” is already installed. Remove it first, or rename the folder or archive ` +
+              'to import it under another name.',
+            'model-exists',
+          );
+        }
+        const run = importModel(source, { dataDir, id });
+        importing = run;
+        try {
+          const result = await run;
+          return { id: result.id, models: await catalogue() };
+        } finally {
+          importing = undefined;
+        }
+      },
     },
     async close() {
       for (const d of downloads.values()) d.abort.abort(new Error('closing'));
+      await importing?.catch(() => undefined);
       await Promise.allSettled([...downloads.values()].map((d) => d.done));
     },
   };

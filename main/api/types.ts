@@ -6,9 +6,13 @@
 //   - the HTTP routes (main/server/) and the Electron IPC bridge (electron/preload.cts, electron/ipc.ts).
 // Adding a method here without implementing and validating it is a type error, so they cannot drift.
 //
-// This file is imported by the renderer (DOM, no Node): types only, plus a few plain constants.
+// This file is imported by the renderer (DOM, no Node): types only, plus a few plain constants and pure
+// functions that the CLI and the app must share so they say the same thing.
 import type { DeviceInfo } from '../engine/device.js';
 import type { NoResultsReason } from '../search/no-results-reason.js';
+
+// Sizes, written one way in the CLI and the app (see the note in main/format-bytes.ts).
+export { formatBytes } from '../format-bytes.js';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -37,6 +41,19 @@ export interface FolderView {
   excluded: string[];
   /** False when the folder is gone (unplugged drive, renamed): shown, not silently dropped. */
   exists: boolean;
+}
+
+/** One folder of the web mode's folder browser ('folders.browse'): only folders, never files. */
+export interface FolderListing {
+  /** The folder listed (absolute). */
+  path: string;
+  /** The folder above, or null at the top (a drive's root; the system's folders are never opened). */
+  parent: string | null;
+  folders: Array<{ name: string; path: string }>;
+  /** It holds more sub-folders than are listed. */
+  truncated: boolean;
+  /** Where to start: the home folder, Pictures, the mounted drives. */
+  places: Array<{ label: string; path: string }>;
 }
 
 export interface IndexingFailure {
@@ -368,6 +385,8 @@ export interface ApiMethods {
   'folders.add': { request: { path: string }; response: FolderView[] };
   'folders.remove': { request: { path: string }; response: FolderView[] };
   'folders.exclude': { request: { folder: string; path: string }; response: FolderView[] };
+  /** The web mode's folder browser: a folder's sub-folders (the home folder when no path is given). */
+  'folders.browse': { request: { path?: string; showHidden?: boolean }; response: FolderListing };
   'indexing.start': { request: Record<string, never>; response: IndexingProgress };
   'indexing.pause': { request: Record<string, never>; response: IndexingProgress };
   'indexing.resume': { request: Record<string, never>; response: IndexingProgress };
@@ -443,6 +462,8 @@ export interface ApiMethods {
   'review.labels': { request: Record<string, never>; response: ReviewLabel[] };
   /** A page of one label's pending suggestions (50 unless `limit` says otherwise). */
   'review.queue': { request: { tag: string; offset?: number; limit?: number }; response: ReviewPage };
+  /** Installs a model folder or archive, checked as `lookbook models import` checks it. */
+  'models.import': { request: { path: string }; response: { id: string; models: CatalogueModel[] } };
 }
 
 /** Progress events the core pushes; the client subscribes with `onX` (X = capitalised key). */
@@ -467,6 +488,7 @@ export const METHOD_NAMES = [
   'folders.add',
   'folders.remove',
   'folders.exclude',
+  'folders.browse',
   'indexing.start',
   'indexing.pause',
   'indexing.resume',
@@ -513,6 +535,7 @@ export const METHOD_NAMES = [
   'albums.export',
   'review.labels',
   'review.queue',
+  'models.import',
 ] as const satisfies readonly MethodName[];
 
 // Compile-time proof that METHOD_NAMES lists every method (a missing one makes this `never`).
@@ -552,7 +575,12 @@ export type LookbookClient = ApiTransport & ApiSubscriptions;
 
 /** An error as it crosses a transport: the message is for people; the code is for code. */
 export interface ApiErrorBody {
-  error: { message: string; code: string };
+  error: {
+    message: string;
+    code: string;
+    /** What the person most likely meant (the folder a mistyped path was close to): the UI offers it. */
+    suggestion?: string;
+  };
 }
 
 /**

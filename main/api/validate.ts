@@ -5,6 +5,7 @@
 // validator a compile error — each validator builds its result field by field, so it cannot return
 // something the request type does not allow. No dependency, no schema DSL to learn.
 import { UserError } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 import type { MethodName, Request, SearchFilters, SearchRequest, SmartQuery, SortOrder } from './types.js';
 import { METHOD_NAMES } from './types.js';
 
@@ -162,7 +163,7 @@ function searchRequest(input: Record<string, unknown>): SearchRequest {
   }
   if (typeof input.imageBase64 === 'string' && input.imageBase64.length > MAX_IMAGE_BASE64) {
     bad(
-      `The image is too large to search with (at most ${MAX_SEARCH_IMAGE_BYTES / 1024 / 1024} MB); try a smaller copy.`,
+      `The image is too large to search with (at most ${formatBytes(MAX_SEARCH_IMAGE_BYTES)}); try a smaller copy.`,
     );
   }
   const image = optStr(input, 'imageBase64', MAX_IMAGE_BASE64);
@@ -221,6 +222,17 @@ const validators: Validators = {
   'folders.add': (i) => ({ path: path(i, 'path') }),
   'folders.remove': (i) => ({ path: path(i, 'path') }),
   'folders.exclude': (i) => ({ folder: path(i, 'folder'), path: path(i, 'path') }),
+  'folders.browse': (i) => {
+    const path = optStr(i, 'path', MAX_PATH);
+    if (path?.includes('\0')) bad('“path” is not a valid path.');
+    const showHidden = i.showHidden;
+    if (showHidden !== undefined && showHidden !== null && typeof showHidden !== 'boolean')
+      bad('“showHidden” must be true or false.');
+    return {
+      ...(path === undefined ? {} : { path }),
+      ...(showHidden === true ? { showHidden: true } : {}),
+    };
+  },
   'indexing.start': none,
   'indexing.pause': none,
   'indexing.resume': none,
@@ -322,6 +334,7 @@ const validators: Validators = {
     };
   },
   'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
+  'models.import': (i) => ({ path: path(i, 'path') }),
 };
 
 export function isMethodName(name: unknown): name is MethodName {

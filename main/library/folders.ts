@@ -9,6 +9,7 @@ import {
   type LibrarySettings,
 } from '../host/settings.js';
 import { isUnder } from '../paths.js';
+import { absoluteUserPath, missingPathError } from '../user-path.js';
 import type { LibraryStore } from '../store/library-store.js';
 import { createExclusionMatcher } from './exclusions.js';
 import { systemFolderReason } from './system-folders.js';
@@ -158,12 +159,13 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
   const list = () => folderInfos(registry, store);
   return {
     async addFolder(path, opts = {}) {
-      const abs = resolve(path);
+      // Quotes, `~`, a Windows path on Linux or macOS and relative paths: see main/user-path.ts.
+      const abs = absoluteUserPath(path);
       let info;
       try {
         info = statSync(abs);
       } catch {
-        throw new UserError(`${abs} does not exist`, 'folder-not-found');
+        throw missingPathError(abs, 'folder-not-found');
       }
       if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
       // The root of the disk, /proc, C:\Windows…: never photos, and walking them never ends.

@@ -6,18 +6,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+import { formatBytes } from '../format-bytes.js';
 
 /** The size of a file, or undefined when there is none. */
 export async function statSize(p: string): Promise<number | undefined> {

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import yauzl from 'yauzl';
 import { describeError, UserError } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 import { logWarning } from '../log.js';
 import { isUnder } from '../paths.js';
 
@@ -51,12 +52,6 @@ export const DEFAULT_SIZE_LIMITS: SizeLimits = {
   maxEntries: 10_000,
 };
 
-export function formatSize(bytes: number): string {
-  if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GiB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${Math.ceil(bytes / 1024)} KiB`;
-}
-
 /** Counts what an archive or folder holds and refuses it, with the reason, as soon as it is too much. */
 export class SizeCounter {
   private bytes = 0;
@@ -74,7 +69,7 @@ export class SizeCounter {
     const { maxBytes, maxRatio, ratioFloorBytes, maxEntries } = this.limits;
     if (this.bytes > maxBytes) {
       throw new UserError(
-        `${this.what} holds more than ${formatSize(maxBytes)}, more than any CLIP model; nothing was installed`,
+        `${this.what} holds more than ${formatBytes(maxBytes)}, more than any CLIP model; nothing was installed`,
         'model-too-large',
       );
     }
@@ -84,8 +79,8 @@ export class SizeCounter {
       this.bytes > maxRatio * Math.max(1, this.packedBytes)
     ) {
       throw new UserError(
-        `${this.what} expands to more than ${maxRatio} times its size (${formatSize(this.packedBytes)} ` +
-          `holds at least ${formatSize(this.bytes)}): that is not a model, and nothing was installed`,
+        `${this.what} expands to more than ${maxRatio} times its size (${formatBytes(this.packedBytes)} ` +
+          `holds at least ${formatBytes(this.bytes)}): that is not a model, and nothing was installed`,
         'model-too-large',
       );
     }
@@ -102,7 +97,7 @@ export class SizeCounter {
     const { maxRatio, ratioFloorBytes } = this.limits;
     if (unpacked > ratioFloorBytes && unpacked > maxRatio * Math.max(1, packed)) {
       throw new UserError(
-        `${this.what} holds ${name}, which expands from ${formatSize(packed)} to ${formatSize(unpacked)}: ` +
+        `${this.what} holds ${name}, which expands from ${formatBytes(packed)} to ${formatBytes(unpacked)}: ` +
           'model weights do not compress like that, so this is not a model, and nothing was installed',
         'model-too-large',
       );

@@ -80,7 +80,6 @@ export function createPhotoSearch(deps: PhotoSearchDeps): PhotoSearch {
 
   const timeline = createTimeline({ store: library.store, contentIdsWithTags: deps.contentIdsWithTags });
 
-
   /** Whether the model a search used is the demo model, with no adapter that may have taught it words. */
   async function modelKnowsOnlyColours(key: string): Promise<boolean> {
     // The active engine's, in the usual case; the other model's only while search falls back to it.

@@ -3,9 +3,10 @@
 //
 // Who may talk to it (see tests/server/security.test.ts):
 //   - it listens on 127.0.0.1 only;
-//   - every /api and /media request carries the per-launch secret token (header X-Lookbook-Token, or
-//     ?token= where a browser cannot set headers: <img>, EventSource); other local users and web pages
-//     do not know it. No cookie: cookies are shared by every port of 127.0.0.1.
+//   - every /api and /media request carries the secret token (header X-Lookbook-Token, or ?token= where
+//     a browser cannot set headers: <img>, EventSource); other local users and web pages do not know it.
+//     It is kept in the data directory, owner-only, so an open page reconnects after a restart
+//     (main/server/serve.ts). No cookie: cookies are shared by every port of 127.0.0.1.
 //   - the Host header must name this server (127.0.0.1:<port> or localhost:<port>), which defeats DNS
 //     rebinding; an Origin header, when present, must be this server's origin, and Sec-Fetch-Site must
 //     not be cross-site, which defeats CSRF; API calls must be application/json (a cross-site form
@@ -45,7 +46,7 @@ export interface ServerOptions {
   port?: number;
   /** The built renderer (index.html and assets); without it, / explains how to build it. */
   rendererDir?: string;
-  /** Fixed token for tests; by default a fresh random one per launch. */
+  /** The secret (the web mode keeps one per data directory); by default a fresh random one. */
   token?: string;
   log?: ErrorLogger;
 }

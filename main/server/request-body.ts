@@ -24,6 +24,7 @@
 // 75 MB bodies by under 60 MB (over 770 MB before), and it returns to within a few MB afterwards.
 import type { IncomingMessage } from 'node:http';
 import { MAX_SEARCH_IMAGE_BYTES } from '../api/validate.js';
+import { formatBytes } from '../format-bytes.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -70,21 +71,22 @@ export const MAX_WAITING = 32;
 const LINGER_BYTES = 128 * MiB;
 const LINGER_MS = 10_000;
 
-const MB = (bytes: number): string => `${Math.round(bytes / MiB)} MB`;
-
 /** The cap for a call, by its method name (known from the URL before the body is read). */
 export function bodyLimit(method: string): BodyLimit {
   switch (method) {
     case 'search.query':
       return {
         bytes: SEARCH_LIMIT,
-        explain: `a search by image takes an image of at most ${MB(MAX_SEARCH_IMAGE_BYTES)}; try a smaller copy of it`,
+        explain: `a search by image takes an image of at most ${formatBytes(MAX_SEARCH_IMAGE_BYTES)}; try a smaller copy of it`,
       };
     case 'vocabularies.import':
     case 'vocabularies.save':
-      return { bytes: VOCABULARY_LIMIT, explain: `a vocabulary may be at most ${MB(VOCABULARY_LIMIT)}` };
+      return {
+        bytes: VOCABULARY_LIMIT,
+        explain: `a vocabulary may be at most ${formatBytes(VOCABULARY_LIMIT)}`,
+      };
     default:
-      return { bytes: JSON_LIMIT, explain: `an API call takes at most ${MB(JSON_LIMIT)}` };
+      return { bytes: JSON_LIMIT, explain: `an API call takes at most ${formatBytes(JSON_LIMIT)}` };
   }
 }
 

@@ -3,6 +3,7 @@ import type { LibraryStatus } from './api/types';
 import type { AppClient } from './api/client';
 import { hasToken, messageOf } from './api/client';
 import { EmptyState, ProgressBar } from './components/common';
+import { OfflineBanner, useOnline } from './components/connection';
 import { Icon } from './components/icons';
 import type { IconName } from './components/icons';
 import { AlbumNav } from './components/album-nav';
@@ -37,7 +38,12 @@ export function App({ client }: { client: AppClient }) {
   const [status, setStatus] = useState<LibraryStatus | null>(null);
   const [statusError, setStatusError] = useState<string | null>(null);
   const [view, setView] = useState<ViewName | null>(null);
-  const [photo, setPhoto] = useState<{ source: PhotoSource; index: number } | null>(null);
+  const [photo, setPhoto] = useState<{
+    source: PhotoSource;
+    index: number;
+    onClosed?: ((lastIndex: number) => void) | undefined;
+  } | null>(null);
+  const online = useOnline(client);
   const [toast, setToast] = useState<string | null>(null);
   const [preset, setPreset] = useState<SearchPreset | null>(null);
   const albums = useAlbums(client);
@@ -103,7 +109,8 @@ export function App({ client }: { client: AppClient }) {
       status,
       refreshStatus,
       navigate: setView,
-      openPhoto: (source, index) => setPhoto({ source, index }),
+      openPhoto: (source, index, onClosed) => setPhoto({ source, index, onClosed }),
+      online,
       run,
       notify,
       searchSimilar: (p) => {
@@ -130,15 +137,17 @@ export function App({ client }: { client: AppClient }) {
       },
       newAlbum: setAlbumDraft,
     }),
-    [client, status, refreshStatus, run, notify, albums],
+    [client, status, refreshStatus, run, notify, albums, online],
   );
 
-  // Keyboard: Ctrl/Cmd+1…7 switch views; "/" focuses the search box.
+  // Keyboard: Ctrl/Cmd+1…7 switch views, in Electron only (in a browser they switch tabs, and a page
+  // must not take them); "/" focuses the search box.
+  const viewShortcuts = client.transport === 'electron';
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       const typing = target?.closest('input, textarea, select');
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey) {
+      if (viewShortcuts && (e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey) {
         const item = NAV.find((n) => n.key === e.key);
         if (item) {
           e.preventDefault();
@@ -155,7 +164,7 @@ export function App({ client }: { client: AppClient }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [photo]);
+  }, [photo, viewShortcuts]);
 
   if (!hasToken()) {
     return (
@@ -170,7 +179,8 @@ export function App({ client }: { client: AppClient }) {
   }
 
   const indexing = status?.indexing;
-  const indexingActive = indexing && (indexing.phase === 'indexing' || indexing.phase === 'scanning');
+  const indexingActive =
+    online && indexing && (indexing.phase === 'indexing' || indexing.phase === 'scanning');
 
   return (
     <AppContext.Provider value={ctx}>
@@ -178,7 +188,7 @@ export function App({ client }: { client: AppClient }) {
         <nav className="sidebar" aria-label="Sections">
           <div className="brand">
             <span className="brand-mark" aria-hidden />
-            Lookbook
+            <span className="nav-label">Lookbook</span>
           </div>
           {NAV.map((n) => (
             <button
@@ -186,13 +196,17 @@ export function App({ client }: { client: AppClient }) {
               className="nav-item"
               aria-current={view === n.view ? 'page' : undefined}
               onClick={() => setView(n.view)}
-              title={`${n.label} (Ctrl+${n.key})`}
+              // The label stays the button's name when the narrow layout shows only icons.
+              aria-label={n.label}
+              title={viewShortcuts ? `${n.label} (Ctrl+${n.key})` : n.label}
             >
               <Icon name={n.icon} />
-              {n.label}
-              <span className="nav-key" aria-hidden>
-                ⌃{n.key}
-              </span>
+              <span className="nav-label">{n.label}</span>
+              {viewShortcuts && (
+                <span className="nav-key" aria-hidden>
+                  ⌃{n.key}
+                </span>
+              )}
             </button>
           ))}
           <AlbumNav
@@ -222,8 +236,13 @@ export function App({ client }: { client: AppClient }) {
                   {status.model?.name ?? 'No model'} ·{' '}
                   {status.device ? (status.device.provider === 'cpu' ? 'CPU' : 'GPU') : '—'}
                 </span>
-                <span className="pill pill-ok" style={{ alignSelf: 'flex-start', whiteSpace: 'normal' }}>
-                  <Icon name="lock" size={12} /> Nothing leaves this computer
+                <span
+                  className="pill pill-ok privacy-pill"
+                  style={{ alignSelf: 'flex-start', whiteSpace: 'normal' }}
+                  title="Nothing leaves this computer"
+                >
+                  <Icon name="lock" size={12} />{' '}
+                  <span className="nav-label">Nothing leaves this computer</span>
                 </span>
               </>
             )}
@@ -241,7 +260,8 @@ export function App({ client }: { client: AppClient }) {
               </button>
             </div>
           )}
-          {statusError && (
+          {!online && <OfflineBanner onRetry={client.reconnectNow} />}
+          {statusError && online && (
             <div className="banner banner-error" role="alert">
               {statusError}
               <button className="btn btn-small" onClick={() => void refreshStatus()}>
@@ -249,19 +269,31 @@ export function App({ client }: { client: AppClient }) {
               </button>
             </div>
           )}
-          {view === 'photos' && <PhotosView />}
-          {view === 'search' && <SearchView preset={preset} />}
-          {view === 'library' && <LibraryView />}
-          {view === 'tagging' && <TaggingView />}
-          {view === 'review' && <ReviewView />}
-          {view === 'album' && albumId && <AlbumView key={albumId} albumId={albumId} />}
-          {view === 'tuning' && <TuningView />}
-          {view === 'models' && <ModelsView />}
+          {/* Offline, every button and field that needs the server is disabled at once. */}
+          <fieldset className="view-fieldset" disabled={!online}>
+            {view === 'photos' && <PhotosView />}
+            {view === 'search' && <SearchView preset={preset} />}
+            {view === 'library' && <LibraryView />}
+            {view === 'tagging' && <TaggingView />}
+            {view === 'review' && <ReviewView />}
+            {view === 'album' && albumId && <AlbumView key={albumId} albumId={albumId} />}
+            {view === 'tuning' && <TuningView />}
+            {view === 'models' && <ModelsView />}
+          </fieldset>
           {view === null && !statusError && <div className="view muted">Opening your library…</div>}
         </main>
       </div>
       {albumDraft && <NewAlbumDialog draft={albumDraft} onClose={() => setAlbumDraft(null)} />}
-      {photo && <PhotoView source={photo.source} index={photo.index} onClose={() => setPhoto(null)} />}
+      {photo && (
+        <PhotoView
+          source={photo.source}
+          index={photo.index}
+          onClose={(last) => {
+            setPhoto(null);
+            photo.onClosed?.(last);
+          }}
+        />
+      )}
       {toast && (
         <div className="toast" role="status" data-testid="toast">
           {toast}

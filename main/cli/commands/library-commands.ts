@@ -7,6 +7,7 @@ import { numberIn, withCore } from '../command-helpers.js';
 import { UserError } from '../../errors.js';
 import { logWarning } from '../../log.js';
 import type { Core } from '../../core/open-core.js';
+import { absoluteUserPath } from '../../user-path.js';
 import type { Library } from '../../library/library.js';
 import { isUnder } from '../../paths.js';
 import type { ExplainedSearchResponse } from '../../search/photo-search.js';
@@ -278,7 +279,9 @@ export function registerLibraryCommands(program: Command): void {
     .option('--exclude <pattern...>', "glob-like patterns or sub-paths to leave out ('*.tmp', 'Private')")
     .action(async (path: string, flags: { exclude?: string[] }, cmd: Command) => {
       await withCore(cmd, async ({ library }) => {
-        printFolders(await library.addFolder(path, { patterns: flags.exclude ?? [] }));
+        // A relative path is the person's own: relative to the folder the command runs in.
+        const folder = absoluteUserPath(path, { relativeTo: process.cwd() });
+        printFolders(await library.addFolder(folder, { patterns: flags.exclude ?? [] }));
         out('Run `lookbook index` to index it.');
       });
     });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { dataDirOf } from '../command-helpers.js';
 import { readModelFolder } from '../../engine/model-folder.js';
 import { UserError } from '../../errors.js';
+import { formatBytes } from '../../format-bytes.js';
 import {
   catalogueEntrySize,
   loadCatalogue,
@@ -21,18 +22,6 @@ import {
   type InstalledModel,
 } from '../../models/installed-models.js';
 import { out, printJsonDocument, printJsonLines } from '../output.js';
-
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 function formatEta(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '--';

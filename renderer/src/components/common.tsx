@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { formatBytes as formatSize } from '../api/types';
 import { Icon } from './icons';
 import type { IconName } from './icons';
 
@@ -45,12 +46,9 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
+/** Sizes as the CLI writes them (one formatter for both, in main/format-bytes.ts); '—' when unknown. */
 export function formatBytes(n: number | null): string {
-  if (n === null) return '—';
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+  return n === null ? '—' : formatSize(n);
 }
 
 export function formatDate(iso: string | null): string {

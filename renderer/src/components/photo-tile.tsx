@@ -6,6 +6,8 @@ import type { PhotoSummary } from '../api/types';
 export interface PhotoTileProps {
   photo: PhotoSummary | undefined;
   index: number;
+  /** The element's id (a grid names its focused cell with aria-activedescendant). */
+  id?: string;
   style: CSSProperties;
   thumbnailUrl(contentId: string): string;
   selected: boolean;
@@ -31,6 +33,7 @@ export function PhotoTile(props: PhotoTileProps) {
   return (
     <div
       role="gridcell"
+      id={props.id}
       aria-selected={selected}
       className={classes.join(' ')}
       style={style}

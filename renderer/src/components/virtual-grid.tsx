@@ -28,6 +28,11 @@ export interface VirtualGridProps {
   showScores?: boolean;
   /** Photos the user picked; without it the grid only opens photos. */
   selection?: Selection;
+  /**
+   * Puts the keyboard focus on this photo (a new object each time): the search box's arrow down, and
+   * the photo view closing on the photo it showed last.
+   */
+  focusRequest?: { index: number } | null;
 }
 
 const GAP = 8;
@@ -45,6 +50,7 @@ export function VirtualGrid(props: VirtualGridProps) {
     titleOf,
     selection,
     showScores,
+    focusRequest,
   } = props;
   const cellSize = props.cellSize ?? 180;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -106,6 +112,14 @@ export function VirtualGrid(props: VirtualGridProps) {
     const photos = indexes.map(item).filter((p): p is PhotoSummary => Boolean(p));
     selection?.set(photos, add);
   });
+  useEffect(() => {
+    if (!focusRequest || total === 0) return;
+    const index = Math.max(0, Math.min(total - 1, focusRequest.index));
+    setFocus(index);
+    scrollToIndex(index);
+    scrollRef.current?.focus({ preventScroll: true });
+    // Only a new request moves the focus, not new results or a resize.
+  }, [focusRequest]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (total === 0) return;
@@ -150,6 +164,7 @@ export function VirtualGrid(props: VirtualGridProps) {
           key={index}
           photo={p}
           index={index}
+          id={`photo-cell-${index}`}
           style={{ width: cellWidth, height: cellWidth }}
           thumbnailUrl={thumbnailUrl}
           selected={selection?.isSelected(p?.id) ?? false}
@@ -199,6 +214,9 @@ export function VirtualGrid(props: VirtualGridProps) {
       aria-rowcount={rows}
       tabIndex={0}
       aria-multiselectable={selection ? true : undefined}
+      aria-activedescendant={focus >= 0 ? `photo-cell-${focus}` : undefined}
+      // Tabbing into the grid lands on the first photo, so Enter opens something at once.
+      onFocus={(e) => e.target === e.currentTarget && focus < 0 && total > 0 && setFocus(0)}
       onKeyDown={onKeyDown}
       onMouseDown={selection ? rubber.onMouseDown : undefined}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}

@@ -30,8 +30,13 @@ export interface AppContextValue {
   status: LibraryStatus | null;
   refreshStatus(): Promise<void>;
   navigate(view: ViewName): void;
-  /** Opens the photo view on `source.item(index)`; arrows move through the source. */
-  openPhoto(source: PhotoSource, index: number): void;
+  /**
+   * Opens the photo view on `source.item(index)`; arrows move through the source. `onClosed` learns
+   * which photo was shown last (the grid puts its focus back there).
+   */
+  openPhoto(source: PhotoSource, index: number, onClosed?: (lastIndex: number) => void): void;
+  /** False while the web server cannot be reached: what needs it is disabled, and a banner says why. */
+  online: boolean;
   /** Runs an action, showing its error in words if it fails; resolves to undefined then. */
   run<T>(action: () => Promise<T>, done?: string): Promise<T | undefined>;
   notify(message: string): void;

@@ -1,7 +1,9 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { FolderView, IndexingFailure, IndexingProgress } from '../api/types';
+import { ApiError, messageOf } from '../api/client';
 import { EmptyState, ProgressBar, formatDuration } from '../components/common';
+import { FolderBrowser } from '../components/folder-browser';
 import { Icon } from '../components/icons';
 import { useApp } from '../hooks/app-context';
 import { useEvent } from '../hooks/use-event';
@@ -36,7 +38,7 @@ function IndexingCard({
   failures: IndexingFailure[];
   watchWarning: string | undefined;
 }) {
-  const { client, run, refreshStatus } = useApp();
+  const { client, run, refreshStatus, online } = useApp();
   const active = progress.phase === 'indexing' || progress.phase === 'scanning';
   // This run's failures while it runs; afterwards every file that still fails, whichever run found it.
   const shownFailures = active || progress.phase === 'paused' ? progress.failures : failures;
@@ -47,11 +49,11 @@ function IndexingCard({
       className="card"
       aria-labelledby="indexing-title"
       data-testid="indexing-card"
-      data-phase={progress.phase}
+      data-phase={online ? progress.phase : 'offline'}
     >
       <div className="row">
         <h2 id="indexing-title" className="grow">
-          {phaseWords(progress)}
+          {online ? phaseWords(progress) : 'Not connected'}
         </h2>
         {paused ? (
           <button
@@ -106,7 +108,7 @@ function IndexingCard({
               images/s
             </span>
           )}
-          {!watchWarning && (
+          {!watchWarning && online && (
             <span className="stat muted">New and changed photos are picked up automatically.</span>
           )}
         </div>
@@ -148,6 +150,8 @@ function FolderRow({ folder }: { folder: FolderView }) {
   const { client, run, refreshStatus } = useApp();
   const [excluding, setExcluding] = useState(false);
   const [sub, setSub] = useState('');
+  const [excludeError, setExcludeError] = useState<string | null>(null);
+  const errorId = useId();
   return (
     <li style={{ flexDirection: 'column', alignItems: 'stretch' }} data-testid="folder-row">
       <div className="row">
@@ -186,40 +190,56 @@ function FolderRow({ folder }: { folder: FolderView }) {
       )}
       {excluding && (
         <form
-          className="row"
           style={{ paddingLeft: 26, marginTop: 6 }}
           onSubmit={(e) => {
             e.preventDefault();
-            void run(async () => {
-              await client.call('folders.exclude', { folder: folder.path, path: sub });
-              setSub('');
-              setExcluding(false);
-              await refreshStatus();
-            });
+            void (async () => {
+              try {
+                await client.call('folders.exclude', { folder: folder.path, path: sub });
+                setSub('');
+                setExcluding(false);
+                setExcludeError(null);
+                await refreshStatus();
+              } catch (err) {
+                setExcludeError(messageOf(err));
+              }
+            })();
           }}
         >
-          <input
-            className="input grow mono"
-            placeholder={`${folder.path}/private`}
-            aria-label="Sub-folder to exclude"
-            value={sub}
-            onChange={(e) => setSub(e.target.value)}
-          />
-          {client.host && (
-            <button
-              type="button"
-              className="btn"
-              onClick={async () => {
-                const picked = await client.host?.pickFolder();
-                if (picked) setSub(picked);
+          <div className="row">
+            <input
+              className="input grow mono"
+              placeholder={`${folder.path}/private`}
+              aria-label="Sub-folder to exclude"
+              aria-invalid={excludeError ? true : undefined}
+              aria-describedby={excludeError ? errorId : undefined}
+              value={sub}
+              onChange={(e) => {
+                setSub(e.target.value);
+                setExcludeError(null);
               }}
-            >
-              Choose…
+            />
+            {client.host && (
+              <button
+                type="button"
+                className="btn"
+                onClick={async () => {
+                  const picked = await client.host?.pickFolder();
+                  if (picked) setSub(picked);
+                }}
+              >
+                Choose…
+              </button>
+            )}
+            <button className="btn" type="submit" disabled={!sub.trim()}>
+              Exclude
             </button>
+          </div>
+          {excludeError && (
+            <p className="field-error" role="alert" id={errorId}>
+              {excludeError}
+            </p>
           )}
-          <button className="btn" type="submit" disabled={!sub.trim()}>
-            Exclude
-          </button>
         </form>
       )}
     </li>
@@ -227,17 +247,29 @@ function FolderRow({ folder }: { folder: FolderView }) {
 }
 
 export function LibraryView() {
-  const { client, status, run, refreshStatus } = useApp();
+  const { client, status, refreshStatus, online } = useApp();
   const live = useEvent('indexingProgress');
   const [path, setPath] = useState('');
   const [dragging, setDragging] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
+  const [adding, setAdding] = useState(false);
+  // Why the folder could not be added, shown under the field it is about (not in a passing toast).
+  const [addError, setAddError] = useState<{ message: string; suggestion?: string | undefined } | null>(null);
 
-  const addFolder = (p: string) =>
-    run(async () => {
+  const addFolder = async (p: string) => {
+    setAdding(true);
+    try {
       await client.call('folders.add', { path: p });
       setPath('');
+      setAddError(null);
       await refreshStatus();
-    });
+    } catch (e) {
+      setPath(p);
+      setAddError({ message: messageOf(e), suggestion: e instanceof ApiError ? e.suggestion : undefined });
+    } finally {
+      setAdding(false);
+    }
+  };
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -251,41 +283,70 @@ export function LibraryView() {
   };
 
   if (!status) return <div className="view muted">Loading…</div>;
-  const progress = live ?? status.indexing;
+  // Offline, the last progress is stale: the card says it is waiting rather than "Up to date".
+  const progress: IndexingProgress = online
+    ? (live ?? status.indexing)
+    : { ...status.indexing, phase: 'idle' };
   const paused = progress.phase === 'paused' || status.paused;
 
   const addForm = (
     <form
-      className="row"
       onSubmit={(e) => {
         e.preventDefault();
         if (path.trim()) void addFolder(path.trim());
       }}
     >
-      {client.host ? (
-        <button
-          type="button"
-          className="btn btn-primary"
-          onClick={async () => {
-            const picked = await client.host?.pickFolder();
-            if (picked) await addFolder(picked);
-          }}
-        >
-          Add a folder…
-        </button>
-      ) : (
-        <>
-          <input
-            className="input grow mono"
-            placeholder="/home/you/Pictures"
-            aria-label="Folder path"
-            value={path}
-            onChange={(e) => setPath(e.target.value)}
-          />
-          <button className="btn btn-primary" type="submit" disabled={!path.trim()}>
-            Add folder
+      <div className="row">
+        {client.host ? (
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={adding}
+            onClick={async () => {
+              const picked = await client.host?.pickFolder();
+              if (picked) await addFolder(picked);
+            }}
+          >
+            Add a folder…
           </button>
-        </>
+        ) : (
+          <>
+            <input
+              className="input grow mono"
+              placeholder="/home/you/Pictures"
+              aria-label="Folder path"
+              aria-invalid={addError ? true : undefined}
+              aria-describedby={addError ? 'add-folder-error' : undefined}
+              value={path}
+              onChange={(e) => {
+                setPath(e.target.value);
+                setAddError(null);
+              }}
+            />
+            <button type="button" className="btn" onClick={() => setBrowsing(true)}>
+              Browse…
+            </button>
+            <button className="btn btn-primary" type="submit" disabled={!path.trim() || adding}>
+              {adding ? 'Adding…' : 'Add folder'}
+            </button>
+          </>
+        )}
+      </div>
+      {addError && (
+        <div className="row" style={{ marginTop: 4 }}>
+          <p className="field-error grow" role="alert" id="add-folder-error" data-testid="add-folder-error">
+            {addError.message}
+          </p>
+          {addError.suggestion && (
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => addError.suggestion && void addFolder(addError.suggestion)}
+            >
+              Add {addError.suggestion.split(/[\\/]/).pop()} instead
+            </button>
+          )}
+        </div>
       )}
     </form>
   );
@@ -311,7 +372,7 @@ export function LibraryView() {
               Then you can search them by describing what you are looking for.
               {client.host
                 ? ' You can also drop a folder on this window.'
-                : ' Type the full path of a folder:'}
+                : ' Choose a folder with Browse…, or type its full path:'}
             </p>
             {addForm}
           </EmptyState>
@@ -368,6 +429,18 @@ export function LibraryView() {
         </div>
       )}
       {dragging && <div className="drop-overlay">Drop folders to add them to the library</div>}
+      {browsing && (
+        <FolderBrowser
+          title="Choose a folder of photos"
+          chooseLabel="Add this folder"
+          startAt={path}
+          onCancel={() => setBrowsing(false)}
+          onChoose={(chosen) => {
+            setBrowsing(false);
+            void addFolder(chosen);
+          }}
+        />
+      )}
     </div>
   );
 }

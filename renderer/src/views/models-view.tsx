@@ -1,9 +1,109 @@
 import { useCallback, useState } from 'react';
 import type { CatalogueModel, DownloadProgress } from '../api/types';
+import { messageOf } from '../api/client';
 import { ProgressBar, formatBytes } from '../components/common';
+import { FolderBrowser } from '../components/folder-browser';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
 import { useLoad } from '../hooks/use-load';
+
+/**
+ * Installs a model folder or archive from this computer ('models.import': the checks of
+ * `lookbook models import`, a test inference included). Errors stay next to the field.
+ */
+function ImportModelCard({ onImported }: { onImported(models: CatalogueModel[], id: string): void }) {
+  const { client } = useApp();
+  const [path, setPath] = useState('');
+  const [browsing, setBrowsing] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const importFrom = async (source: string) => {
+    setImporting(true);
+    setError(null);
+    try {
+      const { id, models } = await client.call('models.import', { path: source });
+      setPath('');
+      onImported(models, id);
+    } catch (e) {
+      setPath(source);
+      setError(messageOf(e));
+    } finally {
+      setImporting(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="import-model-title" data-testid="import-model">
+      <h2 id="import-model-title">Import a model from this computer</h2>
+      <p className="small muted" style={{ marginTop: 0 }}>
+        A model folder or archive (.zip, .tar, .tar.gz) in the Immich or Hugging Face layout. Lookbook checks
+        it and tries it once before installing it; nothing is downloaded.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) void importFrom(path.trim());
+        }}
+      >
+        <div className="row">
+          <input
+            className="input grow mono"
+            placeholder="/home/you/Downloads/ViT-B-32__openai"
+            aria-label="Model folder or archive"
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'import-model-error' : undefined}
+            value={path}
+            disabled={importing}
+            onChange={(e) => {
+              setPath(e.target.value);
+              setError(null);
+            }}
+          />
+          <button
+            type="button"
+            className="btn"
+            disabled={importing}
+            onClick={async () => {
+              if (!client.host) return setBrowsing(true);
+              const picked = await client.host.pickFolder();
+              if (picked) setPath(picked);
+            }}
+          >
+            {client.host ? 'Choose folder…' : 'Browse…'}
+          </button>
+          <button className="btn btn-primary" type="submit" disabled={!path.trim() || importing}>
+            {importing ? 'Importing…' : 'Import'}
+          </button>
+        </div>
+        {importing && (
+          <div style={{ marginTop: 8 }}>
+            <ProgressBar value={null} label="Importing the model" />
+            <div className="small muted">Copying and checking the model; a large one takes a minute…</div>
+          </div>
+        )}
+        {error && (
+          <p className="field-error" role="alert" id="import-model-error" data-testid="import-model-error">
+            {error}
+          </p>
+        )}
+      </form>
+      {browsing && (
+        <FolderBrowser
+          title="Choose a model folder"
+          chooseLabel="Import this folder"
+          startAt={path}
+          onCancel={() => setBrowsing(false)}
+          onChoose={(chosen) => {
+            setBrowsing(false);
+            setPath(chosen);
+            void importFrom(chosen);
+          }}
+        />
+      )}
+    </section>
+  );
+}
 
 export function ModelsView() {
   const { client, run, refreshStatus, notify } = useApp();
@@ -42,7 +142,7 @@ export function ModelsView() {
           {loadError}
         </div>
       )}
-      <div className="card-row">
+      <div className="card-row" style={{ marginBottom: 14 }}>
         {models.map((m) => {
           const d = downloads[m.id];
           const downloading = d && (d.phase === 'downloading' || d.phase === 'verifying');
@@ -109,6 +209,13 @@ export function ModelsView() {
           );
         })}
       </div>
+      <ImportModelCard
+        onImported={(list, id) => {
+          setModels(list);
+          const name = list.find((m) => m.id === id)?.name ?? id;
+          notify(`Imported ${name}. Choose “Use this model” on its card to switch to it.`);
+        }}
+      />
     </div>
   );
 }

@@ -52,10 +52,14 @@ export function PhotoView({
 }: {
   source: PhotoSource;
   index: number;
-  onClose(): void;
+  /** Called with the photo shown last, so the grid can put its focus back on it. */
+  onClose(lastIndex: number): void;
 }) {
   const { client, run, searchSimilar, notify } = useApp();
   const [i, setI] = useState(index);
+  const shown = useRef(index);
+  shown.current = i;
+  const close = useCallback(() => onClose(shown.current), [onClose]);
   const [details, setDetails] = useState<PhotoDetails | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [newTag, setNewTag] = useState('');
@@ -100,14 +104,14 @@ export function PhotoView({
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const typing = (e.target as HTMLElement | null)?.closest('input, textarea, select');
-      if (e.key === 'Escape') onClose();
+      if (e.key === 'Escape') close();
       else if (typing) return;
       else if (e.key === 'ArrowRight') go(1);
       else if (e.key === 'ArrowLeft') go(-1);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [go, onClose]);
+  }, [go, close]);
 
   const setTags = (tags: PhotoTag[]) => setDetails((d) => (d ? { ...d, tags } : d));
   const tagAction = (method: 'tags.confirm' | 'tags.reject' | 'tags.add', tag: string) =>
@@ -123,7 +127,7 @@ export function PhotoView({
       role="dialog"
       aria-modal="true"
       aria-label={photo ? `Photo ${photo.name}` : 'Photo'}
-      onClick={(e) => e.target === e.currentTarget && onClose()}
+      onClick={(e) => e.target === e.currentTarget && close()}
     >
       <div className="photo-view" data-testid="photo-view">
         <div className="photo-stage">
@@ -156,7 +160,7 @@ export function PhotoView({
             <h2 className="grow ellipsis" title={photo?.name}>
               {photo?.name ?? '…'}
             </h2>
-            <button ref={closeRef} className="btn btn-small" onClick={onClose} aria-label="Close (Esc)">
+            <button ref={closeRef} className="btn btn-small" onClick={close} aria-label="Close (Esc)">
               ✕
             </button>
           </div>
@@ -167,7 +171,7 @@ export function PhotoView({
           )}
           <div className="row">
             {photo && (
-              <button className="btn btn-small" onClick={() => (onClose(), searchSimilar(photo))}>
+              <button className="btn btn-small" onClick={() => (close(), searchSimilar(photo))}>
                 Find similar
               </button>
             )}

@@ -41,6 +41,7 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
   const [dragging, setDragging] = useState(false);
   const [refresh, setRefresh] = useState(0);
   const inputRef = useRef<HTMLInputElement>(null);
+  const [gridFocus, setGridFocus] = useState<{ index: number } | null>(null);
   const debouncedQuery = useDebounced(query, 250);
 
   useEffect(() => {
@@ -193,8 +194,11 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
           onChange={(e) => setQuery(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Escape') clearAll();
-            if (e.key === 'ArrowDown')
-              (document.querySelector('.grid-scroll') as HTMLElement | null)?.focus();
+            // Arrow down: on to the first photo (then Enter opens it).
+            if (e.key === 'ArrowDown' && results.total > 0) {
+              e.preventDefault();
+              setGridFocus({ index: 0 });
+            }
           }}
         />
       </div>
@@ -403,7 +407,9 @@ export function SearchView({ preset }: { preset: SearchPreset | null }) {
           titleOf={(p) => (p.score === undefined ? p.name : `${p.name} · match ${p.score.toFixed(2)}`)}
           showScores={showScores && hasQuery}
           selection={selection}
-          onOpen={(i) => openPhoto(results, i)}
+          focusRequest={gridFocus}
+          // Closing the photo puts the focus back on the photo it showed last.
+          onOpen={(i) => openPhoto(results, i, (last) => setGridFocus({ index: last }))}
           onSimilar={searchBy}
         />
       )}
