@@ -268,6 +268,22 @@ test('the bulk form refuses what it cannot do, changing nothing, and the per-pho
   assert.equal((await tagOf(id, 'red'))?.status, 'rejected');
 });
 
+test("`tags reject red --album NAME` acts on exactly the album's photos", async () => {
+  const suggested = [];
+  for (const p of await inFolder('picked'))
+    if ((await tagOf(p.id, 'red'))?.status === 'suggested') suggested.push(p);
+  assert.ok(suggested.length >= 4, `photos with a pending red suggestion remain: ${suggested.length}`);
+  const inAlbum = suggested.slice(0, 3);
+  await api.handlers['albums.create']({ name: 'Reds to check', photoIds: inAlbum.map((p) => p.id) });
+  const r = await lookbook('tags', 'reject', 'red', '--album', 'reds to check');
+  assert.match(r.stdout, /^Rejected “red” on 3 photos\.$/m);
+  for (const p of suggested) {
+    const expected = inAlbum.includes(p) ? 'rejected' : 'suggested';
+    assert.equal((await tagOf(p.id, 'red'))?.status, expected, p.name);
+  }
+  await assert.rejects(lookbook('tags', 'reject', 'red', '--album', 'no such album'), /no album 'no such album'/);
+});
+
 test('"more like these": the mean of the selected photos, which are left out of the results', async () => {
   const blues = await inFolder('blues');
   const reds = await inFolder('picked');

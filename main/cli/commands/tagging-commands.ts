@@ -273,9 +273,12 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
   const review = (name: 'confirm' | 'reject', description: string) =>
     tags
       .command(`${name} <args...>`)
-      .usage(`TAG (--folder DIR | --all | PHOTO...) [--min-prob P]   or   ${name} PHOTO TAG...`)
+      .usage(
+        `TAG (--folder DIR | --album NAME | --all | PHOTO...) [--min-prob P]   or   ${name} PHOTO TAG...`,
+      )
       .description(description)
       .option('--folder <dir>', 'the suggestions of every photo in this library folder')
+      .option('--album <name>', 'the suggestions of every photo in this album (its name or id)')
       .option('--all', 'the suggestions of every photo in the library')
       .option(
         '--min-prob <p>',
@@ -286,11 +289,16 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
       .action(
         async (
           args: string[],
-          flags: { folder?: string; all?: boolean; minProb?: number; json?: boolean },
+          flags: { folder?: string; album?: string; all?: boolean; minProb?: number; json?: boolean },
           cmd: Command,
         ) => {
-          await withTagging(cmd, async (tagging) => {
-            const bulk = flags.folder !== undefined || flags.all || flags.minProb !== undefined;
+          await withCore(cmd, async (core) => {
+            const tagging = core.tagging();
+            const bulk =
+              flags.folder !== undefined ||
+              flags.album !== undefined ||
+              flags.all ||
+              flags.minProb !== undefined;
             // PHOTO TAG…: the first argument is a library photo, or a file (which says it is not one).
             if (!bulk && args.length >= 2) {
               const first = await tagging.resolvePhotos([args[0]!]);
@@ -298,7 +306,8 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
                 return reviewPhoto(tagging, name, args[0]!, args.slice(1), flags.json);
             }
             const [label, ...photos] = args;
-            const contentIds = await selection(tagging, label!, photos, flags, name);
+            const album = flags.album === undefined ? undefined : await core.albums().contentIds(flags.album);
+            const contentIds = await selection(tagging, label!, photos, { ...flags, album }, name);
             const state = name === 'confirm' ? 'confirmed' : 'rejected';
             const result = await tagging.reviewMany(contentIds, state, {
               label,
@@ -318,31 +327,43 @@ export function registerTaggingCommands(program: Command, io: TaggingCliOutput =
           });
         },
       );
-  review('confirm', 'confirm suggested tags: on one photo, or in bulk on a folder, the library or photos');
+  review(
+    'confirm',
+    'confirm suggested tags: on one photo, or in bulk on a folder, an album, the library or photos',
+  );
   review('reject', 'reject tags (never suggested again): on one photo, or in bulk like confirm');
   perPhoto('remove', 'forget tags (auto-tagging may suggest them again; reject to prevent that)');
 
   /**
-   * The photos a bulk review acts on, as content ids: a folder, the library, or named photos (every one
-   * must be in the library: nothing is changed when one is not, so a typo costs nothing).
-   * (Another selection, such as an album's photos, plugs in here as one more set of content ids.)
+   * The photos a bulk review acts on, as content ids: a folder, an album (its content ids, looked up by
+   * the caller), the library, or named photos (every one must be in the library: nothing is changed when
+   * one is not, so a typo costs nothing).
    */
   async function selection(
     tagging: TaggingService,
     label: string,
     photos: string[],
-    flags: { folder?: string; all?: boolean },
+    flags: { folder?: string; album?: Set<string>; all?: boolean },
     name: 'confirm' | 'reject',
   ): Promise<string[]> {
     if (flags.folder === undefined && isDirectory(label))
       throw new UserError(
         `${label} is a folder: to ${name} a tag on its photos, run \`lookbook tags ${name} TAG --folder ${label}\``,
       );
-    const chosen = [flags.folder !== undefined, Boolean(flags.all), photos.length > 0].filter(Boolean);
+    const chosen = [
+      flags.folder !== undefined,
+      flags.album !== undefined,
+      Boolean(flags.all),
+      photos.length > 0,
+    ].filter(Boolean);
     if (chosen.length !== 1) {
       throw new UserError(
-        `say which photos: \`lookbook tags ${name} ${label} --folder DIR\`, \`--all\`, or photos after the tag (one of them)`,
+        `say which photos: \`lookbook tags ${name} ${label} --folder DIR\`, \`--album NAME\`, \`--all\`, or photos after the tag (one of them)`,
       );
+    }
+    if (flags.album !== undefined) {
+      if (flags.album.size === 0) throw new UserError('that album has no photos; nothing was changed');
+      return [...flags.album];
     }
     if (flags.folder !== undefined) {
       const ids = await tagging.photosIn(flags.folder);
