@@ -47,6 +47,8 @@ export function AlbumNav({
                 aria-current={current === a.id ? 'page' : undefined}
                 onClick={() => onOpen(a.id)}
                 title={a.kind === 'smart' ? `${a.name} (smart album)` : a.name}
+                // The name stays the button's name when the narrow layout shows only icons.
+                aria-label={`${a.name}, ${a.count.toLocaleString()} photos`}
                 data-testid="album-item"
                 data-album={a.name}
               >
