@@ -281,7 +281,10 @@ test("`tags reject red --album NAME` acts on exactly the album's photos", async 
     const expected = inAlbum.includes(p) ? 'rejected' : 'suggested';
     assert.equal((await tagOf(p.id, 'red'))?.status, expected, p.name);
   }
-  await assert.rejects(lookbook('tags', 'reject', 'red', '--album', 'no such album'), /no album 'no such album'/);
+  await assert.rejects(
+    lookbook('tags', 'reject', 'red', '--album', 'no such album'),
+    /no album 'no such album'/,
+  );
 });
 
 test('"more like these": the mean of the selected photos, which are left out of the results', async () => {
