@@ -48,7 +48,7 @@ export function AlbumNav({
                 onClick={() => onOpen(a.id)}
                 title={a.kind === 'smart' ? `${a.name} (smart album)` : a.name}
                 // The name stays the button's name when the narrow layout shows only icons.
-                aria-label={`${a.name}, ${a.count.toLocaleString()} photos`}
+                aria-label={a.name}
                 data-testid="album-item"
                 data-album={a.name}
               >
