@@ -24,6 +24,11 @@ import type { LatencySummary } from './stats.js';
 import { MEDIA_ROUTES } from '../main/api/types.js';
 import type { Page } from 'playwright-core';
 
+/** Distinct thumbnails the floor cycles through (400 frames of 250 px pass about this many). */
+const FLOOR_IMAGES = 4000;
+const FRAMES = 400;
+const STEP_PX = 250;
+
 const { values } = parseArgs({
   options: { photos: { type: 'string', default: '100000' }, keep: { type: 'string' } },
 });
@@ -54,6 +59,9 @@ try {
   }
   const page = browser.page;
   await page.setViewportSize({ width: 1440, height: 900 });
+  // tsx compiles the functions below that run in the page with esbuild's keepNames, which wraps inner
+  // functions in a __name helper the page does not have.
+  await page.addInitScript('globalThis.__name = (f) => f');
   const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
   const loadBefore = load();
 
@@ -116,11 +124,6 @@ try {
   await web.close();
   if (!values.keep) await rm(root, { recursive: true, force: true });
 }
-
-/** Distinct thumbnails the floor cycles through (400 frames of 250 px pass about this many). */
-const FLOOR_IMAGES = 4000;
-const FRAMES = 400;
-const STEP_PX = 250;
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
