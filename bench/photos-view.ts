@@ -29,6 +29,10 @@ const FLOOR_IMAGES = 4000;
 const FRAMES = 400;
 const STEP_PX = 250;
 
+/** The markers around this benchmark's section of BENCHMARKS.md. */
+export const SECTION_START = '<!-- photos-view bench: start -->';
+export const SECTION_END = '<!-- photos-view bench: end -->';
+
 const { values } = parseArgs({
   options: { photos: { type: 'string', default: '100000' }, keep: { type: 'string' } },
 });
@@ -294,9 +298,6 @@ async function measureScroll(page: Page, scroller: string, tile: string): Promis
     },
   };
 }
-
-export const SECTION_START = '<!-- photos-view bench: start -->';
-export const SECTION_END = '<!-- photos-view bench: end -->';
 
 /** Replaces (or appends) this benchmark's section of BENCHMARKS.md. */
 async function writeSection(r: {
