@@ -2,7 +2,7 @@
 // its place in proportion to its photos. Pointing shows the month there; clicking or dragging goes there.
 // A click on a month's mark lands exactly on that month's heading.
 import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { PointerEvent } from 'react';
+import type { PointerEvent, RefObject } from 'react';
 import type { TimelineMonth } from '../api/types';
 import { monthAt, monthLabel } from './timeline-layout';
 import type { TimelineLayout } from './timeline-layout';
@@ -15,13 +15,25 @@ const LABEL_SPACING = 18;
 export interface DateScrubberProps {
   months: TimelineMonth[];
   layout: TimelineLayout;
-  scrollTop: number;
+  /** The timeline's scrolling element: the thumb follows its scroll position. */
+  scroller: RefObject<HTMLElement | null>;
   viewportHeight: number;
   onJump(contentTop: number): void;
 }
 
-export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump }: DateScrubberProps) {
+/**
+ * Memoized, and scrolling does not render it: the thumb (where the screen is) is moved by a scroll listener
+ * that sets its style, so the marks of a few hundred months are not compared on every frame.
+ */
+export const DateScrubber = memo(function DateScrubber({
+  months,
+  layout,
+  scroller,
+  viewportHeight,
+  onJump,
+}: DateScrubberProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const thumbRef = useRef<HTMLSpanElement>(null);
   const [height, setHeight] = useState(0);
   const [hover, setHover] = useState<number | null>(null);
   const dragging = useRef(false);
@@ -38,6 +50,18 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
 
   const total = Math.max(1, layout.height);
   const toStrip = (contentY: number) => (contentY / total) * height;
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const thumb = thumbRef.current;
+    if (!el || !thumb) return;
+    const place = () => {
+      thumb.style.top = `${(el.scrollTop / total) * height}px`;
+    };
+    place();
+    el.addEventListener('scroll', place, { passive: true });
+    return () => el.removeEventListener('scroll', place);
+  }, [scroller, total, height]);
   const marks = useMemo(
     () => layout.monthTops.map((top) => (top / Math.max(1, layout.height)) * height),
     [layout, height],
@@ -84,8 +108,9 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
     >
       <ScrubberMarks months={months} marks={marks} />
       <span
+        ref={thumbRef}
         className="scrubber-thumb"
-        style={{ top: toStrip(scrollTop), height: Math.max(8, toStrip(viewportHeight)) }}
+        style={{ height: Math.max(8, toStrip(viewportHeight)) }}
       />
       {hover !== null && hoverMonth && (
         <span className="scrubber-label" style={{ top: hover }} data-testid="scrubber-label">
@@ -94,7 +119,7 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
       )}
     </div>
   );
-}
+});
 
 /**
  * Each month's mark and the years' labels: drawn again only when the layout changes, not on every frame of
