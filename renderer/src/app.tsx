@@ -10,6 +10,7 @@ import { AlbumNav } from './components/album-nav';
 import type { AlbumDraft, AppContextValue, PhotoSource, ViewName } from './hooks/app-context';
 import { AppContext } from './hooks/app-context';
 import { useAlbums } from './hooks/use-albums';
+import { prefetchTimeline } from './hooks/use-timeline';
 import { NewAlbumDialog } from './views/album-dialogs';
 import { AlbumView } from './views/album-view';
 import { LibraryView } from './views/library-view';
@@ -67,6 +68,16 @@ export function App({ client }: { client: AppClient }) {
     } catch (e) {
       setStatusError(messageOf(e));
     }
+  }, [client]);
+
+  // The library's timeline is asked for at once, with the status: with photos, Photos opens as soon as it
+  // arrives (the status, slower in a large library, is not waited for) and draws its first screen from it.
+  useEffect(() => {
+    prefetchTimeline(client)
+      .then((t) => {
+        if (t.total > 0) setView((v) => v ?? 'photos');
+      })
+      .catch(() => undefined);
   }, [client]);
 
   useEffect(() => {
