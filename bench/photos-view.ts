@@ -34,7 +34,12 @@ export const SECTION_START = '<!-- photos-view bench: start -->';
 export const SECTION_END = '<!-- photos-view bench: end -->';
 
 const { values } = parseArgs({
-  options: { photos: { type: 'string', default: '100000' }, keep: { type: 'string' } },
+  options: {
+    photos: { type: 'string', default: '100000' },
+    keep: { type: 'string' },
+    // Also prints the functions that took the most time (self time) while the view scrolled.
+    profile: { type: 'boolean', default: false },
+  },
 });
 const count = Number(values.photos);
 const missing = chromiumMissing();
@@ -260,6 +265,11 @@ async function measureScroll(page: Page, scroller: string, tile: string): Promis
     const { metrics: list } = await cdp.send('Performance.getMetrics');
     return Object.fromEntries(list.map((m) => [m.name, m.value])) as Record<string, number>;
   };
+  const profiling = values.profile && tile.includes('photo-cell');
+  if (profiling) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
   const before = await metrics();
   const run = await page.locator(scroller).evaluate(
     async (el, o) => {
@@ -279,6 +289,19 @@ async function measureScroll(page: Page, scroller: string, tile: string): Promis
     { frames: FRAMES, step: STEP_PX, tile },
   );
   const after = await metrics();
+  if (profiling) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map<string, number>();
+    const dt = profile.timeDeltas ?? [];
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    (profile.samples ?? []).forEach((id, i) => {
+      const f = byId.get(id)?.callFrame;
+      const key = f ? `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}` : '?';
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+    });
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+    for (const [k, ms] of top) process.stderr.write(`${(ms / FRAMES).toFixed(2)} ms/frame  ${k}\n`);
+  }
   await cdp.detach();
   const per = (name: string) => (((after[name] ?? 0) - (before[name] ?? 0)) * 1000) / FRAMES;
   const script = per('ScriptDuration');

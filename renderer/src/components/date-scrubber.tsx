@@ -2,7 +2,7 @@
 // its place in proportion to its photos. Pointing shows the month there; clicking or dragging goes there.
 // A click on a month's mark lands exactly on that month's heading.
 import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { PointerEvent, RefObject } from 'react';
+import type { MutableRefObject, PointerEvent, RefObject } from 'react';
 import type { TimelineMonth } from '../api/types';
 import { monthAt, monthLabel } from './timeline-layout';
 import type { TimelineLayout } from './timeline-layout';
@@ -15,20 +15,26 @@ const LABEL_SPACING = 18;
 export interface DateScrubberProps {
   months: TimelineMonth[];
   layout: TimelineLayout;
-  /** The timeline's scrolling element: the thumb follows its scroll position. */
+  /** The timeline's scrolling element: where the thumb starts. */
   scroller: RefObject<HTMLElement | null>;
+  /**
+   * Set by the scrubber: the view calls it with each new scroll position, which it has just read, so that
+   * moving the thumb does not make the browser lay the page out again for another read of the position.
+   */
+  follow: MutableRefObject<((contentTop: number) => void) | null>;
   viewportHeight: number;
   onJump(contentTop: number): void;
 }
 
 /**
- * Memoized, and scrolling does not render it: the thumb (where the screen is) is moved by a scroll listener
- * that sets its style, so the marks of a few hundred months are not compared on every frame.
+ * Memoized, and scrolling does not render it: the thumb (where the screen is) is moved by `follow`, which
+ * sets its style, so the marks of a few hundred months are not compared on every frame.
  */
 export const DateScrubber = memo(function DateScrubber({
   months,
   layout,
   scroller,
+  follow,
   viewportHeight,
   onJump,
 }: DateScrubberProps) {
@@ -52,16 +58,17 @@ export const DateScrubber = memo(function DateScrubber({
   const toStrip = (contentY: number) => (contentY / total) * height;
 
   useLayoutEffect(() => {
-    const el = scroller.current;
     const thumb = thumbRef.current;
-    if (!el || !thumb) return;
-    const place = () => {
-      thumb.style.top = `${(el.scrollTop / total) * height}px`;
+    if (!thumb) return;
+    const place = (contentTop: number) => {
+      thumb.style.top = `${(contentTop / total) * height}px`;
     };
-    place();
-    el.addEventListener('scroll', place, { passive: true });
-    return () => el.removeEventListener('scroll', place);
-  }, [scroller, total, height]);
+    place(scroller.current?.scrollTop ?? 0);
+    follow.current = place;
+    return () => {
+      follow.current = null;
+    };
+  }, [scroller, follow, total, height]);
   const marks = useMemo(
     () => layout.monthTops.map((top) => (top / Math.max(1, layout.height)) * height),
     [layout, height],

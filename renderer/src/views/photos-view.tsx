@@ -83,6 +83,8 @@ export function PhotosView() {
   // Scrolling does not render the view: the position lives in a ref, and the view renders again only when
   // the blocks it must show (the screen and OVERSCAN around it) change, `shown` below.
   const scrollTopRef = useRef(0);
+  /** Moves the date scrubber's thumb (set by the scrubber). */
+  const scrubberFollow = useRef<((contentTop: number) => void) | null>(null);
   const [focus, setFocus] = useState(-1);
   const [square, setSquare] = useState(() => localStorage.getItem(SQUARE_KEY) === '1');
   const total = summary?.total ?? 0;
@@ -119,6 +121,7 @@ export function PhotosView() {
   const scrolled = useCallback(
     (top: number) => {
       scrollTopRef.current = top;
+      scrubberFollow.current?.(top);
       const next = blocksAround(layout, top, size.height);
       const now = shownRef.current;
       if (
@@ -163,8 +166,9 @@ export function PhotosView() {
       const el = scrollRef.current;
       if (!el) return;
       el.scrollTop = top;
-      scrolled(el.scrollTop);
-      rememberAnchor(el.scrollTop);
+      const now = el.scrollTop;
+      scrolled(now);
+      rememberAnchor(now);
     },
     [rememberAnchor, scrolled],
   );
@@ -449,8 +453,10 @@ export function PhotosView() {
           onKeyDown={onKeyDown}
           onMouseDown={rubber.onMouseDown}
           onScroll={(e) => {
-            scrolled(e.currentTarget.scrollTop);
-            rememberAnchor(e.currentTarget.scrollTop);
+            // Read once: after `scrolled` moves the scrubber's thumb, another read would lay the page out.
+            const top = e.currentTarget.scrollTop;
+            scrolled(top);
+            rememberAnchor(top);
           }}
         >
           <div className="grid-inner" style={{ height: layout.height }}>
@@ -463,6 +469,7 @@ export function PhotosView() {
             months={months}
             layout={layout}
             scroller={scrollRef}
+            follow={scrubberFollow}
             viewportHeight={size.height}
             onJump={jumpTo}
           />
