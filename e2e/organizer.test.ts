@@ -396,7 +396,7 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     );
     await page.keyboard.press('Escape');
     await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
-    await page.getByRole('navigation').getByRole('button', { name: 'Photos' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Photos', exact: true }).click();
     await page.getByTestId('month-heading').first().waitFor();
   });
 

@@ -70,18 +70,16 @@ export function App({ client }: { client: AppClient }) {
     }
   }, [client]);
 
-  // The library's timeline is asked for at once, with the status: with photos, Photos opens as soon as it
-  // arrives (the status, slower in a large library, is not waited for) and draws its first screen from it.
+  // The library's timeline (and its newest month) is asked for first: with photos, Photos opens as soon as
+  // it arrives and draws its first screen from it. The status (slower in a large library) is asked for
+  // after it, so that the two do not compete for the server while the first screen loads.
   useEffect(() => {
-    prefetchTimeline(client)
+    void prefetchTimeline(client)
       .then((t) => {
         if (t.total > 0) setView((v) => v ?? 'photos');
       })
-      .catch(() => undefined);
-  }, [client]);
-
-  useEffect(() => {
-    void refreshStatus();
+      .catch(() => undefined)
+      .then(refreshStatus);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       clearTimeout(timer);
