@@ -129,7 +129,7 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.goto(web.server.url);
     // A new user lands in Library; Photos says where photos come from.
     await page.getByRole('heading', { name: 'Add your first folder' }).waitFor();
-    await page.getByRole('navigation').getByRole('button', { name: 'Photos' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Photos', exact: true }).click();
     await page.getByRole('heading', { name: 'No photos yet' }).waitFor();
     await page.getByRole('button', { name: 'Add a folder' }).waitFor();
     await screenshot(page, 'organizer-00-empty-1440');
@@ -147,7 +147,7 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.goto(web.server.url);
     await page
       .getByRole('navigation')
-      .getByRole('button', { name: 'Photos' })
+      .getByRole('button', { name: 'Photos', exact: true })
       .and(page.locator('[aria-current="page"]'))
       .waitFor();
     await page.getByTestId('month-heading').first().waitFor();
