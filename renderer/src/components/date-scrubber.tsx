@@ -117,6 +117,7 @@ export const DateScrubber = memo(function DateScrubber({
       <span
         ref={thumbRef}
         className="scrubber-thumb"
+        data-testid="scrubber-thumb"
         style={{ height: Math.max(8, toStrip(viewportHeight)) }}
       />
       {hover !== null && hoverMonth && (
