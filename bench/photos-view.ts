@@ -19,6 +19,10 @@ import { startWebMode } from '../main/server/serve.js';
 import { chromiumMissing, openBrowser } from '../e2e/support/browser.js';
 import { seedLibrary } from '../e2e/support/seed-library.js';
 import { summarize } from './stats.js';
+import {
+  PHOTOS_VIEW_SECTION_END as SECTION_END,
+  PHOTOS_VIEW_SECTION_START as SECTION_START,
+} from './report.js';
 import { writeFileAtomic } from '../main/temp-files.js';
 import type { LatencySummary } from './stats.js';
 import { MEDIA_ROUTES } from '../main/api/types.js';
@@ -28,10 +32,6 @@ import type { Page } from 'playwright-core';
 const FLOOR_IMAGES = 4000;
 const FRAMES = 400;
 const STEP_PX = 250;
-
-/** The markers around this benchmark's section of BENCHMARKS.md. */
-export const SECTION_START = '<!-- photos-view bench: start -->';
-export const SECTION_END = '<!-- photos-view bench: end -->';
 
 const { values } = parseArgs({
   options: {
