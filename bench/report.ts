@@ -588,3 +588,15 @@ function stageProfileName(stage: string): string {
       return '\u0000';
   }
 }
+
+/** The markers around bench/photos-view.ts's own section of BENCHMARKS.md (written by that script alone). */
+export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
+export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
+
+/** `report` with the photos-view section of `previous` (the file it replaces) carried over at its end. */
+export function keepPhotosViewSection(previous: string, report: string): string {
+  const a = previous.indexOf(PHOTOS_VIEW_SECTION_START);
+  const b = previous.indexOf(PHOTOS_VIEW_SECTION_END);
+  if (a < 0 || b < a) return report;
+  return `${report.replace(/\n*$/, '')}\n\n${previous.slice(a, b + PHOTOS_VIEW_SECTION_END.length)}\n`;
+}

@@ -18,7 +18,7 @@ import { BENCH_QUERIES } from './query-latency.js';
 import { measureColdSearches, rerunQueries } from './query-rerun.js';
 import type { QueryScaleResult } from './query-phase.js';
 import type { SearchWhileIndexing } from './search-while-indexing.js';
-import { renderReport, throughputRatio, type BenchResults } from './report.js';
+import { keepPhotosViewSection, renderReport, throughputRatio, type BenchResults } from './report.js';
 import type { StageCost } from './stage-profile.js';
 import { ensureSyntheticPhotos } from './synthetic-photos.js';
 import type { TextEncodingComparison } from './text-encoding.js';
@@ -101,7 +101,10 @@ async function mergeIndexingRerun(
       ...rerun.peakRss,
     },
   };
-  await writeFile(reportPath, renderReport(merged));
+  await writeFile(
+    reportPath,
+    keepPhotosViewSection(await readFile(reportPath, 'utf8').catch(() => ''), renderReport(merged)),
+  );
   await writeFile(join(outDir, 'last-run.json'), JSON.stringify(merged, null, 2));
   return merged;
 }
@@ -156,7 +159,9 @@ async function main(): Promise<number> {
     // Rewrites the report from the last run's figures (after a change to report.ts), measuring nothing.
     const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
     const last = JSON.parse(await readFile(join(outDir, 'last-run.json'), 'utf8')) as BenchResults;
-    await writeFile(resolve(values.report ?? join(ROOT, 'BENCHMARKS.md')), renderReport(last));
+    const report = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+    const previous = await readFile(report, 'utf8').catch(() => '');
+    await writeFile(report, keepPhotosViewSection(previous, renderReport(last)));
     return 0;
   }
   const started = performance.now();
@@ -352,7 +357,10 @@ async function main(): Promise<number> {
     text: text.result,
     peakRss,
   };
-  await writeFile(reportPath, renderReport(results));
+  await writeFile(
+    reportPath,
+    keepPhotosViewSection(await readFile(reportPath, 'utf8').catch(() => ''), renderReport(results)),
+  );
   await writeFile(join(outDir, 'last-run.json'), JSON.stringify(results, null, 2));
   await rm(workDir, { recursive: true, force: true });
   log(

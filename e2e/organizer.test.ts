@@ -129,7 +129,7 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.goto(web.server.url);
     // A new user lands in Library; Photos says where photos come from.
     await page.getByRole('heading', { name: 'Add your first folder' }).waitFor();
-    await page.getByRole('navigation').getByRole('button', { name: 'Photos' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Photos', exact: true }).click();
     await page.getByRole('heading', { name: 'No photos yet' }).waitFor();
     await page.getByRole('button', { name: 'Add a folder' }).waitFor();
     await screenshot(page, 'organizer-00-empty-1440');
@@ -147,7 +147,7 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     await page.goto(web.server.url);
     await page
       .getByRole('navigation')
-      .getByRole('button', { name: 'Photos' })
+      .getByRole('button', { name: 'Photos', exact: true })
       .and(page.locator('[aria-current="page"]'))
       .waitFor();
     await page.getByTestId('month-heading').first().waitFor();
@@ -396,7 +396,7 @@ describe('Photos view and selection in Chromium', { skip }, () => {
     );
     await page.keyboard.press('Escape');
     await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
-    await page.getByRole('navigation').getByRole('button', { name: 'Photos' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Photos', exact: true }).click();
     await page.getByTestId('month-heading').first().waitFor();
   });
 
@@ -451,13 +451,26 @@ describe('a 20,000-photo library in Chromium', { skip }, () => {
     const timeline = page.getByTestId('timeline');
     const height = await timeline.evaluate((el) => el.scrollHeight);
     const counts: number[] = [];
+    // Where the date scrubber's thumb (the screen's place in the library) is, from the strip's top to its bottom.
+    const thumbAt: number[] = [];
+    const strip = (await page.getByTestId('scrubber').boundingBox())!;
     for (const at of [0, 0.1, 0.35, 0.6, 0.85, 1]) {
       await timeline.evaluate((el, f) => (el.scrollTop = f * (el.scrollHeight - el.clientHeight)), at);
       // The month in view arrives and is drawn.
       await page.locator('[data-testid="photo-cell"] img').first().waitFor();
       await page.waitForTimeout(300);
       counts.push(await page.getByTestId('photo-cell').count());
+      const thumb = (await page.getByTestId('scrubber-thumb').boundingBox())!;
+      thumbAt.push((thumb.y - strip.y) / (strip.height - thumb.height));
     }
+    // The thumb follows the scrolling (it is moved outside React's renders): top, then down in order, bottom.
+    assert.ok(thumbAt[0]! < 0.02, `the thumb starts at the top: ${thumbAt.join(', ')}`);
+    for (let i = 1; i < thumbAt.length; i++)
+      assert.ok(
+        thumbAt[i]! > thumbAt[i - 1]!,
+        `the thumb moves down as the photos scroll: ${thumbAt.join(', ')}`,
+      );
+    assert.ok(thumbAt[thumbAt.length - 1]! > 0.95, `the thumb ends at the bottom: ${thumbAt.join(', ')}`);
     for (const c of counts) {
       assert.ok(c > 0, `photos are shown at every position: ${counts.join(', ')}`);
       assert.ok(c < 400, `only the photos near the screen are in the page: ${counts.join(', ')}`);

@@ -10,6 +10,7 @@ import { AlbumNav } from './components/album-nav';
 import type { AlbumDraft, AppContextValue, PhotoSource, ViewName } from './hooks/app-context';
 import { AppContext } from './hooks/app-context';
 import { useAlbums } from './hooks/use-albums';
+import { prefetchTimeline } from './hooks/use-timeline';
 import { NewAlbumDialog } from './views/album-dialogs';
 import { AlbumView } from './views/album-view';
 import { LibraryView } from './views/library-view';
@@ -69,8 +70,16 @@ export function App({ client }: { client: AppClient }) {
     }
   }, [client]);
 
+  // The library's timeline (and its newest month) is asked for first: with photos, Photos opens as soon as
+  // it arrives and draws its first screen from it. The status (slower in a large library) is asked for
+  // after it, so that the two do not compete for the server while the first screen loads.
   useEffect(() => {
-    void refreshStatus();
+    void prefetchTimeline(client)
+      .then((t) => {
+        if (t.total > 0) setView((v) => v ?? 'photos');
+      })
+      .catch(() => undefined)
+      .then(refreshStatus);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       clearTimeout(timer);

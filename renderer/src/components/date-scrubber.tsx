@@ -2,7 +2,7 @@
 // its place in proportion to its photos. Pointing shows the month there; clicking or dragging goes there.
 // A click on a month's mark lands exactly on that month's heading.
 import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { PointerEvent } from 'react';
+import type { MutableRefObject, PointerEvent, RefObject } from 'react';
 import type { TimelineMonth } from '../api/types';
 import { monthAt, monthLabel } from './timeline-layout';
 import type { TimelineLayout } from './timeline-layout';
@@ -15,13 +15,31 @@ const LABEL_SPACING = 18;
 export interface DateScrubberProps {
   months: TimelineMonth[];
   layout: TimelineLayout;
-  scrollTop: number;
+  /** The timeline's scrolling element: where the thumb starts. */
+  scroller: RefObject<HTMLElement | null>;
+  /**
+   * Set by the scrubber: the view calls it with each new scroll position, which it has just read, so that
+   * moving the thumb does not make the browser lay the page out again for another read of the position.
+   */
+  follow: MutableRefObject<((contentTop: number) => void) | null>;
   viewportHeight: number;
   onJump(contentTop: number): void;
 }
 
-export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump }: DateScrubberProps) {
+/**
+ * Memoized, and scrolling does not render it: the thumb (where the screen is) is moved by `follow`, which
+ * sets its style, so the marks of a few hundred months are not compared on every frame.
+ */
+export const DateScrubber = memo(function DateScrubber({
+  months,
+  layout,
+  scroller,
+  follow,
+  viewportHeight,
+  onJump,
+}: DateScrubberProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const thumbRef = useRef<HTMLSpanElement>(null);
   const [height, setHeight] = useState(0);
   const [hover, setHover] = useState<number | null>(null);
   const dragging = useRef(false);
@@ -38,6 +56,19 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
 
   const total = Math.max(1, layout.height);
   const toStrip = (contentY: number) => (contentY / total) * height;
+
+  useLayoutEffect(() => {
+    const thumb = thumbRef.current;
+    if (!thumb) return;
+    const place = (contentTop: number) => {
+      thumb.style.top = `${(contentTop / total) * height}px`;
+    };
+    place(scroller.current?.scrollTop ?? 0);
+    follow.current = place;
+    return () => {
+      follow.current = null;
+    };
+  }, [scroller, follow, total, height]);
   const marks = useMemo(
     () => layout.monthTops.map((top) => (top / Math.max(1, layout.height)) * height),
     [layout, height],
@@ -84,8 +115,10 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
     >
       <ScrubberMarks months={months} marks={marks} />
       <span
+        ref={thumbRef}
         className="scrubber-thumb"
-        style={{ top: toStrip(scrollTop), height: Math.max(8, toStrip(viewportHeight)) }}
+        data-testid="scrubber-thumb"
+        style={{ height: Math.max(8, toStrip(viewportHeight)) }}
       />
       {hover !== null && hoverMonth && (
         <span className="scrubber-label" style={{ top: hover }} data-testid="scrubber-label">
@@ -94,7 +127,7 @@ export function DateScrubber({ months, layout, scrollTop, viewportHeight, onJump
       )}
     </div>
   );
-}
+});
 
 /**
  * Each month's mark and the years' labels: drawn again only when the layout changes, not on every frame of

@@ -1,7 +1,7 @@
 // The bar that appears once photos are selected: how many, and what can be done to all of them at once.
 // Each action says what it did in plain words ("Confirmed “red” on 30 photos"). Views add their own
 // actions (an album's "Remove from this album", the review queue's) through `children`.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { AlbumView, BulkResult, PhotoSummary, TagFacet } from '../api/types';
 import { useApp } from '../hooks/app-context';
@@ -64,7 +64,8 @@ export interface SelectionBarProps {
   children?: ReactNode;
 }
 
-export function SelectionBar({ selection, children }: SelectionBarProps) {
+/** Memoized: a grid re-renders as it scrolls, the bar only when the selection (or its children) changes. */
+export const SelectionBar = memo(function SelectionBar({ selection, children }: SelectionBarProps) {
   const { client, run, notify, searchSimilarToMany } = useApp();
   const [panel, setPanel] = useState<Panel>(null);
   const [text, setText] = useState('');
@@ -383,4 +384,4 @@ export function SelectionBar({ selection, children }: SelectionBarProps) {
       )}
     </div>
   );
-}
+});

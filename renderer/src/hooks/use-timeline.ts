@@ -30,19 +30,65 @@ export interface Timeline {
   range(start: number, end: number): Promise<PhotoSummary[]>;
 }
 
+/**
+ * The timeline and its newest month, asked for as the app starts (App.tsx), before it knows which view to
+ * open: the Photos view, usually the first, then draws its first screen from them without waiting for its
+ * own requests. Taken by the first useTimeline of the same client, once.
+ */
+interface Prefetch {
+  client: AppClient;
+  summary: Promise<TimelineSummary>;
+  newest: Promise<{ month: string; photos: PhotoSummary[] } | null>;
+  /** Both, once they have arrived. */
+  done?: { summary: TimelineSummary; newest: { month: string; photos: PhotoSummary[] } | null };
+}
+let prefetch: Prefetch | null = null;
+
+/** Starts fetching the timeline and its newest month; resolves with the timeline once both are here. */
+export function prefetchTimeline(client: AppClient): Promise<TimelineSummary> {
+  const summary = client.call('photos.timeline', {});
+  const newest = summary.then(async (s) => {
+    const month = s.months[0]?.month;
+    return month ? { month, photos: await client.call('photos.month', { month }) } : null;
+  });
+  const entry: Prefetch = { client, summary, newest };
+  Promise.all([summary, newest])
+    .then(([s, n]) => (entry.done = { summary: s, newest: n }))
+    .catch(() => undefined);
+  prefetch = entry;
+  return Promise.all([summary, newest.catch(() => null)]).then(([s]) => s);
+}
+
+function takePrefetch(client: AppClient): Prefetch | null {
+  const p = prefetch?.client === client ? prefetch : null;
+  prefetch = null;
+  return p;
+}
+
 export function useTimeline(client: AppClient): Timeline {
-  const [summary, setSummary] = useState<TimelineSummary | null>(null);
+  const [taken] = useState(() => takePrefetch(client));
+  const [summary, setSummary] = useState<TimelineSummary | null>(taken?.done?.summary ?? null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
-  const cache = useRef(new Map<string, Loaded>());
+  const [firstCache] = useState(() => {
+    const newest = taken?.done?.newest;
+    return new Map<string, Loaded>(newest ? [[newest.month, { photos: newest.photos, generation: 0 }]] : []);
+  });
+  const cache = useRef(firstCache);
   const pending = useRef(new Map<string, Promise<PhotoSummary[]>>());
   const generation = useRef(0);
   const summaryRef = useRef(summary);
   summaryRef.current = summary;
+  // What was prefetched is used instead of the first requests (below, and in fetchMonth).
+  const early = useRef(taken);
 
   const refresh = useCallback(async () => {
     try {
-      const s = await client.call('photos.timeline', {});
+      const first = early.current;
+      early.current = null;
+      // Already shown (prefetched and arrived): nothing to ask again.
+      if (first?.done) return;
+      const s = await (first ? first.summary : client.call('photos.timeline', {}));
       generation.current++;
       setSummary(s);
       setError(null);
@@ -82,13 +128,21 @@ export function useTimeline(client: AppClient): Timeline {
     [summary, version],
   );
 
+  // The prefetched newest month, when it had not arrived as the view opened: the first fetch waits for it.
+  const newestOnItsWay = useRef(taken && !taken.done ? taken.newest : null);
+
   const fetchMonth = useCallback(
     (month: string): Promise<PhotoSummary[]> => {
       const inFlight = pending.current.get(month);
       if (inFlight) return inFlight;
       const forGeneration = generation.current;
-      const p = client
-        .call('photos.month', { month })
+      const prefetched = newestOnItsWay.current;
+      newestOnItsWay.current = null;
+      const p = (
+        prefetched
+          ? prefetched.then((n) => (n?.month === month ? n.photos : client.call('photos.month', { month })))
+          : client.call('photos.month', { month })
+      )
         .then((photos) => {
           cache.current.set(month, { photos, generation: forGeneration });
           const expected = summaryRef.current?.months.find((m) => m.month === month)?.count;

@@ -3,7 +3,7 @@
 // layout comes from the month counts (components/timeline-layout.ts), a month's photos are fetched when it
 // nears the screen (hooks/use-timeline.ts), and only the rows near the screen are in the DOM.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, MouseEvent } from 'react';
 import type { PhotoSummary } from '../api/types';
 import { EmptyState } from '../components/common';
 import { DateScrubber } from '../components/date-scrubber';
@@ -29,6 +29,21 @@ const OVERSCAN = 600;
 /** Months this far from the screen are fetched ahead of time. */
 const PREFETCH = 1500;
 const SQUARE_KEY = 'lookbook.photos.square';
+
+/** Blocks `first` to `last` (inclusive) of `layout` are in the DOM, for a window `height` tall. */
+interface Shown {
+  layout: TimelineLayout | null;
+  height: number;
+  first: number;
+  last: number;
+}
+
+/** The blocks within OVERSCAN of a screen of `height` at content position `top`. */
+function blocksAround(layout: TimelineLayout, top: number, height: number): { first: number; last: number } {
+  const first = firstBlockAt(layout.blocks, top - OVERSCAN);
+  const last = Math.min(layout.blocks.length - 1, firstBlockAt(layout.blocks, top + height + OVERSCAN));
+  return { first, last };
+}
 
 function rowHeightFor(width: number): number {
   // Smaller rows on a narrow window so that a row still holds a few photos.
@@ -65,7 +80,11 @@ export function PhotosView() {
   const { summary } = timeline;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
-  const [scrollTop, setScrollTop] = useState(0);
+  // Scrolling does not render the view: the position lives in a ref, and the view renders again only when
+  // the blocks it must show (the screen and OVERSCAN around it) change, `shown` below.
+  const scrollTopRef = useRef(0);
+  /** Moves the date scrubber's thumb (set by the scrubber). */
+  const scrubberFollow = useRef<((contentTop: number) => void) | null>(null);
   const [focus, setFocus] = useState(-1);
   const [square, setSquare] = useState(() => localStorage.getItem(SQUARE_KEY) === '1');
   const total = summary?.total ?? 0;
@@ -94,6 +113,29 @@ export function PhotosView() {
     [months, photosOf, size.width, square],
   );
 
+  // The blocks in the DOM: those within OVERSCAN of the screen, for this layout and window height.
+  const [shown, setShown] = useState<Shown>({ layout: null, height: 0, first: 0, last: -1 });
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
+  /** The timeline scrolled (or was scrolled) to `top`: renders only if other blocks must show. */
+  const scrolled = useCallback(
+    (top: number) => {
+      scrollTopRef.current = top;
+      scrubberFollow.current?.(top);
+      const next = blocksAround(layout, top, size.height);
+      const now = shownRef.current;
+      if (
+        now.layout === layout &&
+        now.height === size.height &&
+        now.first === next.first &&
+        now.last === next.last
+      )
+        return;
+      setShown({ layout, height: size.height, ...next });
+    },
+    [layout, size.height],
+  );
+
   // Keep what the user looks at in place when months above it load (their real height replaces the
   // estimate) or the library changes: remember the month at the top of the screen and the offset in it.
   const anchor = useRef<{ month: string; offset: number } | null>(null);
@@ -114,32 +156,34 @@ export function PhotosView() {
     const wanted = (layout.monthTops[m] ?? 0) + a.offset;
     if (Math.abs(el.scrollTop - wanted) > 1) {
       el.scrollTop = wanted;
-      setScrollTop(el.scrollTop);
+      scrolled(el.scrollTop);
     }
     // Only a new layout moves the content; scrolling itself updates the anchor.
-  }, [layout, months]);
+  }, [layout, months, scrolled]);
 
   const jumpTo = useCallback(
     (top: number) => {
       const el = scrollRef.current;
       if (!el) return;
       el.scrollTop = top;
-      setScrollTop(el.scrollTop);
-      rememberAnchor(el.scrollTop);
+      const now = el.scrollTop;
+      scrolled(now);
+      rememberAnchor(now);
     },
-    [rememberAnchor],
+    [rememberAnchor, scrolled],
   );
 
-  // Fetch the months near the screen.
+  // Fetch the months near the screen (again whenever the blocks shown change).
   const { ensureMonths } = timeline;
   useEffect(() => {
     if (!months.length) return;
-    const first = monthAt(layout, Math.max(0, scrollTop - PREFETCH));
-    const last = monthAt(layout, scrollTop + size.height + PREFETCH);
+    const top = scrollTopRef.current;
+    const first = monthAt(layout, Math.max(0, top - PREFETCH));
+    const last = monthAt(layout, top + size.height + PREFETCH);
     const wanted: number[] = [];
     for (let m = first; m <= last; m++) wanted.push(m);
     ensureMonths(wanted);
-  }, [layout, months, scrollTop, size.height, ensureMonths]);
+  }, [layout, months, shown, size.height, ensureMonths]);
 
   const selection = useSelection({ total, item: timeline.item, range: timeline.range }, 'photos');
 
@@ -151,6 +195,26 @@ export function PhotosView() {
     }),
     [total, timeline],
   );
+
+  // The tiles' click handlers never change (the latest closures are behind a ref), so that a memoized tile
+  // is not drawn again just because the view rendered.
+  const tileActions = useRef({
+    click: (_e: MouseEvent, _i: number) => {},
+    check: (_e: MouseEvent, _i: number) => {},
+  });
+  tileActions.current = {
+    click: (e, i) => {
+      setFocus(i);
+      if (!selection.click(e, i)) openPhoto(source, i);
+    },
+    check: (e, i) => {
+      setFocus(i);
+      if (e.shiftKey) void selection.extendTo(i);
+      else selection.toggle(i);
+    },
+  };
+  const onTileClick = useCallback((e: MouseEvent, i: number) => tileActions.current.click(e, i), []);
+  const onTileCheck = useCallback((e: MouseEvent, i: number) => tileActions.current.check(e, i), []);
 
   /** Brings photo `index` on screen (its month's heading first when it is not laid out yet). */
   const reveal = useCallback(
@@ -280,12 +344,12 @@ export function PhotosView() {
     );
   }
 
-  const visible: Block[] = [];
-  for (let b = firstBlockAt(layout.blocks, scrollTop - OVERSCAN); b < layout.blocks.length; b++) {
-    const block = layout.blocks[b] as Block;
-    if (block.top > scrollTop + size.height + OVERSCAN) break;
-    visible.push(block);
-  }
+  // A new layout or window height renders before `scrolled` has seen it: take its blocks from the position.
+  const range =
+    shown.layout === layout && shown.height === size.height
+      ? shown
+      : blocksAround(layout, scrollTopRef.current, size.height);
+  const visible = layout.blocks.slice(range.first, range.last + 1);
 
   const selecting = selection.count > 0;
   const renderBlock = (block: Block) => {
@@ -339,15 +403,8 @@ export function PhotosView() {
               selected={selection.isSelected(p?.id)}
               focused={t.index === focus}
               selecting={selecting}
-              onClick={(e, i) => {
-                setFocus(i);
-                if (!selection.click(e, i)) openPhoto(source, i);
-              }}
-              onCheck={(e, i) => {
-                setFocus(i);
-                if (e.shiftKey) void selection.extendTo(i);
-                else selection.toggle(i);
-              }}
+              onClick={onTileClick}
+              onCheck={onTileCheck}
             />
           );
         });
@@ -396,8 +453,10 @@ export function PhotosView() {
           onKeyDown={onKeyDown}
           onMouseDown={rubber.onMouseDown}
           onScroll={(e) => {
-            setScrollTop(e.currentTarget.scrollTop);
-            rememberAnchor(e.currentTarget.scrollTop);
+            // Read once: after `scrolled` moves the scrubber's thumb, another read would lay the page out.
+            const top = e.currentTarget.scrollTop;
+            scrolled(top);
+            rememberAnchor(top);
           }}
         >
           <div className="grid-inner" style={{ height: layout.height }}>
@@ -409,7 +468,8 @@ export function PhotosView() {
           <DateScrubber
             months={months}
             layout={layout}
-            scrollTop={scrollTop}
+            scroller={scrollRef}
+            follow={scrubberFollow}
             viewportHeight={size.height}
             onJump={jumpTo}
           />

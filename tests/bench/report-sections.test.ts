@@ -1,0 +1,27 @@
+// BENCHMARKS.md is rewritten whole by `npm run bench`; the Photos view's section, written by
+// bench/photos-view.ts alone, must survive that rewrite (once, not duplicated).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  PHOTOS_VIEW_SECTION_END,
+  PHOTOS_VIEW_SECTION_START,
+  keepPhotosViewSection,
+} from '../../bench/report.js';
+
+const section = `${PHOTOS_VIEW_SECTION_START}\n## Photos view\n\n| scroll frame p50 | 17 ms |\n${PHOTOS_VIEW_SECTION_END}`;
+
+describe('BENCHMARKS.md rewrites', () => {
+  it('keep the Photos view section of the previous file, once', () => {
+    const previous = `# Benchmarks\n\nold figures\n\n${section}\n`;
+    const once = keepPhotosViewSection(previous, '# Benchmarks\n\nnew figures\n');
+    assert.equal(once, `# Benchmarks\n\nnew figures\n\n${section}\n`);
+    const twice = keepPhotosViewSection(once, '# Benchmarks\n\nnewer figures\n');
+    assert.equal(twice.split(PHOTOS_VIEW_SECTION_START).length, 2);
+    assert.match(twice, /newer figures/);
+  });
+
+  it('leave a report alone when the previous file had no such section', () => {
+    assert.equal(keepPhotosViewSection('', '# Benchmarks\n'), '# Benchmarks\n');
+    assert.equal(keepPhotosViewSection('# Benchmarks\nold\n', '# Benchmarks\nnew\n'), '# Benchmarks\nnew\n');
+  });
+});
