@@ -188,6 +188,8 @@ describe('duplicates in Chromium', { skip }, () => {
       return !all.items.some((p) => moving.includes(p.path));
     }, 'the moved copies leave the library');
     await nav(page, 'Photos').click();
+    // The grid has drawn (the lone photo is there) before the copies' absence means anything.
+    await page.locator('[data-testid="photo-cell"][data-name="yellow.jpg"]').waitFor();
     for (const f of moving) {
       const name = f.slice(f.lastIndexOf('/') + 1);
       if (library.files.filter((x) => x.endsWith(`/${name}`)).length > 1) continue; // green.jpg: kept too
