@@ -48,8 +48,9 @@ export function DuplicatesView() {
   const [zoom, setZoom] = useState<DuplicateCopy | null>(null);
   const [trashOpen, setTrashOpen] = useState(false);
   const [trashVersion, setTrashVersion] = useState(0);
-  // The Electron app uses the system's trash; the web mode and the CLI keep their own in the data folder.
-  const trashName = client.transport === 'electron' ? 'the trash' : "Lookbook's trash";
+  // Every mode keeps its own trash in the data folder (undo needs the files where Lookbook finds them);
+  // emptying it hands the files to the computer's trash in the desktop app.
+  const trashName = "Lookbook's trash";
   const scope = folder ? { folder } : {};
 
   const fetchFirst = useCallback(async () => {
@@ -602,8 +603,9 @@ function TrashSection({
       {emptying && items && (
         <Dialog title="Empty the trash?" onClose={() => setEmptying(false)} testId="trash-empty-confirm">
           <p>
-            {fileCount(items.length)} ({formatBytes(total)}) will be deleted for good. They cannot be put back
-            afterwards.
+            {fileCount(items.length)} ({formatBytes(total)}){' '}
+            {client.transport === 'electron' ? "go to your computer's trash." : 'will be deleted for good.'}{' '}
+            Lookbook cannot put them back afterwards.
           </p>
           <div className="row" style={{ justifyContent: 'flex-end' }}>
             <button className="btn" onClick={() => setEmptying(false)}>
