@@ -612,7 +612,7 @@ function TrashSection({
               Cancel
             </button>
             <button className="btn btn-danger" onClick={() => void empty()} data-testid="trash-empty-yes">
-              Delete {fileCount(items.length)} for good
+              Empty the trash
             </button>
           </div>
         </Dialog>
