@@ -5,11 +5,12 @@
 // Order of construction, each part handed only what it needs:
 //   store, engine (a model folder resolved by main/models)  →  library (folders, indexing, photos)
 //   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter and the albums'
-//   album filter), tagging, tuning  →  albums (smart albums are searches).
-// Tagging, fine-tuning and albums are opened on first use: most commands need none of them.
+//   album filter), tagging, tuning  →  albums (smart albums are searches)  →  duplicates.
+// Tagging, fine-tuning, albums and duplicates are opened on first use: most commands need none of them.
 import { join, resolve } from 'node:path';
 import { createAlbumService, type AlbumService } from '../albums/album-service.js';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
+import { createDuplicateFinder, type DuplicateFinder } from '../duplicates/duplicate-finder.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
 import { describeError, UserError } from '../errors.js';
@@ -61,6 +62,8 @@ export interface Core {
   tuning(): Promise<TuningService>;
   /** Albums, opened on first use. */
   albums(): AlbumService;
+  /** Duplicates (finding groups, choosing keepers), opened on first use. */
+  duplicates(): DuplicateFinder;
   /** The library's status with the model search uses now. */
   status(): Promise<LibraryStatusInfo>;
   close(): Promise<void>;
@@ -153,6 +156,17 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     return (albums ??= createAlbumService({ library: openedLibrary, search }));
   };
 
+  let duplicates: DuplicateFinder | undefined;
+  const duplicateFinder = () => {
+    open();
+    return (duplicates ??= createDuplicateFinder({
+      library: openedLibrary,
+      // The vectors search uses: a complete table, even while a new model's indexing catches up.
+      modelKey: () => search.modelKey(),
+      albumContentIds: (ref) => albumService().contentIds(ref),
+    }));
+  };
+
   const search = createPhotoSearch({
     library: openedLibrary,
     adapter,
@@ -172,6 +186,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     tagging: taggingService,
     tuning: tuningService,
     albums: albumService,
+    duplicates: duplicateFinder,
     async status() {
       return { ...(await openedLibrary.status()), searchModel: await search.modelKey() };
     },
