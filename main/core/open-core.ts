@@ -9,6 +9,9 @@
 // Tagging, fine-tuning and albums are opened on first use: most commands need none of them.
 import { join, resolve } from 'node:path';
 import { createAlbumService, type AlbumService } from '../albums/album-service.js';
+import { createCopyMetadata } from '../duplicates/copy-metadata.js';
+import { createResolver, type Resolver } from '../duplicates/resolver.js';
+import { openTrash } from '../duplicates/trash.js';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
@@ -44,6 +47,8 @@ export interface CoreOptions {
   library?: Omit<LibraryOptions, 'dataDir' | 'engine' | 'store'>;
   /** Fine-tuning knobs (tests set them). */
   tuning?: Omit<TuningServiceOptions, 'adapter' | 'tags'>;
+  /** What "Empty trash" does with a file: Electron hands it to the system's trash; by default it is deleted. */
+  discard?(path: string): Promise<void>;
   /** Something the user should know that does not stop the library from opening. */
   onNotice?(message: string): void;
 }
@@ -61,6 +66,8 @@ export interface Core {
   tuning(): Promise<TuningService>;
   /** Albums, opened on first use. */
   albums(): AlbumService;
+  /** Resolving duplicates: the trash, moving copies into it, undo (opened on first use). */
+  resolver(): Resolver;
   /** The library's status with the model search uses now. */
   status(): Promise<LibraryStatusInfo>;
   close(): Promise<void>;
@@ -153,6 +160,25 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     return (albums ??= createAlbumService({ library: openedLibrary, search }));
   };
 
+  let resolver: Resolver | undefined;
+  const resolverService = () => {
+    open();
+    return (resolver ??= createResolver({
+      dataDir,
+      trash: openTrash(dataDir, options.discard ? { discard: options.discard } : {}),
+      libraryFolders: async () => (await openedLibrary.listFolders()).map((f) => f.path),
+      metadata: createCopyMetadata({
+        tags: () => taggingService().tags,
+        pairs: async () => (await tuningService()).pairs,
+        albums: albumService,
+      }),
+      // Restored files are indexed again (new content ids were never made: the same bytes come back).
+      reindex: async () => {
+        await openedLibrary.index();
+      },
+    }));
+  };
+
   const search = createPhotoSearch({
     library: openedLibrary,
     adapter,
@@ -172,6 +198,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     tagging: taggingService,
     tuning: tuningService,
     albums: albumService,
+    resolver: resolverService,
     async status() {
       return { ...(await openedLibrary.status()), searchModel: await search.modelKey() };
     },
@@ -205,5 +232,7 @@ async function sweepLeftovers(dataDir: string): Promise<void> {
     join(dataDir, TAGGING_RUNS_FOLDER),
     join(dataDir, 'adapters'),
     join(dataDir, 'cache'),
+    join(dataDir, 'trash'),
+    join(dataDir, 'resolutions'),
   ]);
 }

@@ -65,7 +65,7 @@ export interface ResolverDeps {
   /** The library's folders now: only files inside them are moved. */
   libraryFolders(): Promise<string[]>;
   metadata: CopyMetadata;
-  /** Asks the library to look at restored files again (index them, or the watcher will). */
+  /** Asks the library to look at these paths again: moved away (forgotten) or restored (indexed). */
   reindex?(paths: string[]): Promise<void>;
 }
 
@@ -188,7 +188,7 @@ export function createResolver(deps: ResolverDeps) {
     plan: readonly PlanGroup[],
     options: { dryRun?: boolean } = {},
   ): Promise<ResolutionView> {
-    return deps.trash.exclusive(async (session) => {
+    const view = await deps.trash.exclusive(async (session) => {
       const folders = await Promise.all((await deps.libraryFolders()).map(realPathOf));
       const record: ResolutionRecord = {
         id: randomUUID(),
@@ -205,8 +205,7 @@ export function createResolver(deps: ResolverDeps) {
         if (why) record.skipped.push({ path: group.others[0]?.path ?? group.keeper.path, reason: why });
         else ready.push(group);
       }
-      const bytes = ready.reduce((n, g) => n + g.others.reduce((s, o) => s + o.sizeBytes, 0), 0);
-      if (ready.length > 0) await session.assertRoomFor(bytes);
+      if (ready.length > 0) await session.assertRoomFor(ready.flatMap((g) => g.others));
       if (options.dryRun) {
         for (const g of ready)
           for (const o of g.others)
@@ -228,6 +227,9 @@ export function createResolver(deps: ResolverDeps) {
       }
       return viewOf(record, new Set(session.records().map((r) => r.id)));
     });
+    // The library forgets the moved paths (and the groups update) at once, not at its next scan.
+    if (view.moved.length > 0 && !options.dryRun) await deps.reindex?.(view.moved.map((m) => m.from));
+    return view;
   }
 
   /**
@@ -277,7 +279,50 @@ export function createResolver(deps: ResolverDeps) {
     return (await records()).filter((r) => !r.dryRun).map((r) => viewOf(r, inTrash));
   }
 
-  return { resolve: resolveGroups, undo, list };
+  /** Puts these files (by original path) back from the trash; the ones not there are reported. */
+  async function restore(
+    originalPaths: readonly string[],
+  ): Promise<{ restored: TrashRecord[]; skipped: Array<{ path: string; reason: string }> }> {
+    const wanted = new Set(originalPaths.map((p) => resolve(p)));
+    const result = await deps.trash.exclusive(async (session) => {
+      const restored: TrashRecord[] = [];
+      const skipped: Array<{ path: string; reason: string }> = [];
+      const items = session.records();
+      for (const path of wanted) {
+        // The newest item of that path: a file trashed twice comes back as it was last.
+        const item = items.filter((i) => i.originalPath === path).at(-1);
+        if (!item) {
+          skipped.push({ path, reason: 'not in the trash' });
+          continue;
+        }
+        try {
+          await session.takeBack(item);
+          restored.push(item);
+        } catch (e) {
+          skipped.push({ path, reason: describeError(e) });
+        }
+      }
+      return { restored, skipped };
+    });
+    if (result.restored.length > 0) await deps.reindex?.(result.restored.map((r) => r.originalPath));
+    return result;
+  }
+
+  /** Empties the trash for good (or into the system's trash, where the host has one). */
+  async function empty(): Promise<{ removed: number; freedBytes: number }> {
+    return deps.trash.exclusive(async (session) => {
+      let removed = 0;
+      let freedBytes = 0;
+      for (const item of session.records()) {
+        await session.discard(item);
+        removed++;
+        freedBytes += item.sizeBytes;
+      }
+      return { removed, freedBytes };
+    });
+  }
+
+  return { resolve: resolveGroups, undo, list, restore, empty, trashItems: () => deps.trash.list() };
 }
 
 export type Resolver = ReturnType<typeof createResolver>;

@@ -6,7 +6,7 @@
 // needs the files where Lookbook can find them; "Empty trash" hands them to the system's trash when
 // the host offers one (`discard`), else deletes them.
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError, describeError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
@@ -38,8 +38,11 @@ export interface TrashSession {
   /** The trash folder. */
   readonly dir: string;
   records(): TrashRecord[];
-  /** Throws a clear UserError (and moves nothing) when the trash cannot take `bytes` more. */
-  assertRoomFor(bytes: number): Promise<void>;
+  /**
+   * Throws a clear UserError (and moves nothing) when the trash cannot be written or cannot take these
+   * files. Only files on another disk need room: a rename on the trash's own disk takes none.
+   */
+  assertRoomFor(files: ReadonlyArray<{ path: string; sizeBytes: number }>): Promise<void>;
   /** Moves a file into the trash; recorded at once. */
   put(path: string, sizeBytes: number, resolutionId: string | null): Promise<TrashRecord>;
   /** Moves an item back to its original path (never over a file that is there now). */
@@ -157,8 +160,12 @@ export function openTrash(dataDir: string, options: TrashOptions = {}): Trash {
       const session: TrashSession = {
         dir,
         records: () => [...items],
-        async assertRoomFor(bytes) {
+        async assertRoomFor(files) {
           await assertWritable();
+          const trashDevice = (await stat(filesDir)).dev;
+          let bytes = 0;
+          for (const f of files) if ((await stat(f.path)).dev !== trashDevice) bytes += f.sizeBytes;
+          if (bytes === 0) return;
           const free = await freeBytes(dir);
           if (free < bytes + SPARE_BYTES)
             throw new UserError(

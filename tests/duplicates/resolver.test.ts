@@ -110,6 +110,11 @@ test('resolve moves the copies to the trash; undo puts every file back byte-iden
     const items = await trash.list();
     assert.deepEqual(items.map((i) => i.originalPath).sort(), r.moved.map((m) => m.from).sort());
 
+    assert.deepEqual(
+      reindexed.splice(0).sort(),
+      r.moved.map((m) => m.from).sort(),
+      'the library looks again at moved paths',
+    );
     const u = await resolver.undo();
     assert.equal(u.id, r.id, 'the latest resolution by default');
     assert.equal(u.moved.length, 3);
