@@ -5,14 +5,15 @@
 // Order of construction, each part handed only what it needs:
 //   store, engine (a model folder resolved by main/models)  →  library (folders, indexing, photos)
 //   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter and the albums'
-//   album filter), tagging, tuning  →  albums (smart albums are searches).
-// Tagging, fine-tuning and albums are opened on first use: most commands need none of them.
+//   album filter), tagging, tuning  →  albums (smart albums are searches)  →  duplicates.
+// Tagging, fine-tuning, albums and duplicates are opened on first use: most commands need none of them.
 import { join, resolve } from 'node:path';
 import { createAlbumService, type AlbumService } from '../albums/album-service.js';
 import { createCopyMetadata } from '../duplicates/copy-metadata.js';
 import { createResolver, type Resolver } from '../duplicates/resolver.js';
 import { openTrash } from '../duplicates/trash.js';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
+import { createDuplicateFinder, type DuplicateFinder } from '../duplicates/duplicate-finder.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
 import { describeError, UserError } from '../errors.js';
@@ -66,6 +67,8 @@ export interface Core {
   tuning(): Promise<TuningService>;
   /** Albums, opened on first use. */
   albums(): AlbumService;
+  /** Duplicates (finding groups, choosing keepers), opened on first use. */
+  duplicates(): DuplicateFinder;
   /** Resolving duplicates: the trash, moving copies into it, undo (opened on first use). */
   resolver(): Resolver;
   /** The library's status with the model search uses now. */
@@ -160,6 +163,17 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     return (albums ??= createAlbumService({ library: openedLibrary, search }));
   };
 
+  let duplicates: DuplicateFinder | undefined;
+  const duplicateFinder = () => {
+    open();
+    return (duplicates ??= createDuplicateFinder({
+      library: openedLibrary,
+      // The vectors search uses: a complete table, even while a new model's indexing catches up.
+      modelKey: () => search.modelKey(),
+      albumContentIds: (ref) => albumService().contentIds(ref),
+    }));
+  };
+
   let resolver: Resolver | undefined;
   const resolverService = () => {
     open();
@@ -172,7 +186,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
         pairs: async () => (await tuningService()).pairs,
         albums: albumService,
       }),
-      // Restored files are indexed again (new content ids were never made: the same bytes come back).
+      // Moved or restored paths: the library rescans its folders (the same bytes keep their content ids).
       reindex: async () => {
         await openedLibrary.index();
       },
@@ -198,6 +212,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     tagging: taggingService,
     tuning: tuningService,
     albums: albumService,
+    duplicates: duplicateFinder,
     resolver: resolverService,
     async status() {
       return { ...(await openedLibrary.status()), searchModel: await search.modelKey() };
