@@ -20,6 +20,7 @@ import type { MediaSource } from './media-access.js';
 import { createModelArea, type ModelMethods } from './model-handlers.js';
 import { createPhotoHandlers } from './photo-handlers.js';
 import { createTaggingArea } from './tagging-handlers.js';
+import { createTrashHandlers } from './trash-handlers.js';
 import { createTuningArea } from './tuning-handlers.js';
 import type { ApiHandlers, MethodName } from './types.js';
 import { METHOD_NAMES } from './types.js';
@@ -164,6 +165,7 @@ async function openSession(
       ...tagging.handlers,
       ...tuning.handlers,
       ...albums.handlers,
+      ...createTrashHandlers(ctx),
     },
     async close() {
       if (closed) return;

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { UserError, describeError } from '../errors.js';
 import { isUnder } from '../paths.js';
 import { writeFileAtomic } from '../temp-files.js';
+import type { DuplicateFinder, FindOptions, FoundGroup } from './duplicate-finder.js';
 import type { Trash, TrashRecord } from './trash.js';
 
 /** One group to resolve, as the finder saw it. */
@@ -326,3 +327,48 @@ export function createResolver(deps: ResolverDeps) {
 }
 
 export type Resolver = ReturnType<typeof createResolver>;
+
+/** The finder's groups as a plan: the keeper, and every other copy with its size and time as found. */
+export function planOf(groups: readonly FoundGroup[]): PlanGroup[] {
+  return groups.map((g) => ({
+    id: g.id,
+    kind: g.kind,
+    keeper: { contentId: g.keeperContentId, path: g.keeperPath },
+    others: g.copies
+      .filter((c) => c.path !== g.keeperPath)
+      .map((c) => ({ contentId: c.contentId, path: c.path, sizeBytes: c.size, mtimeMs: c.mtimeMs })),
+  }));
+}
+
+export interface ResolveRequest extends FindOptions {
+  /** Only these groups (ids from a listing); every group found when omitted. */
+  groupIds?: readonly string[];
+  dryRun?: boolean;
+}
+
+/**
+ * Finds the groups in scope afresh and resolves them (or the ones named). A named group that is not
+ * found any more (its photos changed since it was listed) is skipped with a reason, not guessed at.
+ */
+export async function resolveFound(
+  finder: DuplicateFinder,
+  resolver: Resolver,
+  request: ResolveRequest,
+): Promise<ResolutionView> {
+  const { groupIds, dryRun, ...find } = request;
+  const groups = await finder.find(find);
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const chosen = groupIds ? groupIds.flatMap((id) => byId.get(id) ?? []) : groups;
+  const missing = (groupIds ?? []).filter((id) => !byId.has(id));
+  const view = await resolver.resolve(planOf(chosen), dryRun ? { dryRun } : {});
+  return {
+    ...view,
+    skipped: [
+      ...missing.map((id) => ({
+        path: `group ${id}`,
+        reason: 'this group changed or is gone since it was listed; list the duplicates again',
+      })),
+      ...view.skipped,
+    ],
+  };
+}
