@@ -430,7 +430,8 @@ function CopyCard({
         <dd>{copy.width && copy.height ? `${copy.width}×${copy.height}` : '—'}</dd>
         <dt>File</dt>
         <dd>
-          {formatBytes(copy.sizeBytes)}, {copy.format.toUpperCase()}
+          {formatBytes(copy.sizeBytes)}
+          {copy.format ? `, ${copy.format.toUpperCase()}` : ''}
         </dd>
         <dt>Date</dt>
         <dd>{formatDate(copy.takenAt)}</dd>
@@ -506,7 +507,9 @@ function ZoomDialog({ copy, onClose }: { copy: DuplicateCopy; onClose(): void })
         tabIndex={0}
         aria-label="The photo at full size; scroll to move"
       >
-        <img src={client.photoUrl(copy.id)} alt={copy.name} onLoad={centre} draggable={false} />
+        {/* A photo's id in the library is its content id (a copy's `id` is its path, which the media
+            route refuses); identical copies share the content, so any of its paths shows the same picture. */}
+        <img src={client.photoUrl(copy.contentId)} alt={copy.name} onLoad={centre} draggable={false} />
       </div>
       <p className="small muted duplicate-path">{copy.path}</p>
     </Dialog>
