@@ -32,6 +32,15 @@ const STRICTNESS: Array<{ value: DuplicateStrictness; label: string }> = [
 // "Resolve all shown" never touches a group the user set aside.
 const skippedThisSession = new Set<string>();
 
+/** What the last resolve did, and whether it was undone. */
+interface Summary {
+  resolution: Resolution;
+  freed: number;
+  undone: boolean;
+}
+// Kept for the session too: a look at Photos after resolving must not lose the way back (Undo).
+let lastSummary: Summary | null = null;
+
 export function DuplicatesView() {
   const { client, status, run, notify } = useApp();
   const [strictness, setStrictness] = useState<DuplicateStrictness>('normal');
@@ -41,9 +50,11 @@ export function DuplicatesView() {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [skipped, setSkipped] = useState<Set<string>>(() => new Set(skippedThisSession));
   const [confirming, setConfirming] = useState<DuplicateGroup[] | null>(null);
-  const [summary, setSummary] = useState<{ resolution: Resolution; freed: number; undone: boolean } | null>(
-    null,
-  );
+  const [summary, setSummaryState] = useState<Summary | null>(lastSummary);
+  const setSummary = (next: Summary | null) => {
+    lastSummary = next;
+    setSummaryState(next);
+  };
   const [busy, setBusy] = useState(false);
   const [zoom, setZoom] = useState<DuplicateCopy | null>(null);
   const [trashOpen, setTrashOpen] = useState(false);
