@@ -250,4 +250,44 @@ describe('duplicates in Chromium', { skip }, () => {
     await page.keyboard.press('Escape');
     await zoom.waitFor({ state: 'detached' });
   });
+
+  it('leaves a skipped group alone (S on the focused group), and lists the trash', async () => {
+    const red = library.groups[0]!;
+    const blue = library.groups[1]!;
+    const blueGroup = page.locator(
+      `[data-testid="duplicate-group"]:has([data-testid="duplicate-copy"][data-path="${blue.keeper}"])`,
+    );
+    await blueGroup.focus();
+    await page.keyboard.press('s');
+    await page.locator('[data-testid="duplicate-group"][data-skipped="true"]').waitFor();
+
+    await page.getByTestId('duplicates-resolve-all').click();
+    const dialog = page.getByTestId('duplicates-confirm');
+    const text = (await dialog.getByTestId('confirm-text').textContent()) ?? '';
+    // Red's two copies and green's one; blue is skipped.
+    assert.match(text, /^3 files from 2 groups/);
+    assert.match(text, /1 skipped group stays as is/);
+    await dialog.getByTestId('confirm-resolve').click();
+    await page
+      .getByTestId('duplicates-summary')
+      .getByText(/^Moved 3 files/)
+      .waitFor();
+    for (const f of [blue.keeper, ...blue.others]) assert.equal(await exists(f), true, `${f} moved`);
+    for (const f of red.others) assert.equal(await exists(f), false, `${f} stayed`);
+
+    await page.getByTestId('trash-toggle').click();
+    const items = page.getByTestId('trash-item');
+    await until(async () => (await items.count()) === 3, 'the trash lists the 3 files');
+    const listed = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
+    assert.deepEqual(listed.sort(), [...red.others, ...library.groups[2]!.others].sort());
+    await both(page, 'trash');
+
+    await page.getByTestId('duplicates-undo').click();
+    await page
+      .getByTestId('duplicates-summary')
+      .getByText(/^Put back 3 files/)
+      .waitFor();
+    await until(async () => (await items.count()) === 0, 'the trash is empty again');
+    for (const f of library.files) assert.equal(await sha(f), before_.get(f), `${f} differs from before`);
+  });
 });
