@@ -290,4 +290,29 @@ describe('duplicates in Chromium', { skip }, () => {
     await until(async () => (await items.count()) === 0, 'the trash is empty again');
     for (const f of library.files) assert.equal(await sha(f), before_.get(f), `${f} differs from before`);
   });
+
+  it('moves one group from its own button, and empties the trash after asking', async () => {
+    const red = library.groups[0]!;
+    const redGroup = page.locator(
+      `[data-testid="duplicate-group"]:has([data-testid="duplicate-copy"][data-path="${red.keeper}"])`,
+    );
+    await redGroup.getByTestId('group-resolve').click();
+    await page
+      .getByTestId('duplicates-summary')
+      .getByText(/^Moved 2 files/)
+      .waitFor();
+    const items = page.getByTestId('trash-item');
+    await until(async () => (await items.count()) === 2, 'the trash lists the 2 files');
+
+    await page.getByTestId('trash-empty').click();
+    const confirm = page.getByTestId('trash-empty-confirm');
+    await confirm.getByText(/2 files .* will be deleted for good/).waitFor();
+    await both(page, 'empty-confirm');
+    await confirm.getByTestId('trash-empty-yes').click();
+    await until(async () => (await items.count()) === 0, 'the trash is empty');
+    // Gone from the disk for good (web mode), and the kept photo is untouched.
+    const left = new Set(await Promise.all((await filesUnder(dataDir)).map(sha)));
+    for (const f of red.others) assert.equal(left.has(before_.get(f)!), false, `${f} is still in the trash`);
+    assert.equal(await sha(red.keeper), before_.get(red.keeper));
+  });
 });

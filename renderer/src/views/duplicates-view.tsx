@@ -430,7 +430,7 @@ function CopyCard({
         ) : (
           <span className="pill">To the trash</span>
         )}
-        {copy.similarity !== null && (
+        {!isKeeper && copy.similarity !== null && (
           <span className="small muted" title="How alike it is to the kept copy">
             {pct(copy.similarity)} alike
           </span>
