@@ -14,7 +14,7 @@ import type {
   TrashItem,
 } from '../api/types';
 import { messageOf } from '../api/client';
-import { EmptyState, formatBytes, formatDate, pct } from '../components/common';
+import { EmptyState, ProgressBar, formatBytes, formatDate, pct } from '../components/common';
 import { Dialog } from '../components/dialog';
 import { useApp } from '../hooks/app-context';
 import { useEventListener } from '../hooks/use-event';
@@ -275,7 +275,15 @@ export function DuplicatesView() {
           <p>No photo here has a copy at this setting. “Loose” also finds edited and cropped copies.</p>
         </EmptyState>
       )}
-      {!page && loading && <p className="muted">Looking for copies…</p>}
+      {/* Finding groups in a large library takes a while the first time; moving files, a moment. */}
+      {(loading || busy) && (
+        <div className="row small muted" role="status" data-testid="duplicates-working">
+          {busy ? 'Moving files to the trash…' : 'Looking for copies…'}
+          <span style={{ width: 160 }}>
+            <ProgressBar value={null} label={busy ? 'Moving files' : 'Looking for copies'} />
+          </span>
+        </div>
+      )}
 
       <div className="stack" data-testid="duplicate-groups">
         {shown.map((g) => (
