@@ -206,6 +206,15 @@ export function createResolver(deps: ResolverDeps) {
         if (why) record.skipped.push({ path: group.others[0]?.path ?? group.keeper.path, reason: why });
         else ready.push(group);
       }
+      // Groups overlap (a content's exact copies, and the same content in a group of near copies): a file
+      // kept by one group is never moved by another, or together they could remove every copy.
+      const kept = new Set(await Promise.all(ready.map((g) => realPathOf(g.keeper.path))));
+      for (const group of ready.splice(0)) {
+        let clash: string | undefined;
+        for (const o of group.others) if (kept.has(await realPathOf(o.path))) clash ??= o.path;
+        if (clash) record.skipped.push({ path: clash, reason: `${clash} is the copy another group keeps` });
+        else ready.push(group);
+      }
       if (ready.length > 0) await session.assertRoomFor(ready.flatMap((g) => g.others));
       if (options.dryRun) {
         for (const g of ready)
