@@ -15,6 +15,7 @@ import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
 import { describeHolder } from '../library/library.js';
 import { createAlbumArea } from './album-handlers.js';
+import { createDuplicateHandlers } from './duplicate-handlers.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
 import { createModelArea, type ModelMethods } from './model-handlers.js';
@@ -165,6 +166,7 @@ async function openSession(
       ...tagging.handlers,
       ...tuning.handlers,
       ...albums.handlers,
+      ...createDuplicateHandlers(core),
       ...createTrashHandlers(ctx),
     },
     async close() {

@@ -221,18 +221,21 @@ function bulkReview(input: Record<string, unknown>): { photoIds: string[]; tag?:
 
 const STRICTNESS: readonly DuplicateStrictness[] = ['strict', 'normal', 'loose'];
 
-/** Which duplicates to resolve: named groups, or every group found in a scope. */
-function resolveRequest(input: Record<string, unknown>): Request<'duplicates.resolve'> {
+/** Which duplicates: a folder, an album, how strict (duplicates.list and duplicates.resolve). */
+function duplicateScope(input: Record<string, unknown>): {
+  folder?: string;
+  album?: string;
+  strictness?: DuplicateStrictness;
+} {
+  const folder = optStr(input, 'folder', MAX_PATH);
+  const album = optStr(input, 'album', 1_000);
   const strictness = optStr(input, 'strictness', 20);
   if (strictness !== undefined && !STRICTNESS.includes(strictness as DuplicateStrictness))
     bad('“strictness” must be strict, normal or loose.');
-  const folder = input.folder === undefined ? undefined : path(input, 'folder');
-  const album = optStr(input, 'album', 1_000);
   return {
-    ...(input.groupIds === undefined ? {} : { groupIds: strList(input, 'groupIds') }),
-    ...(strictness ? { strictness: strictness as DuplicateStrictness } : {}),
-    ...(folder ? { folder } : {}),
-    ...(album ? { album } : {}),
+    ...(folder === undefined ? {} : { folder }),
+    ...(album === undefined ? {} : { album }),
+    ...(strictness === undefined ? {} : { strictness: strictness as DuplicateStrictness }),
   };
 }
 
@@ -359,7 +362,10 @@ const validators: Validators = {
     };
   },
   'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
-  'duplicates.resolve': resolveRequest,
+  'duplicates.resolve': (i) => ({
+    ...duplicateScope(i),
+    ...(i.groupIds === undefined ? {} : { groupIds: strList(i, 'groupIds') }),
+  }),
   'duplicates.undo': (i) => {
     const id = optStr(i, 'id', 200);
     return id ? { id } : {};
@@ -374,6 +380,16 @@ const validators: Validators = {
   },
   'trash.empty': none,
   'models.import': (i) => ({ path: path(i, 'path') }),
+  'duplicates.list': (i) => {
+    const offset = optInt(i, 'offset', 0, 10_000_000);
+    const limit = optInt(i, 'limit', 1, 1_000);
+    return {
+      ...duplicateScope(i),
+      ...(offset === undefined ? {} : { offset }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+  },
+  'duplicates.keep': (i) => ({ groupId: str(i, 'groupId', 200), photoId: path(i, 'photoId') }),
 };
 
 export function isMethodName(name: unknown): name is MethodName {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { COLOUR_RGB, type ColourName } from '../tagging/colour-photos.js';
 
 // Generated photos and their near copies, for the duplicate finder: an original (a PNG of one colour with
@@ -83,7 +83,7 @@ export async function writeCopy(
   }
 }
 
-async function save(img: sharp.Sharp, dir: string, file: string): Promise<string> {
+async function save(img: Sharp, dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   await img.toFile(path);
   return path;
