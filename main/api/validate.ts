@@ -239,21 +239,6 @@ function duplicateScope(input: Record<string, unknown>): {
   };
 }
 
-/** Which duplicates to resolve: named groups, or every group found in a scope. */
-function resolveRequest(input: Record<string, unknown>): Request<'duplicates.resolve'> {
-  const strictness = optStr(input, 'strictness', 20);
-  if (strictness !== undefined && !STRICTNESS.includes(strictness as DuplicateStrictness))
-    bad('“strictness” must be strict, normal or loose.');
-  const folder = input.folder === undefined ? undefined : path(input, 'folder');
-  const album = optStr(input, 'album', 1_000);
-  return {
-    ...(input.groupIds === undefined ? {} : { groupIds: strList(input, 'groupIds') }),
-    ...(strictness ? { strictness: strictness as DuplicateStrictness } : {}),
-    ...(folder ? { folder } : {}),
-    ...(album ? { album } : {}),
-  };
-}
-
 const none = (): Record<string, never> => ({});
 const photoTag = (input: Record<string, unknown>) => ({
   photoId: str(input, 'photoId', 200),
@@ -377,7 +362,10 @@ const validators: Validators = {
     };
   },
   'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
-  'duplicates.resolve': resolveRequest,
+  'duplicates.resolve': (i) => ({
+    ...duplicateScope(i),
+    ...(i.groupIds === undefined ? {} : { groupIds: strList(i, 'groupIds') }),
+  }),
   'duplicates.undo': (i) => {
     const id = optStr(i, 'id', 200);
     return id ? { id } : {};

@@ -13,6 +13,7 @@ import { registerEngineCommands } from './commands/engine-commands.js';
 import { registerLibraryCommands } from './commands/library-commands.js';
 import { registerServeCommands } from './commands/serve-commands.js';
 import { registerTaggingCommands } from './commands/tagging-commands.js';
+import { registerTrashCommands } from './commands/trash-commands.js';
 import { registerTuningCommands } from './commands/tuning-commands.js';
 
 // [Note: CLI command registration] Each command module exports `register…Commands(program)`;
@@ -25,6 +26,8 @@ const registrations: Array<(program: Command) => void> = [
   registerTaggingCommands,
   registerTuningCommands,
   registerAlbumCommands,
+  // After the `duplicates` listing command (its resolve and undo are added to it).
+  registerTrashCommands,
 ];
 
 /**

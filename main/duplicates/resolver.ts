@@ -96,6 +96,14 @@ async function realPathOf(path: string): Promise<string> {
 export function createResolver(deps: ResolverDeps) {
   const dir = join(deps.dataDir, 'resolutions');
 
+  /**
+   * The files are where they should be whatever this says: a library another process holds (the app,
+   * watching) sees the change itself, and the next index does otherwise. So a failure here is no failure.
+   */
+  async function lookAgain(paths: string[]): Promise<void> {
+    await deps.reindex?.(paths).catch(() => undefined);
+  }
+
   async function save(record: ResolutionRecord): Promise<void> {
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(join(dir, `${record.id}.json`), JSON.stringify(record, null, 1) + '\n');
@@ -206,6 +214,15 @@ export function createResolver(deps: ResolverDeps) {
         if (why) record.skipped.push({ path: group.others[0]?.path ?? group.keeper.path, reason: why });
         else ready.push(group);
       }
+      // Groups overlap (a content's exact copies, and the same content in a group of near copies): a file
+      // kept by one group is never moved by another, or together they could remove every copy.
+      const kept = new Set(await Promise.all(ready.map((g) => realPathOf(g.keeper.path))));
+      for (const group of ready.splice(0)) {
+        let clash: string | undefined;
+        for (const o of group.others) if (kept.has(await realPathOf(o.path))) clash ??= o.path;
+        if (clash) record.skipped.push({ path: clash, reason: `${clash} is the copy another group keeps` });
+        else ready.push(group);
+      }
       if (ready.length > 0) await session.assertRoomFor(ready.flatMap((g) => g.others));
       if (options.dryRun) {
         for (const g of ready)
@@ -229,7 +246,7 @@ export function createResolver(deps: ResolverDeps) {
       return viewOf(record, new Set(session.records().map((r) => r.id)));
     });
     // The library forgets the moved paths (and the groups update) at once, not at its next scan.
-    if (view.moved.length > 0 && !options.dryRun) await deps.reindex?.(view.moved.map((m) => m.from));
+    if (view.moved.length > 0 && !options.dryRun) await lookAgain(view.moved.map((m) => m.from));
     return view;
   }
 
@@ -270,7 +287,7 @@ export function createResolver(deps: ResolverDeps) {
       await uncarry(record.carried);
       record.undoneAt = new Date().toISOString();
       await save(record);
-      if (back.length > 0) await deps.reindex?.(back.map((b) => b.to));
+      if (back.length > 0) await lookAgain(back.map((b) => b.to));
       return { id: record.id, createdAt: record.createdAt, moved: back, skipped, undoable: false };
     });
   }
@@ -305,7 +322,7 @@ export function createResolver(deps: ResolverDeps) {
       }
       return { restored, skipped };
     });
-    if (result.restored.length > 0) await deps.reindex?.(result.restored.map((r) => r.originalPath));
+    if (result.restored.length > 0) await lookAgain(result.restored.map((r) => r.originalPath));
     return result;
   }
 

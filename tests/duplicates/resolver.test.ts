@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createResolver, type CopyMetadata, type PlanGroup } from '../../main/duplicates/resolver.js';
+import { validateRequest } from '../../main/api/validate.js';
 import { openTrash } from '../../main/duplicates/trash.js';
 import { tempDir, writeColourPhoto } from '../tagging/colour-photos.js';
 
@@ -357,4 +358,25 @@ test('undo never overwrites a file that reappeared at the original path: it repo
   } finally {
     await s.cleanup();
   }
+});
+
+test('the API refuses a malformed resolve, undo or restore with a sentence', () => {
+  const refused = (
+    m: Parameters<typeof validateRequest>[0],
+    input: Record<string, unknown>,
+    message: RegExp,
+  ) =>
+    assert.throws(
+      () => validateRequest(m, input),
+      (e: Error) => e.name === 'UserError' && message.test(e.message),
+    );
+  refused('duplicates.resolve', { strictness: 'very' }, /strict, normal or loose/);
+  refused('duplicates.resolve', { groupIds: 'abc' }, /“groupIds” must be a list of text/);
+  refused('trash.restore', { originalPaths: [] }, /at least one file/);
+  refused('trash.restore', { originalPaths: ['/a\0b'] }, /not a valid path/);
+  assert.deepEqual(validateRequest('duplicates.resolve', { groupIds: ['g1'], strictness: 'loose' }), {
+    groupIds: ['g1'],
+    strictness: 'loose',
+  });
+  assert.deepEqual(validateRequest('duplicates.undo', {}), {});
 });
