@@ -15,11 +15,13 @@ import type { CoreApi, ErrorLogger, EventHub } from './dispatch.js';
 import { createEventHub } from './dispatch.js';
 import { describeHolder } from '../library/library.js';
 import { createAlbumArea } from './album-handlers.js';
+import { createDuplicateHandlers } from './duplicate-handlers.js';
 import { createLibraryHandlers, progressView } from './library-handlers.js';
 import type { MediaSource } from './media-access.js';
 import { createModelArea, type ModelMethods } from './model-handlers.js';
 import { createPhotoHandlers } from './photo-handlers.js';
 import { createTaggingArea } from './tagging-handlers.js';
+import { createTrashHandlers } from './trash-handlers.js';
 import { createTuningArea } from './tuning-handlers.js';
 import type { ApiHandlers, MethodName } from './types.js';
 import { METHOD_NAMES } from './types.js';
@@ -164,6 +166,8 @@ async function openSession(
       ...tagging.handlers,
       ...tuning.handlers,
       ...albums.handlers,
+      ...createDuplicateHandlers(core),
+      ...createTrashHandlers(ctx),
     },
     async close() {
       if (closed) return;

@@ -374,6 +374,71 @@ export interface ReviewPage {
   items: PhotoSummary[];
 }
 
+// ---------------------------------------------------------------- duplicates and the trash
+
+/** How alike two photos must be to count as copies of one another. */
+export type DuplicateStrictness = 'strict' | 'normal' | 'loose';
+
+/** One copy in a group of duplicates, with what the keeper rules look at. */
+export interface DuplicateCopy extends PhotoSummary {
+  sizeBytes: number;
+  /** Has an EXIF date (not just a file time), GPS, a camera. */
+  hasExifDate: boolean;
+  hasGps: boolean;
+  hasCamera: boolean;
+  /** How alike it is to the keeper (1 = same content); null for the keeper itself. */
+  similarity: number | null;
+}
+
+export interface DuplicateGroup {
+  /** Stable while the group's photos do not change (a hash of its content ids). */
+  id: string;
+  /** 'exact': one content at several paths; 'similar': photos whose pictures are near copies. */
+  kind: 'exact' | 'similar';
+  /** The keeper first (the rules' choice, or the user's when overridden), then the others. */
+  copies: DuplicateCopy[];
+  keeperId: string;
+  /** Why that one is kept, in words ("kept: 4000×3000, has EXIF date; the others are smaller re-encodes"). */
+  reason: string;
+  /** Bytes freed if the others go to the trash. */
+  savingBytes: number;
+}
+
+export interface DuplicatesRequest {
+  folder?: string;
+  album?: string;
+  strictness?: DuplicateStrictness;
+  offset?: number;
+  limit?: number;
+}
+
+export interface DuplicatesPage {
+  /** All groups found (largest savings first), not just this page. */
+  total: number;
+  totalSavingBytes: number;
+  offset: number;
+  groups: DuplicateGroup[];
+}
+
+/** What moved where when duplicates were resolved; undone as one. */
+export interface Resolution {
+  id: string;
+  createdAt: string;
+  moved: Array<{ from: string; to: string }>;
+  /** Groups left alone, with why (files changed or vanished since they were found, …). */
+  skipped: IndexingFailure[];
+  /** False once undone, or when the trash no longer holds its files. */
+  undoable: boolean;
+}
+
+export interface TrashItem {
+  /** Where the file was (where Restore puts it back). */
+  originalPath: string;
+  trashedAt: string;
+  sizeBytes: number;
+  resolutionId: string | null;
+}
+
 // ---------------------------------------------------------------- the API
 
 /**
@@ -462,6 +527,20 @@ export interface ApiMethods {
   'review.labels': { request: Record<string, never>; response: ReviewLabel[] };
   /** A page of one label's pending suggestions (50 unless `limit` says otherwise). */
   'review.queue': { request: { tag: string; offset?: number; limit?: number }; response: ReviewPage };
+  // Duplicates and the trash.
+  'duplicates.list': { request: DuplicatesRequest; response: DuplicatesPage };
+  /** Which copy of a group to keep, overriding the rules (until the group changes). */
+  'duplicates.keep': { request: { groupId: string; photoId: string }; response: DuplicateGroup };
+  /** Moves every copy but the keeper of these groups (all groups found when omitted) to the trash. */
+  'duplicates.resolve': {
+    request: { groupIds?: string[]; strictness?: DuplicateStrictness; folder?: string; album?: string };
+    response: Resolution;
+  };
+  /** Puts back what a resolution moved (the latest when `id` is omitted). */
+  'duplicates.undo': { request: { id?: string }; response: Resolution };
+  'trash.list': { request: Record<string, never>; response: TrashItem[] };
+  'trash.restore': { request: { originalPaths: string[] }; response: TrashItem[] };
+  'trash.empty': { request: Record<string, never>; response: { removed: number; freedBytes: number } };
   /** Installs a model folder or archive, checked as `lookbook models import` checks it. */
   'models.import': { request: { path: string }; response: { id: string; models: CatalogueModel[] } };
 }
@@ -536,6 +615,13 @@ export const METHOD_NAMES = [
   'review.labels',
   'review.queue',
   'models.import',
+  'duplicates.list',
+  'duplicates.keep',
+  'duplicates.resolve',
+  'duplicates.undo',
+  'trash.list',
+  'trash.restore',
+  'trash.empty',
 ] as const satisfies readonly MethodName[];
 
 // Compile-time proof that METHOD_NAMES lists every method (a missing one makes this `never`).

@@ -6,7 +6,15 @@
 // something the request type does not allow. No dependency, no schema DSL to learn.
 import { UserError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
-import type { MethodName, Request, SearchFilters, SearchRequest, SmartQuery, SortOrder } from './types.js';
+import type {
+  DuplicateStrictness,
+  MethodName,
+  Request,
+  SearchFilters,
+  SearchRequest,
+  SmartQuery,
+  SortOrder,
+} from './types.js';
 import { METHOD_NAMES } from './types.js';
 
 type Validators = { [M in MethodName]: (input: Record<string, unknown>) => Request<M> };
@@ -211,6 +219,26 @@ function bulkReview(input: Record<string, unknown>): { photoIds: string[]; tag?:
   return { photoIds: photoIds(input), ...(tag === undefined ? {} : { tag }) };
 }
 
+const STRICTNESS: readonly DuplicateStrictness[] = ['strict', 'normal', 'loose'];
+
+/** Which duplicates: a folder, an album, how strict (duplicates.list and duplicates.resolve). */
+function duplicateScope(input: Record<string, unknown>): {
+  folder?: string;
+  album?: string;
+  strictness?: DuplicateStrictness;
+} {
+  const folder = optStr(input, 'folder', MAX_PATH);
+  const album = optStr(input, 'album', 1_000);
+  const strictness = optStr(input, 'strictness', 20);
+  if (strictness !== undefined && !STRICTNESS.includes(strictness as DuplicateStrictness))
+    bad('“strictness” must be strict, normal or loose.');
+  return {
+    ...(folder === undefined ? {} : { folder }),
+    ...(album === undefined ? {} : { album }),
+    ...(strictness === undefined ? {} : { strictness: strictness as DuplicateStrictness }),
+  };
+}
+
 const none = (): Record<string, never> => ({});
 const photoTag = (input: Record<string, unknown>) => ({
   photoId: str(input, 'photoId', 200),
@@ -334,7 +362,34 @@ const validators: Validators = {
     };
   },
   'albums.export': (i) => ({ id: albumId(i), destination: path(i, 'destination') }),
+  'duplicates.resolve': (i) => ({
+    ...duplicateScope(i),
+    ...(i.groupIds === undefined ? {} : { groupIds: strList(i, 'groupIds') }),
+  }),
+  'duplicates.undo': (i) => {
+    const id = optStr(i, 'id', 200);
+    return id ? { id } : {};
+  },
+  'trash.list': none,
+  'trash.restore': (i) => {
+    const originalPaths = strList(i, 'originalPaths');
+    if (originalPaths.length === 0) bad('“originalPaths” must name at least one file.');
+    return {
+      originalPaths: originalPaths.map((p, n) => path({ [`originalPaths[${n}]`]: p }, `originalPaths[${n}]`)),
+    };
+  },
+  'trash.empty': none,
   'models.import': (i) => ({ path: path(i, 'path') }),
+  'duplicates.list': (i) => {
+    const offset = optInt(i, 'offset', 0, 10_000_000);
+    const limit = optInt(i, 'limit', 1, 1_000);
+    return {
+      ...duplicateScope(i),
+      ...(offset === undefined ? {} : { offset }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+  },
+  'duplicates.keep': (i) => ({ groupId: str(i, 'groupId', 200), photoId: path(i, 'photoId') }),
 };
 
 export function isMethodName(name: unknown): name is MethodName {

@@ -8,11 +8,13 @@ import { resolveDataDir } from '../host/data-dir.js';
 import { logError, setVerbose } from '../log.js';
 import { lookbookPackage } from '../package-root.js';
 import { registerAlbumCommands } from './commands/album-commands.js';
+import { registerDuplicateCommands } from './commands/duplicate-commands.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
 import { registerLibraryCommands } from './commands/library-commands.js';
 import { registerServeCommands } from './commands/serve-commands.js';
 import { registerTaggingCommands } from './commands/tagging-commands.js';
+import { registerTrashCommands } from './commands/trash-commands.js';
 import { registerTuningCommands } from './commands/tuning-commands.js';
 
 // [Note: CLI command registration] Each command module exports `register…Commands(program)`;
@@ -25,6 +27,9 @@ const registrations: Array<(program: Command) => void> = [
   registerTaggingCommands,
   registerTuningCommands,
   registerAlbumCommands,
+  registerDuplicateCommands,
+  // After the `duplicates` listing command (its resolve and undo are added to it).
+  registerTrashCommands,
 ];
 
 /**

@@ -5,11 +5,15 @@
 // Order of construction, each part handed only what it needs:
 //   store, engine (a model folder resolved by main/models)  →  library (folders, indexing, photos)
 //   →  the active adapter (one reader, shared)  →  search (with tagging's tag filter and the albums'
-//   album filter), tagging, tuning  →  albums (smart albums are searches).
-// Tagging, fine-tuning and albums are opened on first use: most commands need none of them.
+//   album filter), tagging, tuning  →  albums (smart albums are searches)  →  duplicates.
+// Tagging, fine-tuning, albums and duplicates are opened on first use: most commands need none of them.
 import { join, resolve } from 'node:path';
 import { createAlbumService, type AlbumService } from '../albums/album-service.js';
+import { createCopyMetadata } from '../duplicates/copy-metadata.js';
+import { createResolver, type Resolver } from '../duplicates/resolver.js';
+import { openTrash } from '../duplicates/trash.js';
 import { openActiveAdapter, type ActiveAdapterSource } from '../adapters/active-adapter.js';
+import { createDuplicateFinder, type DuplicateFinder } from '../duplicates/duplicate-finder.js';
 import { isDeviceRequest, type DeviceRequest } from '../engine/device.js';
 import type { ClipEngine } from '../engine/types.js';
 import { describeError, UserError } from '../errors.js';
@@ -44,6 +48,8 @@ export interface CoreOptions {
   library?: Omit<LibraryOptions, 'dataDir' | 'engine' | 'store'>;
   /** Fine-tuning knobs (tests set them). */
   tuning?: Omit<TuningServiceOptions, 'adapter' | 'tags'>;
+  /** What "Empty trash" does with a file: Electron hands it to the system's trash; by default it is deleted. */
+  discard?(path: string): Promise<void>;
   /** Something the user should know that does not stop the library from opening. */
   onNotice?(message: string): void;
 }
@@ -61,6 +67,10 @@ export interface Core {
   tuning(): Promise<TuningService>;
   /** Albums, opened on first use. */
   albums(): AlbumService;
+  /** Duplicates (finding groups, choosing keepers), opened on first use. */
+  duplicates(): DuplicateFinder;
+  /** Resolving duplicates: the trash, moving copies into it, undo (opened on first use). */
+  resolver(): Resolver;
   /** The library's status with the model search uses now. */
   status(): Promise<LibraryStatusInfo>;
   close(): Promise<void>;
@@ -153,6 +163,36 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     return (albums ??= createAlbumService({ library: openedLibrary, search }));
   };
 
+  let duplicates: DuplicateFinder | undefined;
+  const duplicateFinder = () => {
+    open();
+    return (duplicates ??= createDuplicateFinder({
+      library: openedLibrary,
+      // The vectors search uses: a complete table, even while a new model's indexing catches up.
+      modelKey: () => search.modelKey(),
+      albumContentIds: (ref) => albumService().contentIds(ref),
+    }));
+  };
+
+  let resolver: Resolver | undefined;
+  const resolverService = () => {
+    open();
+    return (resolver ??= createResolver({
+      dataDir,
+      trash: openTrash(dataDir, options.discard ? { discard: options.discard } : {}),
+      libraryFolders: async () => (await openedLibrary.listFolders()).map((f) => f.path),
+      metadata: createCopyMetadata({
+        tags: () => taggingService().tags,
+        pairs: async () => (await tuningService()).pairs,
+        albums: albumService,
+      }),
+      // Moved or restored paths: the library rescans its folders (the same bytes keep their content ids).
+      reindex: async () => {
+        await openedLibrary.index();
+      },
+    }));
+  };
+
   const search = createPhotoSearch({
     library: openedLibrary,
     adapter,
@@ -172,6 +212,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     tagging: taggingService,
     tuning: tuningService,
     albums: albumService,
+    duplicates: duplicateFinder,
+    resolver: resolverService,
     async status() {
       return { ...(await openedLibrary.status()), searchModel: await search.modelKey() };
     },
@@ -205,5 +247,7 @@ async function sweepLeftovers(dataDir: string): Promise<void> {
     join(dataDir, TAGGING_RUNS_FOLDER),
     join(dataDir, 'adapters'),
     join(dataDir, 'cache'),
+    join(dataDir, 'trash'),
+    join(dataDir, 'resolutions'),
   ]);
 }

@@ -13,6 +13,7 @@ import { useAlbums } from './hooks/use-albums';
 import { prefetchTimeline } from './hooks/use-timeline';
 import { NewAlbumDialog } from './views/album-dialogs';
 import { AlbumView } from './views/album-view';
+import { DuplicatesView } from './views/duplicates-view';
 import { LibraryView } from './views/library-view';
 import { ModelsView } from './views/models-view';
 import { PhotoView } from './views/photo-view';
@@ -29,8 +30,9 @@ const NAV: Array<{ view: ViewName; label: string; icon: IconName; key: string }>
   { view: 'library', label: 'Library', icon: 'library', key: '3' },
   { view: 'tagging', label: 'Tagging', icon: 'tag', key: '4' },
   { view: 'review', label: 'Review tags', icon: 'review', key: '5' },
-  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '6' },
-  { view: 'models', label: 'Models', icon: 'model', key: '7' },
+  { view: 'duplicates', label: 'Duplicates', icon: 'duplicates', key: '6' },
+  { view: 'tuning', label: 'Fine-tuning', icon: 'tuning', key: '7' },
+  { view: 'models', label: 'Models', icon: 'model', key: '8' },
 ];
 
 const COLOURS = 'red, orange, yellow, green, blue, purple, pink, brown, black, white and gray';
@@ -149,7 +151,7 @@ export function App({ client }: { client: AppClient }) {
     [client, status, refreshStatus, run, notify, albums, online],
   );
 
-  // Keyboard: Ctrl/Cmd+1…7 switch views, in Electron only (in a browser they switch tabs, and a page
+  // Keyboard: Ctrl/Cmd+1…8 switch views, in Electron only (in a browser they switch tabs, and a page
   // must not take them); "/" focuses the search box.
   const viewShortcuts = client.transport === 'electron';
   useEffect(() => {
@@ -285,6 +287,7 @@ export function App({ client }: { client: AppClient }) {
             {view === 'library' && <LibraryView />}
             {view === 'tagging' && <TaggingView />}
             {view === 'review' && <ReviewView />}
+            {view === 'duplicates' && <DuplicatesView />}
             {view === 'album' && albumId && <AlbumView key={albumId} albumId={albumId} />}
             {view === 'tuning' && <TuningView />}
             {view === 'models' && <ModelsView />}

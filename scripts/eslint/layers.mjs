@@ -18,6 +18,7 @@ export const LAYERS = [
   ['adapters'],
   ['search', 'tagging', 'tuning'],
   ['albums'],
+  ['duplicates'],
   ['core'],
   ['api'],
   ['server'],

@@ -68,6 +68,12 @@ const PATHS: Record<string, ReactNode> = {
       <path d="m14 15 3 3 5-6" />
     </>
   ),
+  duplicates: (
+    <>
+      <rect x="8" y="8" width="13" height="13" rx="2" />
+      <path d="M16 8V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v9a2 2 0 0 0 2 2h3" />
+    </>
+  ),
   plus: <path d="M12 5v14M5 12h14" />,
   pencil: <path d="M4 20h4L20 8l-4-4L4 16zM14 6l4 4" />,
   nothing: (

@@ -2,7 +2,8 @@ import { createContext, useContext } from 'react';
 import type { AlbumView, LibraryStatus, PhotoSummary, SearchFilters, SmartQuery } from '../api/types';
 import type { AppClient } from '../api/client';
 
-export type ViewName = 'photos' | 'search' | 'library' | 'tagging' | 'review' | 'tuning' | 'models' | 'album';
+export type ViewName =
+  'photos' | 'search' | 'library' | 'tagging' | 'review' | 'duplicates' | 'tuning' | 'models' | 'album';
 
 export interface PhotoSource {
   total: number;
