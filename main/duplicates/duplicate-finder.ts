@@ -22,9 +22,10 @@ import { similarPairs } from './similar-pairs.js';
 //    separates distinct photos of the same colours that the embeddings confuse.
 //
 // Grouping without chains: pairs join groups strongest first, and two groups merge only when every photo
-// of the smaller one is within the threshold of the larger one's first photo (its seed) and the result
-// stays within MAX_GROUP photos. Plain transitive grouping would let a slow pan or a burst of a hundred
-// frames become one group whose ends share nothing; with a seed every member is a near copy of one photo.
+// of the smaller one is within the thresholds (embeddings and picture hash) of the larger one's first
+// photo (its seed) and the result stays within MAX_GROUP photos. Plain transitive grouping would let a
+// slow pan or a burst of a hundred frames become one group whose ends share nothing; with a seed every
+// member is a near copy of one photo.
 //
 // Groups are cached until the library changes (its generation and the store's indexed paths), so the
 // Duplicates view's pages and a resolve right after a listing do not search again.
@@ -170,19 +171,21 @@ export function createDuplicateFinder(deps: DuplicateFinderDeps): DuplicateFinde
       cosine,
     );
     const confirmed: typeof pairs = [];
+    const hashByIndex = new Map<number, bigint | undefined>();
     for (const pair of pairs) {
-      const [ha, hb] = await Promise.all([
-        hashOf(vectors[pair.a]!.contentId),
-        hashOf(vectors[pair.b]!.contentId),
-      ]);
-      // Without a thumbnail (not made yet) the embeddings decide alone.
-      if (ha === undefined || hb === undefined || hammingDistance(ha, hb) <= hashBits) confirmed.push(pair);
+      for (const i of [pair.a, pair.b])
+        if (!hashByIndex.has(i)) hashByIndex.set(i, await hashOf(vectors[i]!.contentId));
     }
-    for (const members of groupPairs(
-      vectors.map((v) => v.vector),
-      confirmed,
-      cosine,
-    )) {
+    // Without a thumbnail (not made yet) the embeddings decide alone.
+    const hashesAlike = (a: number, b: number) => {
+      const ha = hashByIndex.get(a);
+      const hb = hashByIndex.get(b);
+      return ha === undefined || hb === undefined || hammingDistance(ha, hb) <= hashBits;
+    };
+    for (const pair of pairs) if (hashesAlike(pair.a, pair.b)) confirmed.push(pair);
+    const alike = (a: number, b: number) =>
+      dot(vectors[a]!.vector, vectors[b]!.vector) >= cosine && hashesAlike(a, b);
+    for (const members of groupPairs(confirmed, alike)) {
       raw.push({
         kind: 'similar',
         members: members.map((i) => ({
@@ -366,13 +369,12 @@ function rearrange(group: FoundGroup, keeperPath: string): FoundGroup {
 }
 
 /**
- * Groups confirmed pairs, strongest first, under the seed rule (see the note at the top): returns each
- * group of two or more as indexes into `vectors`.
+ * Groups confirmed pairs, strongest first, under the seed rule (see the note at the top; `alike` is the
+ * pair test: embeddings and picture hash): returns each group of two or more as indexes.
  */
 export function groupPairs(
-  vectors: readonly Float32Array[],
   pairs: ReadonlyArray<{ a: number; b: number; similarity: number }>,
-  cosine: number,
+  alike: (a: number, b: number) => boolean,
 ): number[][] {
   const groupOf = new Map<number, number[]>();
   const sorted = [...pairs].sort((x, y) => y.similarity - x.similarity);
@@ -382,8 +384,7 @@ export function groupPairs(
     if (ga === gb) continue;
     if (ga.length + gb.length > MAX_GROUP) continue;
     const [large, small] = ga.length >= gb.length ? [ga, gb] : [gb, ga];
-    const seed = vectors[large[0]!]!;
-    if (!small.every((i) => dot(seed, vectors[i]!) >= cosine)) continue;
+    if (!small.every((i) => alike(large[0]!, i))) continue;
     large.push(...small);
     for (const i of large) groupOf.set(i, large);
   }
