@@ -8,6 +8,7 @@ import { resolveDataDir } from '../host/data-dir.js';
 import { logError, setVerbose } from '../log.js';
 import { lookbookPackage } from '../package-root.js';
 import { registerAlbumCommands } from './commands/album-commands.js';
+import { registerDuplicateCommands } from './commands/duplicate-commands.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
 import { registerLibraryCommands } from './commands/library-commands.js';
@@ -26,6 +27,7 @@ const registrations: Array<(program: Command) => void> = [
   registerTaggingCommands,
   registerTuningCommands,
   registerAlbumCommands,
+  registerDuplicateCommands,
   // After the `duplicates` listing command (its resolve and undo are added to it).
   registerTrashCommands,
 ];

@@ -82,22 +82,20 @@ export function keeperReason(
       ? `${kept}; the others are identical copies saved later`
       : `${kept}; the others are identical copies`;
   }
-  // Why each other copy lost: the first rule that separates it from the keeper.
-  const why = new Set<string>();
-  for (const o of others) {
-    if (pixels(o) < pixels(keeper)) why.add('smaller');
-    else if (formatRank(o.format) > formatRank(keeper.format)) why.add('re-encodes');
-    else if (metadataCount(o) < metadataCount(keeper)) why.add('with less metadata');
-    else if (o.mtimeMs > keeper.mtimeMs) why.add('newer files');
-    else why.add('the same, in another place');
-  }
-  const words = [...why];
-  // "smaller re-encodes" reads better than "smaller, re-encodes" when a copy is both.
-  const reencoded = others.some(
-    (o) => formatRank(o.format) > formatRank(keeper.format) || o.format !== keeper.format,
+  // Why the others lose, in the rules' order: "smaller re-encodes" when some are smaller and some (or
+  // the same ones) re-encoded; then copies that lost only on metadata or on age.
+  const smaller = others.some((o) => pixels(o) < pixels(keeper));
+  const reencoded = others.some((o) => formatRank(o.format) > formatRank(keeper.format));
+  const phrases: string[] = [];
+  if (smaller || reencoded)
+    phrases.push(`${smaller ? 'smaller ' : ''}${reencoded ? 're-encodes' : 'copies'}`);
+  const tiedOnLook = others.filter(
+    (o) => pixels(o) === pixels(keeper) && formatRank(o.format) === formatRank(keeper.format),
   );
-  if (words.length === 1 && words[0] === 'smaller') {
-    return `${kept}; the others are smaller${reencoded ? ' re-encodes' : ' copies'}`;
-  }
-  return `${kept}; the others are ${words.join(' or ')}`;
+  if (tiedOnLook.some((o) => metadataCount(o) < metadataCount(keeper)))
+    phrases.push('copies with less metadata');
+  const tiedOnMetadata = tiedOnLook.filter((o) => metadataCount(o) === metadataCount(keeper));
+  if (tiedOnMetadata.some((o) => o.mtimeMs > keeper.mtimeMs)) phrases.push('newer files');
+  if (tiedOnMetadata.some((o) => o.mtimeMs === keeper.mtimeMs)) phrases.push('the same picture elsewhere');
+  return `${kept}; the others are ${phrases.join(' or ')}`;
 }
