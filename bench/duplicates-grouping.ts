@@ -4,7 +4,8 @@
 // DUPLICATE_SHARE of them are near copies of another (the vector plus noise, cosine ≈ 0.98), and no
 // thumbnails, so the picture hash is not computed: the figure is the embeddings' part (reading the
 // vectors, the random-projection index, the grouping) plus the files' and contents' look-ups.
-//   node --import tsx bench/duplicates-grouping.ts [--photos N] [--out bench/out]
+//   node --import tsx bench/duplicates-grouping.ts [--photos N] [--out bench/out] [--reuse]
+// --reuse groups the library an earlier run wrote (same --photos), so the peak memory is the grouping's.
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,18 +37,22 @@ function unit(v: Float32Array): Float32Array {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { photos: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { photos: { type: 'string' }, out: { type: 'string' }, reuse: { type: 'boolean' } },
+  });
   const photos = Number(values.photos ?? 100_000);
   const dir = resolve(values.out ?? 'bench/out', 'duplicates-grouping');
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  if (!values.reuse) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  }
   const store = await openLibraryStore(dir);
   const next = gaussian(42);
   const folder = join(dir, 'photos');
   const vectors: Float32Array[] = [];
   const t0 = performance.now();
   let planted = 0;
-  for (let start = 0; start < photos; start += 10_000) {
+  for (let start = 0; !values.reuse && start < photos; start += 10_000) {
     const end = Math.min(photos, start + 10_000);
     const rows: { contentId: string; vector: Float32Array }[] = [];
     const contents: ContentRow[] = [];
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
     await store.upsertContents(contents);
     await store.upsertFiles(files);
   }
-  await store.optimize({ annThreshold: Number.MAX_SAFE_INTEGER });
+  if (!values.reuse) await store.optimize({ annThreshold: Number.MAX_SAFE_INTEGER });
   const fillSeconds = (performance.now() - t0) / 1000;
   vectors.length = 0;
   const rssBefore = peakRssMiB();
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       photos,
-      plantedNearCopies: planted,
+      ...(values.reuse ? {} : { plantedNearCopies: planted }),
       groups: groups.length,
       nearCopiesFound: inGroups,
       fillSeconds: Math.round(fillSeconds),

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createDuplicateHandlers } from '../../main/api/duplicate-handlers.js';
+import { validateRequest } from '../../main/api/validate.js';
+import { isUserError } from '../../main/errors.js';
 import { ensureBenchModel } from '../../bench/bench-model.js';
 import { openCore, type Core } from '../../main/core/open-core.js';
 import { THRESHOLDS, type FoundGroup } from '../../main/duplicates/duplicate-finder.js';
@@ -142,6 +145,54 @@ for (const model of ['demo', 'random-vit-b-32'] as const) {
     });
 
     if (model === 'demo') {
+      test('the API pages the groups, largest saving first, and keeps the user’s choice; bad requests get a clear error', async () => {
+        const api = createDuplicateHandlers(core);
+        const all = await api['duplicates.list']({});
+        assert.equal(all.total, COLOURS.length * SEEDS.length);
+        const savings = all.groups.map((g) => g.savingBytes);
+        assert.deepEqual(
+          savings,
+          [...savings].sort((a, b) => b - a),
+          'largest saving first',
+        );
+        assert.equal(
+          all.totalSavingBytes,
+          savings.reduce((a, b) => a + b, 0),
+        );
+        const page = await api['duplicates.list']({ offset: 2, limit: 3 });
+        assert.equal(page.total, all.total);
+        assert.deepEqual(
+          page.groups.map((g) => g.id),
+          all.groups.slice(2, 5).map((g) => g.id),
+        );
+        const group = all.groups[0]!;
+        assert.equal(group.copies[0]!.id, group.keeperId);
+        assert.equal(group.copies[0]!.similarity, null);
+        assert.ok(group.copies.slice(1).every((c) => c.similarity !== null && c.similarity > 0.9));
+        const other = group.copies[3]!;
+        const kept = await api['duplicates.keep']({ groupId: group.id, photoId: other.id });
+        assert.equal(kept.keeperId, other.id);
+        assert.equal(
+          (await api['duplicates.list']({})).groups.find((g) => g.id === group.id)?.keeperId,
+          other.id,
+        );
+        // Back to the rules' choice for the tests below.
+        await api['duplicates.keep']({ groupId: group.id, photoId: group.keeperId });
+
+        assert.throws(
+          () => validateRequest('duplicates.list', { strictness: 'very' }),
+          /strict, normal or loose/,
+        );
+        assert.throws(
+          () => validateRequest('duplicates.keep', { groupId: group.id }),
+          /“photoId” must be text/,
+        );
+        await assert.rejects(
+          api['duplicates.keep']({ groupId: 'nope', photoId: other.id }),
+          (e: unknown) => isUserError(e) && /no group of duplicates/.test((e as Error).message),
+        );
+      });
+
       test('an identical copy is an exact group; a folder narrows the search; the user’s keeper is remembered', async () => {
         const original = join(root, 'red-1', 'red-1.png');
         const copy = join(root, 'red-1', 'red-1 copy.png');
