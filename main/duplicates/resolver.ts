@@ -127,14 +127,14 @@ export function createResolver(deps: ResolverDeps) {
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  function viewOf(r: ResolutionRecord, inTrash: ReadonlySet<string>): ResolutionView {
+  /** `resolutionsInTrash`: the resolutions the trash still holds files of (what can be undone). */
+  function viewOf(r: ResolutionRecord, resolutionsInTrash: ReadonlySet<string | null>): ResolutionView {
     return {
       id: r.id,
       createdAt: r.createdAt,
       moved: r.moved.map(({ from, to }) => ({ from, to })),
       skipped: r.skipped,
-      undoable:
-        !r.dryRun && r.undoneAt === null && r.moved.length > 0 && r.moved.some((m) => inTrash.has(m.trashId)),
+      undoable: !r.dryRun && r.undoneAt === null && resolutionsInTrash.has(r.id),
     };
   }
 
@@ -243,7 +243,7 @@ export function createResolver(deps: ResolverDeps) {
         if (record.moved.some((m) => m.groupId === group.id)) await carry(group, record.carried);
         await save(record);
       }
-      return viewOf(record, new Set(session.records().map((r) => r.id)));
+      return viewOf(record, new Set(session.records().map((r) => r.resolutionId)));
     });
     // The library forgets the moved paths (and the groups update) at once, not at its next scan.
     if (view.moved.length > 0 && !options.dryRun) await lookAgain(view.moved.map((m) => m.from));
@@ -261,7 +261,9 @@ export function createResolver(deps: ResolverDeps) {
       const all = (await records()).filter((r) => !r.dryRun);
       const record = id
         ? all.find((r) => r.id === id)
-        : all.reverse().find((r) => viewOf(r, new Set(inTrash.keys())).undoable);
+        : all
+            .reverse()
+            .find((r) => viewOf(r, new Set([...inTrash.values()].map((i) => i.resolutionId))).undoable);
       if (!record)
         throw new UserError(
           id ? `There is no resolution '${id}'.` : 'There is nothing to undo.',
@@ -271,12 +273,14 @@ export function createResolver(deps: ResolverDeps) {
         throw new UserError(`Resolution ${record.id} was undone already.`, 'resolution-undone');
       const back: Array<{ from: string; to: string }> = [];
       const skipped: Array<{ path: string; reason: string }> = [];
-      for (const m of record.moved) {
-        const item = inTrash.get(m.trashId);
-        if (!item) {
+      // The trash's list is the truth: it names the resolution of each file, even one a killed run
+      // moved before it could write its record.
+      const items = [...inTrash.values()].filter((i) => i.resolutionId === record.id);
+      for (const m of record.moved)
+        if (!inTrash.has(m.trashId))
           skipped.push({ path: m.from, reason: 'no longer in the trash (restored or emptied)' });
-          continue;
-        }
+      for (const item of items) {
+        const m = { from: item.originalPath };
         try {
           await session.takeBack(item);
           back.push({ from: item.trashPath, to: item.originalPath });
@@ -293,7 +297,7 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   async function list(): Promise<ResolutionView[]> {
-    const inTrash = new Set((await deps.trash.list()).map((r) => r.id));
+    const inTrash = new Set((await deps.trash.list()).map((r) => r.resolutionId));
     return (await records()).filter((r) => !r.dryRun).map((r) => viewOf(r, inTrash));
   }
 

@@ -156,7 +156,9 @@ export function openTrash(dataDir: string, options: TrashOptions = {}): Trash {
       }
     }
     try {
-      let items = await readManifest();
+      const listed = await readManifest();
+      let items = await presentOnly(listed);
+      if (items.length < listed.length) await writeManifest(items);
       const session: TrashSession = {
         dir,
         records: () => [...items],
@@ -175,24 +177,27 @@ export function openTrash(dataDir: string, options: TrashOptions = {}): Trash {
         },
         async put(path, sizeBytes, resolutionId) {
           const id = randomUUID();
-          const trashPath = join(filesDir, id, basename(path));
-          await mkdir(join(filesDir, id), { recursive: true });
-          try {
-            await moveFile(path, trashPath);
-          } catch (e) {
-            await rm(join(filesDir, id), { recursive: true, force: true });
-            throw e;
-          }
           const record: TrashRecord = {
             id,
             originalPath: path,
-            trashPath,
+            trashPath: join(filesDir, id, basename(path)),
             trashedAt: new Date().toISOString(),
             sizeBytes,
             resolutionId,
           };
+          // Listed before it moves: a run killed in between leaves an entry that the next one drops
+          // (its file is still at the original path), never a file in the trash that nothing lists.
           items = [...items, record];
           await writeManifest(items);
+          try {
+            await mkdir(join(filesDir, id), { recursive: true });
+            await moveFile(path, record.trashPath);
+          } catch (e) {
+            await rm(join(filesDir, id), { recursive: true, force: true });
+            items = items.filter((i) => i.id !== id);
+            await writeManifest(items);
+            throw e;
+          }
           return record;
         },
         async takeBack(record) {
@@ -225,5 +230,18 @@ export function openTrash(dataDir: string, options: TrashOptions = {}): Trash {
     }
   }
 
-  return { dir, list: readManifest, exclusive };
+  /** The entries whose file is in the trash (an entry of a move that a killed run never made is not). */
+  async function presentOnly(items: TrashRecord[]): Promise<TrashRecord[]> {
+    const present = await Promise.all(
+      items.map((i) =>
+        lstat(i.trashPath).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return items.filter((_, n) => present[n]);
+  }
+
+  return { dir, list: async () => presentOnly(await readManifest()), exclusive };
 }

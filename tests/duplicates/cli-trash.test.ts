@@ -49,7 +49,7 @@ test('duplicates resolve --dry-run moves nothing; resolve prints what moved wher
 
     const bad = lookbook(data, 'duplicates', 'resolve', '--threshold', 'very');
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /--threshold must be strict, normal, loose or a similarity/);
+    assert.match(bad.stderr, /--threshold is strict, normal, loose or a similarity/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
 
     const done = lookbook(data, 'duplicates', 'resolve');

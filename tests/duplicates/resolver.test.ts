@@ -380,3 +380,27 @@ test('the API refuses a malformed resolve, undo or restore with a sentence', () 
   });
   assert.deepEqual(validateRequest('duplicates.undo', {}), {});
 });
+
+test('a run killed between listing a file and moving it leaves no phantom in the trash', async () => {
+  const s = await setup('killed');
+  try {
+    const { trash, resolver } = resolverFor(s);
+    const r = await resolver.resolve(s.plan);
+    // What a kill after the manifest write and before the move leaves: an entry with no file.
+    const manifest = join(s.dataDir, 'trash', 'manifest.json');
+    const doc = JSON.parse(await readFile(manifest, 'utf8')) as { items: Array<Record<string, unknown>> };
+    doc.items.push({
+      ...doc.items[0],
+      id: 'ghost',
+      trashPath: join(s.dataDir, 'trash', 'files', 'ghost', 'x.jpg'),
+    });
+    await writeFile(manifest, JSON.stringify(doc));
+    assert.equal((await trash.list()).length, 3, 'the phantom is not listed');
+    const u = await resolver.undo(r.id);
+    assert.equal(u.moved.length, 3);
+    assert.deepEqual(u.skipped, []);
+    await assertAllInPlace(s);
+  } finally {
+    await s.cleanup();
+  }
+});

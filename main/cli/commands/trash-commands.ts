@@ -1,28 +1,12 @@
 // `lookbook duplicates resolve|undo` and `lookbook trash list|restore|empty`: moving the copies that are
 // not kept into Lookbook's trash (inside the data directory), putting them back, and emptying it.
-// `duplicates` itself (the listing) is duplicate-commands.ts's; these are added to it when it exists.
-import { resolve } from 'node:path';
+// `duplicates` itself (the listing) and its scope flags are duplicate-commands.ts's.
 import type { Command } from 'commander';
-import type { DuplicateStrictness } from '../../duplicates/duplicate-finder.js';
 import { resolveFound, type ResolutionView } from '../../duplicates/resolver.js';
-import { UserError } from '../../errors.js';
 import { formatBytes } from '../../format-bytes.js';
 import { withCore } from '../command-helpers.js';
+import { scopeFrom, withScopeOptions, type DuplicateScopeFlags } from './duplicate-commands.js';
 import { count, out, printJsonDocument, printJsonLines } from '../output.js';
-
-const STRICTNESS: readonly string[] = ['strict', 'normal', 'loose'];
-
-/** --threshold: a strictness by name, or a similarity from 0 to 1. */
-function thresholdOf(value: string | undefined): { strictness?: DuplicateStrictness; threshold?: number } {
-  if (value === undefined) return {};
-  if (STRICTNESS.includes(value)) return { strictness: value as DuplicateStrictness };
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1)
-    throw new UserError(
-      `--threshold must be strict, normal, loose or a similarity from 0 to 1, got '${value}'`,
-    );
-  return { threshold: n };
-}
 
 function printResolution(r: ResolutionView, dryRun: boolean): void {
   if (r.moved.length === 0) out(dryRun ? 'Nothing would move.' : 'Nothing was moved.');
@@ -37,36 +21,29 @@ function printResolution(r: ResolutionView, dryRun: boolean): void {
   if (!dryRun && r.moved.length > 0) out(`To put them back: lookbook duplicates undo ${r.id}`);
 }
 
-interface ResolveFlags {
+interface ResolveFlags extends DuplicateScopeFlags {
   dryRun?: boolean;
   group?: string[];
-  folder?: string;
-  album?: string;
-  threshold?: string;
   json?: boolean;
 }
 
 export function registerTrashCommands(program: Command): void {
-  // The listing command is the finder's; where it is not registered, `duplicates` is created here.
-  const duplicates =
-    program.commands.find((c) => c.name() === 'duplicates') ??
-    program.command('duplicates').description('copies and near copies of your photos');
+  // `duplicates` is registered first (cli.ts), by duplicate-commands.ts.
+  const duplicates = program.commands.find((c) => c.name() === 'duplicates');
+  if (!duplicates) throw new Error('registerDuplicateCommands must run before registerTrashCommands');
 
-  duplicates
-    .command('resolve')
-    .description("move every copy but the one kept to Lookbook's trash (undo puts them back)")
-    .option('--dry-run', 'only say what would move')
-    .option('--group <id...>', 'only these groups (ids from `lookbook duplicates`)')
-    .option('--folder <dir>', 'only copies in this folder')
-    .option('--album <name>', 'only photos of this album')
-    .option('--threshold <strictness>', 'strict, normal (default), loose, or a similarity from 0 to 1')
+  withScopeOptions(
+    duplicates
+      .command('resolve')
+      .description("move every copy but the one kept to Lookbook's trash (undo puts them back)")
+      .option('--dry-run', 'only say what would move')
+      .option('--group <id...>', 'only these groups (ids from `lookbook duplicates`)'),
+  )
     .option('--json', 'what moved, as one JSON document')
     .action(async (flags: ResolveFlags, cmd: Command) =>
       withCore(cmd, async (core) => {
         const r = await resolveFound(core.duplicates(), core.resolver(), {
-          ...thresholdOf(flags.threshold),
-          ...(flags.folder ? { folder: resolve(flags.folder) } : {}),
-          ...(flags.album ? { album: flags.album } : {}),
+          ...scopeFrom(flags),
           ...(flags.group ? { groupIds: flags.group } : {}),
           ...(flags.dryRun ? { dryRun: true } : {}),
         });
