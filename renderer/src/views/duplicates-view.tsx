@@ -59,8 +59,9 @@ export function DuplicatesView() {
   const [zoom, setZoom] = useState<DuplicateCopy | null>(null);
   const [trashOpen, setTrashOpen] = useState(false);
   const [trashVersion, setTrashVersion] = useState(0);
-  // Every mode keeps its own trash in the data folder (undo needs the files where Lookbook finds them);
-  // emptying it hands the files to the computer's trash in the desktop app.
+  // Every mode keeps its own trash in the data folder (undo needs the files where Lookbook finds them).
+  // Emptying it deletes them in every mode: the core's `discard` hook could hand them to the system's
+  // trash in Electron, but the utility process the core runs in has no `shell` to do it with yet.
   const trashName = "Lookbook's trash";
   const scope = folder ? { folder } : {};
 
@@ -625,9 +626,8 @@ function TrashSection({
       {emptying && items && (
         <Dialog title="Empty the trash?" onClose={() => setEmptying(false)} testId="trash-empty-confirm">
           <p>
-            {fileCount(items.length)} ({formatBytes(total)}){' '}
-            {client.transport === 'electron' ? "go to your computer's trash." : 'will be deleted for good.'}{' '}
-            Lookbook cannot put them back afterwards.
+            {fileCount(items.length)} ({formatBytes(total)}) will be deleted for good. Lookbook cannot put
+            them back afterwards.
           </p>
           <div className="row" style={{ justifyContent: 'flex-end' }}>
             <button className="btn" onClick={() => setEmptying(false)}>
