@@ -86,9 +86,10 @@ export function useTimeline(client: AppClient): Timeline {
     try {
       const first = early.current;
       early.current = null;
-      // Already shown (prefetched and arrived): nothing to ask again.
-      if (first?.done) return;
-      const s = await (first ? first.summary : client.call('photos.timeline', {}));
+      // Already shown when it has arrived; it may be from before a change the view did not see (the
+      // Photos view opened later than the app), so it is asked for again: one quick call, and the months
+      // on screen are fetched again if they changed.
+      const s = await (first && !first.done ? first.summary : client.call('photos.timeline', {}));
       generation.current++;
       setSummary(s);
       setError(null);
