@@ -8,6 +8,7 @@ import type { Core } from '../main/core/open-core.js';
 import type { Library } from '../main/library/library.js';
 import { DEFAULT_LIMIT, FIRST_CANDIDATES, MAX_CANDIDATES } from '../main/search/searcher.js';
 import { openDatabase } from '../main/store/database.js';
+import { storeLocation } from '../main/store/store-location.js';
 import { vectorTableName, type ContentRow, type FileRow } from '../main/store/library-store.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -155,7 +156,7 @@ export interface QueryLatency {
 /** The exact `k` nearest content ids of each query: LanceDB's brute-force scan, bypassing any index. */
 async function exactNeighbours(library: Library, queries: Float32Array[], k: number): Promise<string[][]> {
   // A connection of its own: the store keeps its connection to itself.
-  const db = await openDatabase(library.dataDir);
+  const db = await openDatabase(storeLocation(library.dataDir));
   const table = await db.openTable(vectorTableName(library.engine.model.id));
   try {
     const out: string[][] = [];

@@ -28,6 +28,8 @@ import { METHOD_NAMES } from './types.js';
 
 export interface CoreApiOptions {
   dataDir: string;
+  /** Where the library's tables live (see CoreOptions.store). */
+  store?: string;
   /** A model for this run only (CLI --model); by default the active model in settings, else the demo. */
   model?: string;
   device?: DeviceRequest;
@@ -52,6 +54,7 @@ async function openSession(
   const cleanups: Array<() => unknown> = [];
   const core = await openCore({
     dataDir: options.dataDir,
+    ...(options.store ? { store: options.store } : {}),
     ...(model ? { model } : {}),
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),

@@ -56,6 +56,10 @@ export function buildProgram(): Command {
       '--data-dir <dir>',
       'where the library keeps its state (default: LOOKBOOK_DATA_DIR or the OS app-data folder)',
     )
+    .option(
+      '--store <uri>',
+      "where the library's tables live: a shared folder or s3://bucket/prefix (default: LOOKBOOK_STORE, or inside the data directory)",
+    )
     .option('--verbose', 'print the stack trace of an unexpected error (as LOOKBOOK_DEBUG=1 does)')
     .version(versionLine(), '-V, --version')
     .showHelpAfterError()

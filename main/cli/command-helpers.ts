@@ -10,6 +10,11 @@ export function dataDirOf(cmd: Command): string {
   return resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
 }
 
+/** The store named by the global --store option (undefined: LOOKBOOK_STORE, the setting, or the default). */
+export function storeOf(cmd: Command): string | undefined {
+  return cmd.optsWithGlobals<{ store?: string }>().store;
+}
+
 /** Opens the core for one command and always closes it (the index lock and LanceDB handles). */
 export async function withCore<T>(
   cmd: Command,
@@ -18,6 +23,7 @@ export async function withCore<T>(
 ): Promise<T> {
   const core = await openCore({
     dataDir: dataDirOf(cmd),
+    ...(storeOf(cmd) ? { store: storeOf(cmd) } : {}),
     ...(extra.threads ? { threads: extra.threads } : {}),
     onNotice: logWarning,
   });

@@ -25,7 +25,7 @@ import { modelsDir } from '../models/installed-models.js';
 import { createEngineForModel } from '../models/resolve-model.js';
 import { TAGGING_RUNS_FOLDER } from '../tagging/run-journal.js';
 import { createPhotoSearch, type PhotoSearch } from '../search/photo-search.js';
-import { openLibraryStore, type LibraryStore } from '../store/library-store.js';
+import { openLibraryStore, storeLocation, type LibraryStore } from '../store/library-store.js';
 import { createTaggingService, type TaggingService } from '../tagging/tagging-service.js';
 import { sweepTempFiles } from '../temp-files.js';
 import { IMPORTED_FOLDER, moveImportsOutOfLibrary } from '../tuning/pair-import.js';
@@ -37,6 +37,11 @@ import {
 
 export interface CoreOptions {
   dataDir: string;
+  /**
+   * Where the library's tables live (a folder, or s3://bucket/prefix …); default: LOOKBOOK_STORE, else
+   * the `store` setting, else the data directory's own.
+   */
+  store?: string;
   /** Model spec (catalogue id, folder, 'demo'); default: settings.activeModel, else the demo model. */
   model?: string;
   device?: DeviceRequest;
@@ -97,7 +102,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   let library: Library | undefined;
   let adapter: ActiveAdapterSource;
   try {
-    store = await openLibraryStore(dataDir);
+    const storeSpec = options.store ?? (process.env.LOOKBOOK_STORE || undefined) ?? settings.store;
+    store = await openLibraryStore(dataDir, storeLocation(dataDir, storeSpec));
     // Remember which spec produced each vectors table, so search can fall back to a complete one.
     if (settings.libraryModels?.[engine.model.id] !== modelSpec) {
       updateSettings(dataDir, (s) => {

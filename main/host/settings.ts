@@ -25,6 +25,8 @@ export interface LibrarySettings {
   device?: string;
   /** The spec (id or folder) that produced each model's vectors, by model id: search may fall back to one. */
   libraryModels?: Record<string, string>;
+  /** Where the library's tables live when not in the data directory (a shared folder, s3://…). */
+  store?: string;
   [key: string]: unknown;
 }
 

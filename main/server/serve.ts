@@ -13,6 +13,8 @@ import type { CoreApi } from '../api/dispatch.js';
 
 export interface ServeOptions {
   dataDir: string;
+  /** Where the library's tables live (see CoreOptions.store). */
+  store?: string;
   port?: number;
   model?: string;
   device?: DeviceRequest;
@@ -60,6 +62,7 @@ export async function startWebMode(options: ServeOptions): Promise<WebMode> {
   ensureDataDir(options.dataDir);
   const api = await createCoreApi({
     dataDir: options.dataDir,
+    ...(options.store ? { store: options.store } : {}),
     ...(options.model ? { model: options.model } : {}),
     ...(options.device ? { device: options.device } : {}),
   });

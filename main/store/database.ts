@@ -1,9 +1,10 @@
-import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
+import type { StoreLocation } from './store-location.js';
 
 /**
- * Opens (creating if needed) the library's LanceDB database inside the data directory. Every table in it
+ * Opens (creating if needed) the library's LanceDB database where `location` says (by default a folder
+ * inside the data directory; see store-location.ts). Every table in it
  * (files, contents, vectors; tags and tag runs; pairs and cached caption embeddings; albums and their
  * photos) is read and written through a module of main/store/, which alone builds SQL; the connection
  * itself never leaves main/store/.
@@ -11,8 +12,11 @@ import type { Schema } from 'apache-arrow';
  * readConsistencyInterval 0: every read sees the latest committed write, also from another handle
  * (the indexer's worker and the API run separate connections).
  */
-export async function openDatabase(dataDir: string): Promise<lancedb.Connection> {
-  return lancedb.connect(join(dataDir, 'db'), { readConsistencyInterval: 0 });
+export async function openDatabase(location: StoreLocation): Promise<lancedb.Connection> {
+  return lancedb.connect(location.uri, {
+    readConsistencyInterval: 0,
+    storageOptions: location.storageOptions,
+  });
 }
 
 /**

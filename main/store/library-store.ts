@@ -6,6 +6,7 @@ import { filesTable, type FilesTable } from './files-table.js';
 import { LEGACY_COLUMNS, renameLegacyColumns } from './legacy-columns.js';
 import { storeMaintenance, type StoreMaintenance } from './maintenance.js';
 import { pairsTable, type PairsTable } from './pairs-table.js';
+import { storeLocation, type StoreLocation } from './store-location.js';
 import {
   albumItemsSchema,
   albumsSchema,
@@ -36,6 +37,7 @@ export type { ContentFilter, ContentRow, ContentSummary } from './contents-table
 export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
 export { vectorTableName } from './vectors-table.js';
+export { isObjectStoreUri, storeLocation, type StoreLocation } from './store-location.js';
 
 export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, StoreMaintenance {
   /** The tags and auto-tagging runs (main/tagging/ builds its tag store on them). */
@@ -63,8 +65,12 @@ const ALBUM_ITEMS = 'album_items';
 /** Renames the columns an earlier version wrote in snake_case, once, when the table is opened. */
 const migrated = (name: string) => (table: Table) => renameLegacyColumns(table, LEGACY_COLUMNS[name] ?? {});
 
-export async function openLibraryStore(dataDir: string): Promise<LibraryStore> {
-  const db = await openDatabase(dataDir);
+/** Opens the store of a data directory: its own tables, or those at `location` (see store-location.ts). */
+export async function openLibraryStore(
+  dataDir: string,
+  location: StoreLocation = storeLocation(dataDir),
+): Promise<LibraryStore> {
+  const db = await openDatabase(location);
   const tables = createTableCache(db);
   const files = await tables.ensure(FILES, filesSchema);
   const contents = await tables.ensure(CONTENTS, contentsSchema);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Binary, Field, Float64, Schema, Utf8 } from 'apache-arrow';
 import type { ClipEngine } from '../../main/engine/types.js';
 import { openDatabase } from '../../main/store/database.js';
+import { storeLocation } from '../../main/store/store-location.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
 import { createTagStore } from '../../main/tagging/tag-store.js';
 import { openPairsStore, pairId } from '../../main/tuning/pairs-store.js';
@@ -62,7 +63,7 @@ const B = 'b'.repeat(64);
 const SEP = '\u001f';
 
 async function writeOldTables(dir: string): Promise<void> {
-  const db = await openDatabase(dir);
+  const db = await openDatabase(storeLocation(dir));
   const tags = await db.createEmptyTable('tags', oldTags);
   await tags.add([
     {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../main/store/database.js';
+import { storeLocation } from '../../main/store/store-location.js';
 import { openLibraryStore, vectorTableName, type FileRow } from '../../main/store/library-store.js';
 
 // optimize() adds BTREE indexes on the columns lookups filter on; lookups must return the same rows with
@@ -30,7 +31,7 @@ test('scalar indexes: built by optimize, lookups unchanged before and after late
   const store = await openLibraryStore(dir);
   const other = await openLibraryStore(dir);
   // The indexes are looked at through a connection of the test's own: the store does not expose its own.
-  const db = await openDatabase(dir);
+  const db = await openDatabase(storeLocation(dir));
   try {
     await store.upsertFiles(Array.from({ length: 100 }, (_, i) => file(i)));
     await store.upsertVectors('m', 4, [{ contentId: 'c1', vector: new Float32Array([1, 0, 0, 0]) }]);

@@ -8,6 +8,7 @@ import { DEVICE_REQUESTS, isDeviceRequest } from '../../engine/device.js';
 import { logWarning } from '../../log.js';
 import { startWebMode } from '../../server/serve.js';
 import { openInBrowser } from '../open-browser.js';
+import { storeOf } from '../command-helpers.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -36,6 +37,7 @@ export function registerServeCommands(program: Command): void {
       try {
         web = await startWebMode({
           dataDir,
+          ...(storeOf(cmd) ? { store: storeOf(cmd) } : {}),
           port: opts.port,
           ...(opts.model ? { model: opts.model } : {}),
           ...(device ? { device } : {}),
