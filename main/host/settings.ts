@@ -7,7 +7,14 @@ import { tempPathFor } from '../temp-files.js';
 // whole file, changes its own keys and writes it back, keeping keys it does not know.
 
 export interface FolderSettings {
+  /** Where the folder is on this machine. */
   path: string;
+  /**
+   * The library's root this folder is (see [Note: roots] in main/store/root-keys.ts): the id file rows
+   * store, so that machines mounting one share at different places see the same photos. Absent only in
+   * settings written before roots; the library gives such a folder a root when it opens.
+   */
+  root?: string;
   /** Absolute sub-paths the user excluded. */
   excluded?: string[];
   /** Glob-like patterns ('*.tmp', 'drafts/**', 'Private') matched against names and relative paths. */

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import {
   readSettings,
@@ -10,14 +11,18 @@ import {
 } from '../host/settings.js';
 import { isUnder } from '../paths.js';
 import { absoluteUserPath, missingPathError } from '../user-path.js';
-import type { LibraryStore } from '../store/library-store.js';
+import type { LibraryStore, RootPaths } from '../store/library-store.js';
 import { createExclusionMatcher } from './exclusions.js';
 import { systemFolderReason } from './system-folders.js';
-import type { FolderInfo } from './types.js';
+import type { FolderInfo, RootInfo, RootMapping } from './types.js';
 
 // The library's folders as settings.json lists them, with each folder's exclusions compiled once.
 // The list is re-read at each full index (another process, such as the CLI, may have changed it) and
 // after our own changes; between those it is cached, since the watcher asks about every path.
+//
+// Each folder is a root of the library (see [Note: roots] in main/store/root-keys.ts): the roots
+// themselves (id, name) live in the store, which every machine sharing the library reads; where each root
+// is on this machine, with its exclusions, is this list, in this machine's data directory.
 
 export interface FolderRegistry {
   /** Forget the cached list: the next question re-reads settings.json. */
@@ -40,6 +45,8 @@ export interface FolderRegistry {
   require(path: string): FolderSettings;
   /** Changes settings.json and forgets the cached list. */
   change(fn: (s: LibrarySettings) => void): void;
+  /** Where this machine has each root: the same map object as long as the mapping is unchanged. */
+  rootPaths(): RootPaths;
 }
 
 export function createFolderRegistry(dataDir: string): FolderRegistry {
@@ -55,6 +62,9 @@ export function createFolderRegistry(dataDir: string): FolderRegistry {
   };
   let loadedVersion = '';
   let lastLook = 0;
+  // Kept while the mapping is unchanged, whatever else settings.json changed: the files table caches
+  // its paths per mapping object.
+  let mapping: { key: string; paths: RootPaths } = { key: '[]', paths: new Map() };
   const load = () => {
     if (!cache) {
       loadedVersion = version();
@@ -109,8 +119,56 @@ export function createFolderRegistry(dataDir: string): FolderRegistry {
       updateSettings(dataDir, fn);
       registry.refresh();
     },
+    rootPaths() {
+      const pairs = load().folders.flatMap((f) => (f.root ? [[f.root, f.path] as const] : []));
+      const key = JSON.stringify(pairs);
+      if (key !== mapping.key) mapping = { key, paths: new Map(pairs) };
+      return mapping.paths;
+    },
   };
   return registry;
+}
+
+/** A new root id: 8 hex digits, unlike any the library has. */
+function newRootId(taken: ReadonlySet<string>): string {
+  for (;;) {
+    const id = randomBytes(4).toString('hex');
+    if (!taken.has(id)) return id;
+  }
+}
+
+/** A root's path inside another one, `/` between names (how the store keeps paths inside roots). */
+function insidePath(outer: string, inner: string): string {
+  return relative(outer, inner).split(sep).join('/');
+}
+
+/**
+ * Gives every folder of this machine's list a root, and makes sure the store knows each root. Settings
+ * written before roots list folders without one: each gets a root, and the rows an earlier version wrote
+ * with absolute paths move onto it, once, in one commit per folder (no photo is read or encoded again).
+ * Looked at every time the library opens, so a run killed half-way finishes the move at the next open.
+ */
+export async function ensureRoots(registry: FolderRegistry, store: LibraryStore): Promise<void> {
+  registry.refresh();
+  if (registry.list().length === 0) return;
+  const roots = await store.openRootsTable();
+  const known = await roots.listRoots();
+  if (registry.list().some((f) => !f.root)) {
+    const taken = new Set(known.map((r) => r.id));
+    // Decided inside the settings update (a re-read file): two processes opening the library at once
+    // agree on the root the first one wrote.
+    registry.change((s) => {
+      for (const f of s.folders ?? []) if (!f.root) taken.add((f.root = newRootId(taken)));
+    });
+  }
+  const names = new Map(known.map((r) => [r.id, r.name]));
+  await roots.addRoots(
+    registry
+      .list()
+      .filter((f) => !names.has(f.root!))
+      .map((f) => ({ id: f.root!, name: basename(f.path) || f.path, createdAt: Date.now() })),
+  );
+  for (const f of registry.list()) await roots.adoptLegacyRows(f.root!, f.path);
 }
 
 /** What `folders list` and the Library page show for each folder. */
@@ -152,29 +210,62 @@ export interface FolderOperations {
   excludePath(folder: string, path: string): Promise<FolderInfo[]>;
   setExclusionPatterns(folder: string, patterns: string[]): Promise<FolderInfo[]>;
   listFolders(): Promise<FolderInfo[]>;
+  /** Every root of the library, with where it is on this computer (if mapped here). */
+  listRoots(): Promise<RootInfo[]>;
+  /**
+   * Tells this computer where a root of the library is (`root`: its id, or its name when no other root
+   * has it). Its photos show at once, with this computer's paths; nothing is indexed again.
+   */
+  mapRoot(root: string, path: string): Promise<RootMapping>;
+}
+
+/** Library files looked for under a newly mapped folder, to warn when it is not the right one. */
+const MAPPING_SAMPLE = 20;
+
+/**
+ * The absolute path of a folder the user named for the library, or a clear error: it must exist, be a
+ * folder, and not be a system folder.
+ */
+function checkedFolder(path: string): string {
+  // Quotes, `~`, a Windows path on Linux or macOS and relative paths: see main/user-path.ts.
+  const abs = absoluteUserPath(path);
+  let info;
+  try {
+    info = statSync(abs);
+  } catch {
+    throw missingPathError(abs, 'folder-not-found');
+  }
+  if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
+  // The root of the disk, /proc, C:\Windows…: never photos, and walking them never ends.
+  const real = realpathSync(abs);
+  const reason = systemFolderReason(abs) ?? systemFolderReason(real);
+  if (reason) {
+    const via = real === abs ? '' : `${abs} leads to ${real}: `;
+    throw new UserError(`${via}${reason}`, 'system-folder');
+  }
+  return abs;
 }
 
 export function createFolderOperations(deps: FolderChangeDeps): FolderOperations {
   const { registry, store, exclusive } = deps;
   const list = () => folderInfos(registry, store);
+
+  async function listRoots(): Promise<RootInfo[]> {
+    const roots = await store.openRootsTable();
+    const [known, counts] = await Promise.all([roots.listRoots(), roots.rootPhotoCounts()]);
+    registry.refresh();
+    const here = registry.rootPaths();
+    return known.map((r) => ({
+      id: r.id,
+      name: r.name,
+      path: here.get(r.id) ?? null,
+      photoCount: counts.get(r.id) ?? 0,
+    }));
+  }
+
   return {
     async addFolder(path, opts = {}) {
-      // Quotes, `~`, a Windows path on Linux or macOS and relative paths: see main/user-path.ts.
-      const abs = absoluteUserPath(path);
-      let info;
-      try {
-        info = statSync(abs);
-      } catch {
-        throw missingPathError(abs, 'folder-not-found');
-      }
-      if (!info.isDirectory()) throw new UserError(`${abs} is not a folder`, 'not-a-folder');
-      // The root of the disk, /proc, C:\Windows…: never photos, and walking them never ends.
-      const real = realpathSync(abs);
-      const reason = systemFolderReason(abs) ?? systemFolderReason(real);
-      if (reason) {
-        const via = real === abs ? '' : `${abs} leads to ${real}: `;
-        throw new UserError(`${via}${reason}`, 'system-folder');
-      }
+      const abs = checkedFolder(path);
       registry.refresh();
       const parent = registry.folderOf(abs);
       if (parent) {
@@ -186,11 +277,24 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
         );
       }
       const toAbs = (p: string) => (isAbsolute(p) ? resolve(p) : resolve(abs, p));
+      // A new root, which every machine sharing the library will list.
+      const roots = await store.openRootsTable();
+      const root = newRootId(new Set((await roots.listRoots()).map((r) => r.id)));
+      await roots.addRoots([{ id: root, name: basename(abs) || abs, createdAt: Date.now() }]);
+      const inside = registry.list().filter((f) => isUnder(f.path, abs));
       registry.change((s) => {
-        // A folder that contains existing ones replaces them (their photos stay: same paths).
+        // A folder that contains existing ones replaces them (their photos stay: moved onto the new root).
         const kept = (s.folders ?? []).filter((f) => !isUnder(f.path, abs));
-        kept.push({ path: abs, excluded: (opts.excluded ?? []).map(toAbs), patterns: opts.patterns ?? [] });
+        kept.push({
+          path: abs,
+          root,
+          excluded: (opts.excluded ?? []).map(toAbs),
+          patterns: opts.patterns ?? [],
+        });
         s.folders = kept;
+      });
+      await exclusive(async () => {
+        for (const f of inside) if (f.root) await roots.moveRootRows(f.root, root, insidePath(abs, f.path));
       });
       // While watching, a new folder's photos are indexed at once (in the background).
       if (await deps.followFolders()) deps.indexInBackground();
@@ -238,5 +342,46 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
     },
 
     listFolders: list,
+    listRoots,
+
+    async mapRoot(rootName, path) {
+      const abs = checkedFolder(path);
+      const known = await listRoots();
+      const root =
+        known.find((r) => r.id === rootName.toLowerCase()) ??
+        (known.filter((r) => r.name === rootName).length === 1
+          ? known.find((r) => r.name === rootName)
+          : undefined);
+      if (!root) {
+        const ids = known.map((r) => `${r.id} (${r.name})`).join(', ');
+        throw new UserError(
+          `the library has no root '${rootName}'${ids ? `: its roots are ${ids}` : ' yet'} (see \`lookbook roots list\`)`,
+          'root-not-found',
+        );
+      }
+      const other = registry
+        .list()
+        .find((f) => f.root !== root.id && (isUnder(abs, f.path) || isUnder(f.path, abs)));
+      if (other) {
+        throw new UserError(
+          `${abs} overlaps ${other.path}, which is already a folder of the library on this computer`,
+          'folder-already-added',
+        );
+      }
+      registry.change((s) => {
+        const folders = s.folders ?? [];
+        const mapped = folders.find((f) => f.root === root.id);
+        if (mapped) {
+          // Moved: exclusions follow the folder to its new place.
+          mapped.excluded = (mapped.excluded ?? []).map((e) => join(abs, relative(mapped.path, e)));
+          mapped.path = abs;
+        } else folders.push({ path: abs, root: root.id, excluded: [], patterns: [] });
+        s.folders = folders;
+      });
+      const sample = await (await store.openRootsTable()).sampleRootPaths(root.id, MAPPING_SAMPLE);
+      const found = sample.filter((p) => existsSync(join(abs, ...p.split('/')))).length;
+      await deps.followFolders();
+      return { root: { ...root, path: abs }, checked: sample.length, found };
+    },
   };
 }

@@ -9,6 +9,7 @@ import { Gate, createSerializer } from './async-queue.js';
 import {
   createFolderOperations,
   createFolderRegistry,
+  ensureRoots,
   folderInfos,
   type FolderOperations,
 } from './folders.js';
@@ -107,6 +108,13 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   const run = createRunState();
   const indexedListeners = new Set<(ids: string[]) => void>();
   const registry = createFolderRegistry(dataDir);
+  // The store translates paths through this machine's roots (see [Note: roots]); a root mapped by
+  // another process (`lookbook roots map` next to the app) shows within a second.
+  store.useRootPaths(() => {
+    registry.refreshIfChanged();
+    return registry.rootPaths();
+  });
+  await ensureRoots(registry, store);
   const photos = createPhotoLookup(store, thumbnailsDir);
   let aborted = false;
   let closed = false;

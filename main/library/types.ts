@@ -93,6 +93,26 @@ export interface FolderInfo {
   exists: boolean;
 }
 
+/** One of the library's roots (its folders as every machine sharing the library names them). */
+export interface RootInfo {
+  /** What `lookbook roots map` takes (8 hex digits). */
+  id: string;
+  /** The folder's name when it was added. */
+  name: string;
+  /** Where the root is on this computer; null when it is not mapped here (its photos are not shown). */
+  path: string | null;
+  /** Photos (distinct contents indexed) under the root, counted on whichever machine indexed them. */
+  photoCount: number;
+}
+
+/** What `lookbook roots map` did. */
+export interface RootMapping {
+  root: RootInfo;
+  /** Library files under the root looked for under the new path (a sample), and how many were there. */
+  checked: number;
+  found: number;
+}
+
 export interface PhotoMetadata {
   /** Pixel size after EXIF orientation. */
   width: number | null;

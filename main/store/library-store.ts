@@ -6,6 +6,8 @@ import { filesTable, type FilesTable } from './files-table.js';
 import { LEGACY_COLUMNS, renameLegacyColumns } from './legacy-columns.js';
 import { storeMaintenance, type StoreMaintenance } from './maintenance.js';
 import { pairsTable, type PairsTable } from './pairs-table.js';
+import type { RootPaths } from './root-keys.js';
+import { rootsTable, type RootsTable } from './roots-table.js';
 import { storeLocation, type StoreLocation } from './store-location.js';
 import {
   albumItemsSchema,
@@ -13,6 +15,7 @@ import {
   contentsSchema,
   filesSchema,
   pairsSchema,
+  rootsSchema,
   tagRunsSchema,
   tagsSchema,
   textEmbeddingsSchema,
@@ -38,6 +41,8 @@ export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
 export { vectorTableName } from './vectors-table.js';
 export { isObjectStoreUri, storeLocation, type StoreLocation } from './store-location.js';
+export { ROOT_ID, type RootPaths } from './root-keys.js';
+export type { RootRecord, RootsTable } from './roots-table.js';
 
 export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, StoreMaintenance {
   /** The tags and auto-tagging runs (main/tagging/ builds its tag store on them). */
@@ -50,6 +55,13 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
   openTextEmbeddingsTable(): Promise<TextEmbeddingsTable>;
   /** The albums and their photos (main/albums/ builds its album service on them). */
   openAlbumsTable(): Promise<AlbumsTable>;
+  /** The library's roots, and the moves of file rows onto them (see [Note: roots] in root-keys.ts). */
+  openRootsTable(): Promise<RootsTable>;
+  /**
+   * Where this machine has each root: the library's folder registry gives it (the same map object until
+   * the mapping changes). Until it is set, no root is mapped: only rows stored with absolute paths show.
+   */
+  useRootPaths(paths: () => RootPaths): void;
   close(): void;
 }
 
@@ -61,6 +73,8 @@ const PAIRS = 'pairs';
 const TEXT_EMBEDDINGS = 'tuning_text_embeddings';
 const ALBUMS = 'albums';
 const ALBUM_ITEMS = 'album_items';
+const ROOTS = 'roots';
+const NO_ROOTS: RootPaths = new Map();
 
 /** Renames the columns an earlier version wrote in snake_case, once, when the table is opened. */
 const migrated = (name: string) => (table: Table) => renameLegacyColumns(table, LEGACY_COLUMNS[name] ?? {});
@@ -76,9 +90,10 @@ export async function openLibraryStore(
   const contents = await tables.ensure(CONTENTS, contentsSchema);
 
   const datasets = vectorsTable(db, tables, DATASET_VECTORS_PREFIX);
+  let rootPaths = (): RootPaths => NO_ROOTS;
 
   return {
-    ...filesTable(files),
+    ...filesTable(files, () => rootPaths()),
     ...contentsTable(contents, files),
     ...vectorsTable(db, tables),
     // Albums change one photo at a time (a version each): compacted with the library's tables.
@@ -103,6 +118,12 @@ export async function openLibraryStore(
         tables.ensure(ALBUM_ITEMS, albumItemsSchema),
       ]);
       return albumsTable(albums, items);
+    },
+    async openRootsTable() {
+      return rootsTable(await tables.ensure(ROOTS, rootsSchema), files);
+    },
+    useRootPaths(paths) {
+      rootPaths = paths;
     },
     close() {
       tables.close();

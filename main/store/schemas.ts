@@ -117,3 +117,15 @@ export const albumItemsSchema = new Schema([
   new Field('contentId', new Utf8(), false),
   new Field('position', new Float64(), false),
 ]);
+
+/**
+ * One row per root: a folder of the library as every machine names it (see [Note: roots] in
+ * root-keys.ts). `id` is what file rows store; `name` (the folder's name when it was added) is what
+ * people read in `lookbook roots list`. Where a root is on each machine is kept in that machine's
+ * data directory, never here.
+ */
+export const rootsSchema = new Schema([
+  new Field('id', new Utf8(), false),
+  new Field('name', new Utf8(), false),
+  new Field('createdAt', new Float64(), false),
+]);
