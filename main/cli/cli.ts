@@ -12,6 +12,7 @@ import { registerDuplicateCommands } from './commands/duplicate-commands.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerEngineCommands } from './commands/engine-commands.js';
 import { registerLibraryCommands } from './commands/library-commands.js';
+import { registerRootsCommands } from './commands/roots-commands.js';
 import { registerServeCommands } from './commands/serve-commands.js';
 import { registerTaggingCommands } from './commands/tagging-commands.js';
 import { registerTrashCommands } from './commands/trash-commands.js';
@@ -24,6 +25,7 @@ const registrations: Array<(program: Command) => void> = [
   registerModelsCommands,
   registerEngineCommands,
   registerLibraryCommands,
+  registerRootsCommands,
   registerTaggingCommands,
   registerTuningCommands,
   registerAlbumCommands,

@@ -171,6 +171,20 @@ export async function ensureRoots(registry: FolderRegistry, store: LibraryStore)
   for (const f of registry.list()) await roots.adoptLegacyRows(f.root!, f.path);
 }
 
+/**
+ * A library whose tables are this data directory's own has no other machine: a root not mapped here is
+ * left over (settings.json lost the folder: a removal killed half-way, a hand edit), and its photos go, as
+ * a removed folder's always did. A shared library's unmapped roots are other machines' folders: a machine
+ * that has not mapped a root never removes its photos. Returns how many file rows were removed.
+ */
+export async function dropUnmappedRoots(registry: FolderRegistry, store: LibraryStore): Promise<number> {
+  if (store.shared) return 0;
+  const roots = await store.openRootsTable();
+  const mapped = registry.rootPaths();
+  const leftover = (await roots.listRoots()).filter((r) => !mapped.has(r.id)).map((r) => r.id);
+  return roots.deleteRoots(leftover);
+}
+
 /** What `folders list` and the Library page show for each folder. */
 export async function folderInfos(registry: FolderRegistry, store: LibraryStore): Promise<FolderInfo[]> {
   // The indexed paths by content id: the map search keeps, cached until the files table changes, so
@@ -307,6 +321,8 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
         s.folders = (s.folders ?? []).filter((x) => x.path !== f.path);
       });
       await exclusive(async () => {
+        // The folder is no longer mapped: its rows are found by its root (rows from before roots, by path).
+        if (f.root) await (await store.openRootsTable()).deleteRoots([f.root]);
         await store.deleteFilesUnder(f.path);
         await deps.dropOrphans(0);
       });

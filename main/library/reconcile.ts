@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { FolderSettings } from '../host/settings.js';
 import { isUnder } from '../paths.js';
 import type { FileRow, LibraryStore } from '../store/library-store.js';
-import type { FolderRegistry } from './folders.js';
+import { dropUnmappedRoots, type FolderRegistry } from './folders.js';
 import {
   indexFiles,
   isRetryable,
@@ -133,6 +133,8 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
         run.finished(stopped);
         return stopped;
       }
+      // Rows of roots this machine does not map are not listed below, so never taken for gone files.
+      const leftover = await dropUnmappedRoots(registry, store);
       const rows = await store.allFiles();
       const previous = new Map(rows.map((r) => [r.path, r]));
       const present = new Set([...scanned.map((f) => f.path), ...problemRows.map((r) => r.path)]);
@@ -148,7 +150,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       await store.deleteFiles(stale);
       await store.upsertFiles(problemRows);
       const result = await runIndex(scanned, previous, true);
-      result.removed += stale.length + (await removeRowsOutside(foldersAtStart));
+      result.removed += leftover + stale.length + (await removeRowsOutside(foldersAtStart));
       result.failed += problemRows.length;
       if (!deps.isAborted()) {
         result.orphansDropped = await deps.orphans.drop(0);

@@ -62,6 +62,8 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
    * the mapping changes). Until it is set, no root is mapped: only rows stored with absolute paths show.
    */
   useRootPaths(paths: () => RootPaths): void;
+  /** Whether the tables are outside this data directory, so other machines may use them too. */
+  readonly shared: boolean;
   close(): void;
 }
 
@@ -122,6 +124,7 @@ export async function openLibraryStore(
     async openRootsTable() {
       return rootsTable(await tables.ensure(ROOTS, rootsSchema), files);
     },
+    shared: location.shared,
     useRootPaths(paths) {
       rootPaths = paths;
     },

@@ -2,7 +2,7 @@ import type { Table } from '@lancedb/lancedb';
 import { sep } from 'node:path';
 import { rootKey, rootIdOf, storedPrefix } from './root-keys.js';
 import { rootsSchema } from './schemas.js';
-import { queryAll, queryColumns, sqlString, toNumber, underFolder, upsertRows } from './sql.js';
+import { inList, queryAll, queryColumns, sqlString, toNumber, underFolder, upsertRows } from './sql.js';
 
 // The `roots` table: the library's folders as every machine sharing it names them (see [Note: roots] in
 // root-keys.ts), and the two moves of file rows onto a root, each one commit of the files table, so a
@@ -33,6 +33,8 @@ export interface RootsTable {
    * added around an existing one takes its photos over. Returns how many rows moved.
    */
   moveRootRows(from: string, to: string, inside: string): Promise<number>;
+  /** Forgets roots: their rows, then their records. Returns how many rows were removed. */
+  deleteRoots(ids: readonly string[]): Promise<number>;
 }
 
 /** SQL: the length in characters of a literal (DataFusion's substr counts characters, not UTF-16 units). */
@@ -84,8 +86,11 @@ export function rootsTable(roots: Table, files: Table): RootsTable {
       // none, so the root's key gets one. Backslashes are separators only on Windows (a name on Linux).
       const prefix = rootKey(rootId) + (folder.endsWith(sep) ? '/' : '');
       const inside = `substr(path, ${characters(folder) + 1})`;
+      const where = `${underFolder('path', folder)} AND NOT starts_with(path, '@')`;
+      // Looked at every time the library opens: nothing to move writes nothing (no new table version).
+      if ((await files.countRows(where)) === 0) return 0;
       const result = await files.update({
-        where: `${underFolder('path', folder)} AND NOT starts_with(path, '@')`,
+        where,
         valuesSql: {
           path: `concat(${sqlString(prefix)}, ${sep === '\\' ? `replace(${inside}, '\\', '/')` : inside})`,
           folder: sqlString(rootKey(rootId)),
@@ -104,6 +109,14 @@ export function rootsTable(roots: Table, files: Table): RootsTable {
         },
       });
       return result.rowsUpdated;
+    },
+    async deleteRoots(ids) {
+      if (ids.length === 0) return 0;
+      const where = inList('folder', ids.map(rootKey));
+      const rows = await files.countRows(where);
+      if (rows > 0) await files.delete(where);
+      await roots.delete(inList('id', ids));
+      return rows;
     },
   };
 }
