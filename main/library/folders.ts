@@ -178,7 +178,7 @@ export async function ensureRoots(registry: FolderRegistry, store: LibraryStore)
  * that has not mapped a root never removes its photos. Returns how many file rows were removed.
  */
 export async function dropUnmappedRoots(registry: FolderRegistry, store: LibraryStore): Promise<number> {
-  if (store.shared) return 0;
+  if (store.location.shared) return 0;
   const roots = await store.openRootsTable();
   const mapped = registry.rootPaths();
   const leftover = (await roots.listRoots()).filter((r) => !mapped.has(r.id)).map((r) => r.id);

@@ -1,5 +1,5 @@
 import type { Table } from '@lancedb/lancedb';
-import { openDatabase, createTableCache } from './database.js';
+import { openDatabase, createTableCache, storeOpenError } from './database.js';
 import { albumsTable, type AlbumsTable } from './albums-table.js';
 import { contentsTable, type ContentsTable } from './contents-table.js';
 import { filesTable, type FilesTable } from './files-table.js';
@@ -28,6 +28,7 @@ import {
   type DatasetVectorsTable,
   type VectorsTable,
 } from './vectors-table.js';
+import { writerLeaseTable, type WriterLeaseTable } from './writer-lease-table.js';
 
 // The library's store: every table of the data directory's LanceDB database, behind typed methods.
 // One module per concern (files-table, contents-table, vectors-table, maintenance, and the tagging and
@@ -36,6 +37,8 @@ import {
 
 export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
 export type { FileRow, FileStatus } from './files-table.js';
+export type { LeaseRow, WriterLeaseTable } from './writer-lease-table.js';
+export { FREE_LEASE } from './writer-lease-table.js';
 export type { ContentFilter, ContentRow, ContentSummary } from './contents-table.js';
 export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
@@ -62,8 +65,10 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
    * the mapping changes). Until it is set, no root is mapped: only rows stored with absolute paths show.
    */
   useRootPaths(paths: () => RootPaths): void;
-  /** Whether the tables are outside this data directory, so other machines may use them too. */
-  readonly shared: boolean;
+  /** Who may write this library now (see [Note: the writer lease]); opened once, on first use. */
+  openWriterLease(): Promise<WriterLeaseTable>;
+  /** Where the tables are: in the data directory, or shared with other computers. */
+  readonly location: StoreLocation;
   close(): void;
 }
 
@@ -88,11 +93,20 @@ export async function openLibraryStore(
 ): Promise<LibraryStore> {
   const db = await openDatabase(location);
   const tables = createTableCache(db);
-  const files = await tables.ensure(FILES, filesSchema);
-  const contents = await tables.ensure(CONTENTS, contentsSchema);
+  let files: Table, contents: Table;
+  try {
+    // The first requests an object store answers: wrong credentials, endpoint or bucket show here.
+    files = await tables.ensure(FILES, filesSchema);
+    contents = await tables.ensure(CONTENTS, contentsSchema);
+  } catch (e) {
+    tables.close();
+    db.close();
+    throw storeOpenError(e, location) ?? e;
+  }
 
   const datasets = vectorsTable(db, tables, DATASET_VECTORS_PREFIX);
   let rootPaths = (): RootPaths => NO_ROOTS;
+  let lease: Promise<WriterLeaseTable> | undefined;
 
   return {
     ...filesTable(files, () => rootPaths()),
@@ -124,10 +138,15 @@ export async function openLibraryStore(
     async openRootsTable() {
       return rootsTable(await tables.ensure(ROOTS, rootsSchema), files);
     },
-    shared: location.shared,
     useRootPaths(paths) {
       rootPaths = paths;
     },
+    openWriterLease() {
+      lease ??= writerLeaseTable(db);
+      lease.catch(() => (lease = undefined));
+      return lease;
+    },
+    location,
     close() {
       tables.close();
       db.close();
