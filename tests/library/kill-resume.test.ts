@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { updateSettings } from '../../main/host/settings.js';
+import { readSettings, updateSettings } from '../../main/host/settings.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
 import { tempDir, writePhoto, type Colour } from './photo-fixtures.js';
 
@@ -55,6 +55,11 @@ test('killing `lookbook index` mid-way and running it again loses nothing and du
       await new Promise((r) => setTimeout(r, 1000));
       return openLibraryStore(dataDir);
     });
+    // Rows are stored relative to the folder's root (see [Note: roots]): this store, opened beside the
+    // library, maps roots as the data directory does (the child gives the folder its root when it opens).
+    store.useRootPaths(
+      () => new Map((readSettings(dataDir).folders ?? []).flatMap((f) => (f.root ? [[f.root, f.path]] : []))),
+    );
     let atKill = 0;
     const deadline = Date.now() + 60_000;
     for (;;) {

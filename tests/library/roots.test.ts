@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { resolveMedia, type MediaSource } from '../../main/api/media-access.js';
@@ -9,15 +9,24 @@ import { openCore, type Core } from '../../main/core/open-core.js';
 import { readSettings, updateSettings } from '../../main/host/settings.js';
 import { openDatabase } from '../../main/store/database.js';
 import { storeLocation } from '../../main/store/library-store.js';
+import { startS3Server } from '../store-shared/s3-server.js';
 import { tempDir, writePhoto } from './photo-fixtures.js';
 
 // Folders named as roots (see [Note: roots] in main/store/root-keys.ts): one library, its tables in one
 // shared folder, used from two data directories (two computers) that reach the photo share at different
 // places. The writer runs as a user runs it (the `lookbook` command); the reader is opened in this process
-// where the test needs to look at results closely.
+// where the test needs to look at results closely. The two-mapping test runs on a shared folder and on a
+// loopback S3 server (tests/store-shared/s3-server.ts).
 
-function lookbook(dataDir: string, store: string | undefined, ...args: string[]) {
-  const r = spawnSync(
+/** The AWS variables of the S3 store under test (none for a shared folder); the CLI runs get them too. */
+let storeEnv: Record<string, string> = {};
+
+/**
+ * `lookbook …` in its own process, awaited without blocking this one: the S3 server of the test runs
+ * here and must keep answering.
+ */
+async function lookbook(dataDir: string, store: string | undefined, ...args: string[]) {
+  const child = spawn(
     process.execPath,
     [
       '--import',
@@ -28,9 +37,14 @@ function lookbook(dataDir: string, store: string | undefined, ...args: string[])
       ...(store ? ['--store', store] : []),
       ...args,
     ],
-    { encoding: 'utf8' },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...storeEnv } },
   );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
 }
 
 interface RootLine {
@@ -46,19 +60,19 @@ const jsonLines = (text: string): RootLine[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as RootLine);
 
-/** A share of photos indexed by a writer (data dir `writer`) into the store folder `store`. */
-async function sharedLibrary(prefix: string) {
+/** A share of photos indexed by a writer (data dir `writer`) into `store` (by default a shared folder). */
+async function sharedLibrary(prefix: string, storeUri?: string) {
   const dir = await tempDir(prefix);
   const share = join(dir.path, 'nas', 'Photos');
   await writePhoto({ path: join(share, 'red.jpg'), colour: 'red', seed: 1 });
   await writePhoto({ path: join(share, '2024', 'red two.png'), colour: 'red', seed: 2, format: 'png' });
   await writePhoto({ path: join(share, 'blue.jpg'), colour: 'blue', seed: 3 });
-  const store = join(dir.path, 'shared-store');
+  const store = storeUri ?? join(dir.path, 'shared-store');
   const writer = join(dir.path, 'writer-data');
   const reader = join(dir.path, 'reader-data');
-  const added = lookbook(writer, store, 'folders', 'add', share);
+  const added = await lookbook(writer, store, 'folders', 'add', share);
   assert.equal(added.code, 0, added.stderr);
-  const indexed = lookbook(writer, store, 'index');
+  const indexed = await lookbook(writer, store, 'index');
   assert.equal(indexed.code, 0, indexed.stderr);
   assert.match(indexed.stdout, /Indexed: 3 new/);
   return { dir, share, store, writer, reader };
@@ -74,21 +88,21 @@ function mediaOf(core: Core): MediaSource {
   };
 }
 
-test('one library from two root mappings: the reader finds the same photos at its own paths and opens them', async () => {
-  const { dir, share, store, writer, reader } = await sharedLibrary('roots-two');
+async function twoMappings(storeUri?: string) {
+  const { dir, share, store, writer, reader } = await sharedLibrary('roots-two', storeUri);
   try {
     // The other computer mounts the share elsewhere (a second mount point of the same folder).
     const mount = join(dir.path, 'mnt', 'photos');
     mkdirSync(join(dir.path, 'mnt'));
     symlinkSync(share, mount);
 
-    const before = lookbook(reader, store, 'roots', 'list', '--json');
+    const before = await lookbook(reader, store, 'roots', 'list', '--json');
     assert.equal(before.code, 0, before.stderr);
     const [root, ...more] = jsonLines(before.stdout);
     assert.equal(more.length, 0);
     assert.deepEqual({ ...root, id: 'x' }, { id: 'x', name: 'Photos', path: null, photoCount: 3 });
     assert.match(
-      lookbook(reader, store, 'roots', 'list').stdout,
+      (await lookbook(reader, store, 'roots', 'list')).stdout,
       /Photos {2}not mapped on this computer {2}\(3 photos\)/,
     );
 
@@ -100,7 +114,7 @@ test('one library from two root mappings: the reader finds the same photos at it
       await core.close();
     }
 
-    const mapped = lookbook(reader, store, 'roots', 'map', root!.id, mount);
+    const mapped = await lookbook(reader, store, 'roots', 'map', root!.id, mount);
     assert.equal(mapped.code, 0, mapped.stderr);
     assert.match(
       mapped.stdout,
@@ -162,6 +176,25 @@ test('one library from two root mappings: the reader finds the same photos at it
   } finally {
     await dir.cleanup();
   }
+}
+
+test('one library from two root mappings (a shared folder): the reader finds the same photos at its own paths and opens them', () =>
+  twoMappings());
+
+test('one library from two root mappings (a loopback S3 server): the same', async () => {
+  const s3 = await startS3Server(['photos']);
+  // The reader opened in this process reads the store's credentials and endpoint from the environment.
+  const saved = { ...process.env };
+  storeEnv = s3.env;
+  Object.assign(process.env, s3.env);
+  try {
+    await twoMappings('s3://photos/library');
+  } finally {
+    for (const k of Object.keys(s3.env)) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+    storeEnv = {};
+    await s3.stop();
+  }
 });
 
 test('a computer that has not mapped a root never removes its photos, by indexing or rescanning its own folders', async () => {
@@ -169,8 +202,8 @@ test('a computer that has not mapped a root never removes its photos, by indexin
   try {
     const own = join(dir.path, 'reader-only');
     await writePhoto({ path: join(own, 'green.jpg'), colour: 'green', seed: 4 });
-    assert.equal(lookbook(reader, store, 'folders', 'add', own).code, 0);
-    const indexed = lookbook(reader, store, 'index');
+    assert.equal((await lookbook(reader, store, 'folders', 'add', own)).code, 0);
+    const indexed = await lookbook(reader, store, 'index');
     assert.equal(indexed.code, 0, indexed.stderr);
     assert.match(indexed.stdout, /Indexed: 1 new/);
     assert.doesNotMatch(indexed.stdout, /Removed/);
@@ -183,7 +216,7 @@ test('a computer that has not mapped a root never removes its photos, by indexin
       await core.close();
     }
 
-    const roots = jsonLines(lookbook(writer, store, 'roots', 'list', '--json').stdout);
+    const roots = jsonLines((await lookbook(writer, store, 'roots', 'list', '--json')).stdout);
     assert.deepEqual(
       roots.map((r) => [r.name, r.photoCount, r.path === null]),
       [
@@ -191,10 +224,10 @@ test('a computer that has not mapped a root never removes its photos, by indexin
         ['reader-only', 1, true],
       ],
     );
-    const found = lookbook(writer, store, 'search', 'red', '--json');
+    const found = await lookbook(writer, store, 'search', 'red', '--json');
     assert.equal(found.code, 0, found.stderr);
     assert.equal(jsonLines(found.stdout).length, 2, "the writer's red photos are all still there");
-    const again = lookbook(writer, store, 'index');
+    const again = await lookbook(writer, store, 'index');
     assert.equal(
       again.stdout,
       'Up to date: 3 photos.\n',
@@ -208,14 +241,14 @@ test('a computer that has not mapped a root never removes its photos, by indexin
 test('roots map: an unknown root, a missing folder and a folder without the library files say what to fix', async () => {
   const { dir, store, reader } = await sharedLibrary('roots-errors');
   try {
-    const [root] = jsonLines(lookbook(reader, store, 'roots', 'list', '--json').stdout);
-    const unknown = lookbook(reader, store, 'roots', 'map', 'Holidays', dir.path);
+    const [root] = jsonLines((await lookbook(reader, store, 'roots', 'list', '--json')).stdout);
+    const unknown = await lookbook(reader, store, 'roots', 'map', 'Holidays', dir.path);
     assert.equal(unknown.code, 1);
     assert.equal(
       unknown.stderr,
       `lookbook: the library has no root 'Holidays': its roots are ${root!.id} (Photos) (see \`lookbook roots list\`)\n`,
     );
-    const missing = lookbook(reader, store, 'roots', 'map', root!.id, join(dir.path, 'not-mounted'));
+    const missing = await lookbook(reader, store, 'roots', 'map', root!.id, join(dir.path, 'not-mounted'));
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^lookbook: .*not-mounted does not exist/);
     assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
@@ -223,7 +256,7 @@ test('roots map: an unknown root, a missing folder and a folder without the libr
     const empty = join(dir.path, 'empty');
     mkdirSync(empty);
     // By name, as people remember it.
-    const wrong = lookbook(reader, store, 'roots', 'map', 'Photos', empty);
+    const wrong = await lookbook(reader, store, 'roots', 'map', 'Photos', empty);
     assert.equal(wrong.code, 0, wrong.stderr);
     assert.match(
       wrong.stderr,
@@ -232,7 +265,7 @@ test('roots map: an unknown root, a missing folder and a folder without the libr
       ),
     );
     assert.match(
-      lookbook(reader, store, 'roots', 'list').stdout,
+      (await lookbook(reader, store, 'roots', 'list')).stdout,
       new RegExp(`Photos {2}${empty} {2}\\(3 photos\\)`),
     );
     assert.equal(
