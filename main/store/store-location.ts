@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
 
 // Where the library's tables live. By default a folder inside the data directory; `--store` (or
 // LOOKBOOK_STORE, or the `store` setting) names another place: a folder on a shared drive, or an object
@@ -50,6 +51,14 @@ function s3Options(env: NodeJS.ProcessEnv): Record<string, string> {
   if (!options.aws_endpoint) copy('AWS_ENDPOINT_URL', 'aws_endpoint');
   copy('AWS_DEFAULT_REGION', 'aws_region');
   copy('AWS_REGION', 'aws_region');
+  // LanceDB's S3 client panics (a native stack trace) on an endpoint that is not a URL: checked here.
+  if (options.aws_endpoint !== undefined && !isHttpUrl(options.aws_endpoint)) {
+    const variable = env.AWS_ENDPOINT_URL_S3 ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL';
+    throw new UserError(
+      `${variable} is not a server address: give one like http://192.168.1.20:9000 or https://s3.example.com`,
+      'store-endpoint',
+    );
+  }
   // S3-compatible servers (MinIO, Ceph, Garage) sign with a region too; theirs is almost always this.
   if (options.aws_endpoint && !options.aws_region) options.aws_region = 'us-east-1';
   // A server on the local network or this machine usually speaks plain HTTP; object_store refuses it
@@ -57,6 +66,15 @@ function s3Options(env: NodeJS.ProcessEnv): Record<string, string> {
   if (/^http:\/\//i.test(options.aws_endpoint ?? '') || /^(1|true)$/i.test(env.AWS_ALLOW_HTTP ?? ''))
     options.allow_http = 'true';
   return options;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** The store of a data directory, given the spec the user chose (undefined: the data directory's own). */

@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // A real S3-compatible server on 127.0.0.1 for the tests of a shared library: s3rver (npm, dev
 // dependency) on a temporary folder, started and stopped by the test itself.
@@ -12,11 +15,42 @@ import { join } from 'node:path';
 // put of the next manifest; without it two writers silently overwrite each other's version (measured:
 // two processes appending 20 rows each kept 28 of 41). The middleware below gives s3rver the behaviour
 // of those servers, per key: a put-if-absent answers 412 when the object exists, and a read of a key
-// waits for a conditional put of it in flight. Nothing else is changed.
+// waits for a conditional put of it in flight.
+//
+// Its put answers before the object's file is written (it ends the write stream and returns), so a read
+// right after a commit found a manifest of 0 bytes; here an object is written whole under a temporary
+// name and renamed, before the answer, as a real server makes an object visible only once complete.
+//
+// Its listing with a delimiter also misses every "folder" that holds no object directly (it stops
+// walking below the first level), so LanceDB's tableNames() saw no table at all (each table's objects
+// are in <name>.lance/_versions/ and data/). The listing is redone here from the flat one.
 
+interface Listing {
+  objects: Array<{ key: string }>;
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+interface S3Object {
+  bucket: string;
+  key: string;
+  content: Buffer | Readable;
+  metadata: unknown;
+}
+interface ListOptions {
+  delimiter?: string;
+  prefix?: string;
+  startAfter?: string;
+  maxKeys?: number;
+}
 interface S3rverInstance {
   middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>>;
-  store: { existsObject(bucket: string, key: string): Promise<boolean> };
+  store: {
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+    putObject(object: S3Object): Promise<{ size: number; md5: string }>;
+    existsObject(bucket: string, key: string): Promise<boolean>;
+    listObjects(bucket: string, options: ListOptions): Promise<Listing>;
+  };
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
@@ -51,6 +85,37 @@ export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  const store = server.store;
+  store.putObject = async (object) => {
+    const content = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
+    const md5 = createHash('md5').update(content).digest('hex');
+    const path = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomUUID()}.partial`;
+    await writeFile(temporary, content);
+    // The metadata first: until the rename, the object does not exist for a reader.
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    await rename(temporary, path);
+    return { size: content.length, md5 };
+  };
+  const flatList = server.store.listObjects.bind(server.store);
+  server.store.listObjects = async (bucket, options) => {
+    const { delimiter, prefix = '', maxKeys = Infinity } = options;
+    if (!delimiter) return flatList(bucket, options);
+    const all = await flatList(bucket, { ...options, delimiter: '', maxKeys: Infinity });
+    const prefixes = new Set<string>();
+    const objects: Listing['objects'] = [];
+    for (const object of all.objects) {
+      const at = object.key.indexOf(delimiter, prefix.length);
+      if (at === -1) objects.push(object);
+      else prefixes.add(object.key.slice(0, at + delimiter.length));
+    }
+    return {
+      objects: objects.slice(0, maxKeys),
+      commonPrefixes: [...prefixes].sort(),
+      isTruncated: objects.length > maxKeys,
+    };
+  };
   const inFlight = new Map<string, Promise<void>>();
   server.middleware.unshift(async (ctx, next) => {
     const [, bucket = '', ...rest] = decodeURIComponent(ctx.path).split('/');
