@@ -128,6 +128,7 @@ async function twoMappings(storeUri?: string) {
       const there = await writerCore.search.search('red', { all: true });
       const here = await core.search.search('red', { all: true });
       const rel = (paths: string[], base: string) => paths.map((p) => relative(base, p)).sort();
+      assert.equal(there.items.length, 3, 'the writer finds its photos');
       assert.deepEqual(
         there.items.map((r) => r.path.startsWith(share + '/')),
         there.items.map(() => true),
