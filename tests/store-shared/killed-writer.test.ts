@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openCore } from '../../main/core/open-core.js';
-import { updateSettings } from '../../main/host/settings.js';
+import { readSettings, updateSettings } from '../../main/host/settings.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
 import { storeLocation } from '../../main/store/store-location.js';
 import { tempDir, writePhoto, type Colour } from '../library/photo-fixtures.js';
@@ -46,6 +46,11 @@ test('a writer killed mid-index leaves the shared library readable, and a re-run
         }
       }
     })();
+    // Rows are stored relative to the folder's root (see [Note: roots]): this bare store reads them with
+    // the writer's mapping (the writer gives its folder a root when it opens).
+    const writerRoots = () =>
+      new Map((readSettings(writerDir).folders ?? []).flatMap((f) => (f.root ? [[f.root, f.path]] : [])));
+    store.useRootPaths(writerRoots);
     const deadline = Date.now() + 120_000;
     while ((await store.allFiles()).filter((f) => f.status === 'indexed').length < 4) {
       assert.ok(Date.now() < deadline, `the first run did not get going: ${first.output()}`);
@@ -60,6 +65,8 @@ test('a writer killed mid-index leaves the shared library readable, and a re-run
     // Readable from the other computer: what was committed is found by search.
     const reader = await openCore({ dataDir: readerDir, store: STORE, model: 'demo' });
     try {
+      // The other computer says where the writer's folder is there (here: the same place).
+      await reader.library.mapRoot([...writerRoots().keys()][0]!, root);
       const done = (await store.allFiles()).find((f) => f.status === 'indexed')!;
       const colour = COLOURS[Number(/p(\d+)\.jpg$/.exec(done.path)![1]) % 4]!;
       const found = await reader.search.search(colour);

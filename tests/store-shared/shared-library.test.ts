@@ -56,6 +56,13 @@ test('a reader finds what the writer indexes, sees its tags, and a second writer
   writer = lookbook(writerDir, ['--store', STORE, 'index', '--watch'], s3.env);
   reader = await openCore({ dataDir: join(dir.path, 'reader'), store: STORE, model: 'demo' });
   const core = reader;
+  // With roots (see [Note: roots]), this computer says where the writer's folder is here (the same
+  // place, on one machine), once the writer has opened the library and given the folder its root.
+  const rootId = await until('the writer’s folder in the library', 120_000, async () => {
+    const [r] = await core.library.listRoots();
+    if (r) await core.library.mapRoot(r.id, root);
+    return r?.id;
+  });
 
   // The first index: the reader finds both red photos (and only those lead the list).
   const found = await until('the reader to find the red photos', 120_000, async () => {
@@ -130,7 +137,7 @@ test('a reader finds what the writer indexes, sees its tags, and a second writer
   // A second writer (another computer with the same folder) is refused, and told who holds the library.
   const secondDir = join(dir.path, 'second');
   updateSettings(secondDir, (s) => {
-    s.folders = [{ path: root, excluded: [], patterns: [] }];
+    s.folders = [{ path: root, root: rootId, excluded: [], patterns: [] }];
   });
   const second = await lookbook(secondDir, ['--store', STORE, 'index'], s3.env).done;
   assert.notEqual(second.code, 0, second.output);
