@@ -309,6 +309,8 @@ export function createFolderOperations(deps: FolderChangeDeps): FolderOperations
       });
       await exclusive(async () => {
         for (const f of inside) if (f.root) await roots.moveRootRows(f.root, root, insidePath(abs, f.path));
+        // Their roots are empty now: no computer should list them any more.
+        await roots.deleteRoots(inside.flatMap((f) => (f.root ? [f.root] : [])));
       });
       // While watching, a new folder's photos are indexed at once (in the background).
       if (await deps.followFolders()) deps.indexInBackground();

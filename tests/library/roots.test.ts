@@ -335,3 +335,37 @@ test('a library written before roots moves onto them when opened, without encodi
     await dir.cleanup();
   }
 });
+
+test('a folder added around an existing one takes its photos over: same paths, nothing encoded again, one root', async () => {
+  const dir = await tempDir('roots-around');
+  try {
+    const outer = join(dir.path, 'Pictures');
+    await writePhoto({ path: join(outer, 'shop', 'red.jpg'), colour: 'red', seed: 1 });
+    await writePhoto({ path: join(outer, 'blue.jpg'), colour: 'blue', seed: 2 });
+    const core = await openCore({ dataDir: join(dir.path, 'data') });
+    try {
+      await core.library.addFolder(join(outer, 'shop'));
+      await core.library.index();
+      const [inner] = await core.library.listRoots();
+      await core.library.addFolder(outer);
+      const roots = await core.library.listRoots();
+      assert.deepEqual(
+        roots.map((r) => [r.name, r.path, r.photoCount]),
+        [['Pictures', outer, 1]],
+        "the inner folder's root is gone, its photo moved onto the new one",
+      );
+      assert.notEqual(roots[0]!.id, inner!.id);
+      const found = await core.search.search('red', { all: true });
+      assert.deepEqual(
+        found.items.map((p) => p.path),
+        [join(outer, 'shop', 'red.jpg')],
+      );
+      const stats = await core.library.index();
+      assert.deepEqual([stats.encoded, stats.removed], [1, 0], 'only the new folder’s own photo is encoded');
+    } finally {
+      await core.close();
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
