@@ -243,6 +243,8 @@ test('roots map: an unknown root, a missing folder and a folder without the libr
   const { dir, store, reader } = await sharedLibrary('roots-errors');
   try {
     const [root] = jsonLines((await lookbook(reader, store, 'roots', 'list', '--json')).stdout);
+    const folders = await lookbook(reader, store, 'folders', 'list');
+    assert.match(folders.stdout, /Not on this computer yet: Photos \(`lookbook roots list`/);
     const unknown = await lookbook(reader, store, 'roots', 'map', 'Holidays', dir.path);
     assert.equal(unknown.code, 1);
     assert.equal(

@@ -299,7 +299,15 @@ export function registerLibraryCommands(program: Command): void {
       await withCore(cmd, async ({ library }) => {
         const list = await library.listFolders();
         if (flags.json) printJsonLines(list);
-        else printFolders(list);
+        else {
+          printFolders(list);
+          // A shared library's folders that another computer added: listed by `roots list`, not here.
+          const elsewhere = (await library.listRoots()).filter((r) => r.path === null);
+          if (elsewhere.length > 0)
+            out(
+              `Not on this computer yet: ${elsewhere.map((r) => r.name).join(', ')} (\`lookbook roots list\`, then \`lookbook roots map ROOT PATH\`).`,
+            );
+        }
       });
     });
 
