@@ -14,7 +14,7 @@ const KIND_WORDS: Record<StoreView['kind'], string> = {
 };
 
 export function StoreCard() {
-  const { client } = useApp();
+  const { client, online } = useApp();
   const [view, setView] = useState<StoreView | null>(null);
   const [draft, setDraft] = useState('');
   const [saving, setSaving] = useState(false);
@@ -62,6 +62,7 @@ export function StoreCard() {
         }}
       >
         <input
+          disabled={!online}
           className="input grow mono"
           aria-label="Where to keep the index"
           placeholder="this computer (leave empty), /Volumes/Photos/lookbook or s3://bucket/lookbook"
@@ -71,7 +72,11 @@ export function StoreCard() {
             setMessage(null);
           }}
         />
-        <button className="btn" type="submit" disabled={saving || draft.trim() === (view.setting ?? '')}>
+        <button
+          className="btn"
+          type="submit"
+          disabled={!online || saving || draft.trim() === (view.setting ?? '')}
+        >
           Save
         </button>
       </form>
