@@ -1,6 +1,8 @@
 // The API's library, search and photo requests, over the core's library and search (main/core).
-import { basename, dirname } from 'node:path';
+import { basename, dirname, isAbsolute } from 'node:path';
 import { UserError } from '../errors.js';
+import { readSettings, updateSettings } from '../host/settings.js';
+import { isObjectStoreUri } from '../store/library-store.js';
 import type { Core } from '../core/open-core.js';
 import type {
   FolderInfo,
@@ -22,6 +24,7 @@ import type {
   SearchFilters,
   SearchRequest,
   SearchResponse,
+  StoreView,
 } from './types.js';
 
 type LibraryMethods =
@@ -34,7 +37,9 @@ type LibraryMethods =
   | 'indexing.pause'
   | 'indexing.resume'
   | 'search.query'
-  | 'search.facets';
+  | 'search.facets'
+  | 'store.get'
+  | 'store.set';
 
 export function folderView(f: FolderInfo): FolderView {
   return { path: f.path, photoCount: f.photoCount, excluded: f.excluded, exists: f.exists };
@@ -105,8 +110,35 @@ export function createLibraryHandlers(
     };
   };
 
+  const storeView = (): StoreView => {
+    const location = core.library.store.location;
+    const setting = readSettings(core.dataDir).store ?? null;
+    const kind = isObjectStoreUri(location.uri) ? 'object-storage' : location.shared ? 'folder' : 'local';
+    return {
+      current: location.uri,
+      kind,
+      setting,
+      // The setting is what openCore used unless LOOKBOOK_STORE or --store named another place.
+      overridden: (setting ?? '') !== (core.storeSpec ?? ''),
+    };
+  };
+
   return {
     'library.status': status,
+    'store.get': async () => storeView(),
+    'store.set': async ({ store }) => {
+      // A folder must be absolute: a relative one would depend on where the app was started.
+      if (store !== null && !isObjectStoreUri(store) && !isAbsolute(store.replace(/^file:\/\//i, '')))
+        throw new UserError(
+          'give the full path of a folder (/Volumes/Photos/lookbook) or an address such as s3://bucket/folder',
+          'bad-store',
+        );
+      updateSettings(core.dataDir, (s) => {
+        if (store === null) delete s.store;
+        else s.store = store;
+      });
+      return storeView();
+    },
     'folders.add': async ({ path }) => {
       const folders = await core.library.addFolder(path);
       startIndexing();

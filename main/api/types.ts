@@ -79,6 +79,17 @@ export interface IndexingProgress {
   message?: string;
 }
 
+/** Where the library's tables (the index) live, for the Library view's setting. */
+export interface StoreView {
+  /** Where they are now: the data directory's own folder, a shared folder, or an object storage URI. */
+  current: string;
+  kind: 'local' | 'folder' | 'object-storage';
+  /** The `store` setting: what the next start uses unless LOOKBOOK_STORE or --store names another. */
+  setting: string | null;
+  /** LOOKBOOK_STORE or --store chose the current place (the setting is then not what is used). */
+  overridden: boolean;
+}
+
 export interface LibraryStatus {
   photoCount: number;
   folders: FolderView[];
@@ -457,6 +468,9 @@ export interface ApiMethods {
   'indexing.resume': { request: Record<string, never>; response: IndexingProgress };
   'search.query': { request: SearchRequest; response: SearchResponse };
   'search.facets': { request: Record<string, never>; response: SearchFacets };
+  'store.get': { request: Record<string, never>; response: StoreView };
+  /** Saves the `store` setting (null: the data directory's own); it applies at the next start. */
+  'store.set': { request: { store: string | null }; response: StoreView };
   'photos.get': { request: { id: string }; response: PhotoDetails };
   'tags.add': { request: { photoId: string; tag: string }; response: PhotoTag[] };
   'tags.confirm': { request: { photoId: string; tag: string }; response: PhotoTag[] };
@@ -573,6 +587,8 @@ export const METHOD_NAMES = [
   'indexing.resume',
   'search.query',
   'search.facets',
+  'store.get',
+  'store.set',
   'photos.get',
   'tags.add',
   'tags.confirm',

@@ -266,6 +266,13 @@ const validators: Validators = {
   'indexing.resume': none,
   'search.query': searchRequest,
   'search.facets': none,
+  'store.get': none,
+  'store.set': (i) => {
+    if (i.store === null || i.store === undefined || i.store === '') return { store: null };
+    const store = str(i, 'store', MAX_PATH);
+    if (store.includes('\0')) bad('“store” is not a valid folder or address.');
+    return { store: store.trim() };
+  },
   'photos.get': (i) => ({ id: str(i, 'id', 200) }),
   'tags.add': photoTag,
   'tags.confirm': photoTag,

@@ -61,6 +61,8 @@ export interface CoreOptions {
 
 export interface Core {
   readonly dataDir: string;
+  /** The store spec this core was opened with (--store, LOOKBOOK_STORE or the setting); undefined: the default. */
+  readonly storeSpec: string | undefined;
   readonly engine: ClipEngine;
   readonly library: Library;
   readonly search: PhotoSearch;
@@ -101,8 +103,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   let store: LibraryStore | undefined;
   let library: Library | undefined;
   let adapter: ActiveAdapterSource;
+  const storeSpec = options.store ?? (process.env.LOOKBOOK_STORE || undefined) ?? settings.store;
   try {
-    const storeSpec = options.store ?? (process.env.LOOKBOOK_STORE || undefined) ?? settings.store;
     store = await openLibraryStore(dataDir, storeLocation(dataDir, storeSpec));
     // Remember which spec produced each vectors table, so search can fall back to a complete one.
     if (settings.libraryModels?.[engine.model.id] !== modelSpec) {
@@ -211,6 +213,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
 
   return {
     dataDir,
+    storeSpec,
     engine,
     library: openedLibrary,
     search,

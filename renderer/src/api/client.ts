@@ -93,6 +93,7 @@ const READS: ReadonlySet<MethodName> = new Set<MethodName>([
   'folders.browse',
   'search.query',
   'search.facets',
+  'store.get',
   'photos.get',
   'tags.facets',
   'vocabularies.list',

@@ -7,6 +7,7 @@ import { FolderBrowser } from '../components/folder-browser';
 import { Icon } from '../components/icons';
 import { useApp } from '../hooks/app-context';
 import { useEvent } from '../hooks/use-event';
+import { StoreCard } from './store-card';
 
 function phaseWords(p: IndexingProgress): string {
   switch (p.phase) {
@@ -426,6 +427,7 @@ export function LibraryView() {
               </dl>
             </section>
           </div>
+          <StoreCard />
         </div>
       )}
       {dragging && <div className="drop-overlay">Drop folders to add them to the library</div>}
