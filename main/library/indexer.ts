@@ -16,10 +16,22 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // input) run `decodeConcurrency` files at a time and feed a bounded queue; one consumer takes batches
 // from it to the model, so decoding the next images overlaps inference of the current batch and the model
 // never waits for a single file.
-// Writes go vectors → contents → files, one at a time: a crash between them leaves at worst a content
-// no file refers to (dropped later), never a file pointing at nothing; a file row is only written once
-// its photo is complete, so a killed run redoes exactly the files without a row. mergeInsert on the
-// keys makes a redo harmless (no duplicates).
+// Writes are gathered and committed together (WRITE_ROWS rows or WRITE_SECONDS, whichever comes
+// first): every commit adds a fragment and a version to each table it touches, and a table of many small
+// fragments slows every later read and merge. They go vectors → contents → files: a crash between them
+// leaves at worst a content no file refers to (dropped later), never a file pointing at nothing; a file
+// row is only written once its photo is complete, so a killed run redoes exactly the files without a row.
+// Rows known to be new are appended (no join against the whole table): a vector or content the known sets
+// lack, a file `previous` lacks. A redo after a crash finds what the killed run wrote in those (they are
+// read from the tables at each full index), so it appends nothing twice; the rest are merged on the key.
+// Every COMPACT_ROWS rows the tables are compacted, which also brings the merges' key indexes up to date.
+
+/** Photos whose rows are gathered before they are written (see above). */
+const WRITE_ROWS = 1000;
+/** Seconds after which gathered rows are written anyway, so that search sees new photos soon. */
+const WRITE_SECONDS = 1;
+/** Rows written between two compactions during a run (the run's end compacts too, see library.ts). */
+const COMPACT_ROWS = 20_000;
 
 /**
  * Why a photo failed to index, as its file row stores it and the UI groups it: main/media's code when
@@ -84,9 +96,37 @@ export interface KnownSets {
   vectors: Set<string>;
 }
 
+/**
+ * What contents and vectors exist, read at the start of a full index. Any key with two rows is repaired
+ * first (two machines appending to one shared store; see removeDuplicateKeys): the appends trust these.
+ */
 export async function loadKnownSets(store: LibraryStore, modelKey: string): Promise<KnownSets> {
+  await store.removeDuplicateFiles();
+  await store.removeDuplicateContents();
+  await store.removeDuplicateVectors(modelKey);
   return { contents: await store.allContentIds(), vectors: await store.vectorContentIds(modelKey) };
 }
+
+/** Rows gathered for the next write (see WRITE_ROWS). */
+interface PendingWrites {
+  vectors: { contentId: string; vector: Float32Array }[];
+  contents: ContentRow[];
+  files: FileRow[];
+  removals: string[];
+  /** Encoded photos, released once written (copies found meanwhile only add a file row). */
+  items: WorkItem[];
+  /** When the oldest gathered row was gathered (ms), or 0. */
+  since: number;
+}
+
+const noPendingWrites = (): PendingWrites => ({
+  vectors: [],
+  contents: [],
+  files: [],
+  removals: [],
+  items: [],
+  since: 0,
+});
 
 function fileRow(file: ScannedFile, patch: Partial<FileRow>): FileRow {
   return {
@@ -118,11 +158,14 @@ function failure(path: string, e: unknown): { code: IndexFailureCode; reason: st
  */
 export async function indexFiles(
   ctx: IndexerContext,
-  files: ScannedFile[],
+  scanned: ScannedFile[],
   previous: Map<string, FileRow>,
   known: KnownSets,
 ): Promise<IndexStats> {
   const started = Date.now();
+  // One entry per path (a watched folder and a file in it may both be reported): a path's row is
+  // appended when `previous` has none, so it must be written once.
+  const files = [...new Map(scanned.map((f) => [f.path, f])).values()];
   const stats: IndexStats = emptyIndexStats(files.length);
   // Files that are not photos by their extension (notes, sidecars, videos) are recorded at once and not
   // counted in the progress, which speaks of photos.
@@ -131,8 +174,8 @@ export async function indexFiles(
   const serialize = createSerializer();
   const queue = new AsyncQueue<WorkItem>(Math.max(2, ctx.batchSize * 2));
   const inFlight = new Map<string, WorkItem>();
-  let pendingRows: FileRow[] = [];
-  let pendingRemovals: string[] = [];
+  let pending = noPendingWrites();
+  let writtenSinceCompaction = 0;
   let done = 0;
   /** Photos skipped because their folder left the library during the run. */
   let dropped = 0;
@@ -169,27 +212,69 @@ export async function indexFiles(
     ctx.emitProgress(progress());
   };
 
-  const flushRows = () =>
+  /** Gathers a file row for the next write. */
+  const addFileRow = (row: FileRow) => {
+    pending.files.push(row);
+    pending.since ||= Date.now();
+  };
+
+  /** Whether the gathered rows are due to be written (see WRITE_ROWS). */
+  const due = () =>
+    pending.since > 0 &&
+    (pending.files.length + pending.removals.length >= WRITE_ROWS ||
+      Date.now() - pending.since >= WRITE_SECONDS * 1000);
+
+  /** Writes what was gathered when it is due; `force`: now, whatever the amount. */
+  const flush = (force: boolean) =>
     serialize(async () => {
-      const rows = pendingRows.filter((r) => ctx.inLibrary(r.path));
-      const removals = pendingRemovals;
-      pendingRows = [];
-      pendingRemovals = [];
-      if (rows.length) await ctx.store.upsertFiles(rows);
-      if (removals.length) await ctx.store.deleteFiles(removals);
+      const size = pending.files.length + pending.removals.length;
+      if (size === 0 || (!force && !due())) return;
+      const p = pending;
+      pending = noPendingWrites();
+      // Copies whose folder left the library while they were read or encoded are not written; a photo
+      // with no copy left is not written at all (nor its thumbnail kept).
+      const rows = p.files.filter((r) => ctx.inLibrary(r.path));
+      const written = new Set(
+        rows.flatMap((r) => (r.status === 'indexed' && r.contentId ? [r.contentId] : [])),
+      );
+      const items = p.items.filter((i) => written.has(i.contentId));
+      const kept = new Set(items.map((i) => i.contentId));
+      await ctx.store.appendVectors(
+        ctx.modelKey,
+        dim,
+        p.vectors.filter((v) => kept.has(v.contentId)),
+      );
+      await ctx.store.appendContents(p.contents.filter((c) => kept.has(c.contentId)));
+      await ctx.store.appendFiles(rows.filter((r) => !previous.has(r.path)));
+      await ctx.store.upsertFiles(rows.filter((r) => previous.has(r.path)));
+      if (p.removals.length) await ctx.store.deleteFiles(p.removals);
+      for (const item of p.items) {
+        inFlight.delete(item.contentId);
+        if (kept.has(item.contentId)) {
+          known.vectors.add(item.contentId);
+          known.contents.add(item.contentId);
+        } else if (item.content) await rm(thumbnailFile(ctx.thumbnailsDir, item.contentId), { force: true });
+      }
+      writtenSinceCompaction += size;
+      if (writtenSinceCompaction >= COMPACT_ROWS) {
+        writtenSinceCompaction = 0;
+        await ctx.store.compactForWrites(ctx.modelKey);
+      }
+      if (kept.size) ctx.emitIndexed([...kept]);
     });
 
   const recordFailure = (file: ScannedFile, e: unknown) => {
     const f = failure(file.path, e);
     if (f.code === 'missing') {
       // Deleted (or moved) while we were reading it: it simply leaves the library; a move shows up as an add.
-      pendingRemovals.push(file.path);
+      pending.removals.push(file.path);
+      pending.since ||= Date.now();
       stats.removed++;
       return;
     }
     stats.failed++;
     failures.push({ path: file.path, code: f.code, reason: f.reason });
-    pendingRows.push(
+    addFileRow(
       fileRow(file, {
         status: f.code === 'unsupported-format' ? 'unsupported' : 'failed',
         code: f.code,
@@ -210,13 +295,13 @@ export async function indexFiles(
     }
     if (known.vectors.has(contentId) && known.contents.has(contentId)) {
       stats.reused++;
-      pendingRows.push(fileRow(file, { contentId }));
+      addFileRow(fileRow(file, { contentId }));
       return;
     }
     const waiting = inFlight.get(contentId);
     if (waiting) {
       stats.reused++;
-      if (waiting.encoded) pendingRows.push(fileRow(file, { contentId }));
+      if (waiting.encoded) addFileRow(fileRow(file, { contentId }));
       else waiting.files.push(fileRow(file, { contentId }));
       return;
     }
@@ -276,7 +361,7 @@ export async function indexFiles(
         recordFailure(file, e);
       }
       done++;
-      if (pendingRows.length + pendingRemovals.length >= 200) await flushRows();
+      if (due()) await flush(false);
       emit();
     }
   }
@@ -319,7 +404,7 @@ export async function indexFiles(
             const reason = `${f.path}: the model failed on this image (${v.message})`;
             stats.failed++;
             failures.push({ path: f.path, code, reason });
-            pendingRows.push({ ...f, contentId: null, status: 'failed', code, reason });
+            addFileRow({ ...f, contentId: null, status: 'failed', code, reason });
           }
         } else {
           item.encoded = true;
@@ -327,30 +412,14 @@ export async function indexFiles(
         }
       });
       stats.encoded += ok.length;
-      // Copies whose folder left the library while they were decoded or encoded are not written; a
-      // photo with no copy left is not written at all (nor its thumbnail kept).
-      for (const o of ok) o.item.files = o.item.files.filter((f) => ctx.inLibrary(f.path));
-      const kept = ok.filter((o) => o.item.files.length > 0);
-      await serialize(async () => {
-        await ctx.store.upsertVectors(
-          ctx.modelKey,
-          dim,
-          kept.map((o) => ({ contentId: o.item.contentId, vector: o.vector })),
-        );
-        await ctx.store.upsertContents(kept.flatMap((o) => (o.item.content ? [o.item.content] : [])));
-        await ctx.store.upsertFiles(kept.flatMap((o) => o.item.files));
-      });
-      for (const o of ok) inFlight.delete(o.item.contentId);
-      for (const o of kept) {
-        known.vectors.add(o.item.contentId);
-        known.contents.add(o.item.contentId);
-      }
+      // Written with the next gathered rows (see WRITE_ROWS); copies found meanwhile add their file rows.
       for (const o of ok) {
-        if (o.item.content && o.item.files.length === 0)
-          await rm(thumbnailFile(ctx.thumbnailsDir, o.item.contentId), { force: true });
+        pending.vectors.push({ contentId: o.item.contentId, vector: o.vector });
+        if (o.item.content) pending.contents.push(o.item.content);
+        for (const f of o.item.files) addFileRow(f);
+        pending.items.push(o.item);
       }
-      await flushRows();
-      if (kept.length) ctx.emitIndexed(kept.map((o) => o.item.contentId));
+      if (due()) await flush(false);
       emit(true);
     }
   }
@@ -358,7 +427,7 @@ export async function indexFiles(
   for (const file of files) {
     if (formatFromExtension(file.path) !== undefined) continue;
     stats.skipped++;
-    pendingRows.push(
+    addFileRow(
       fileRow(file, { status: 'skipped', code: 'not-a-photo', reason: `${file.path}: not a photo file` }),
     );
   }
@@ -376,7 +445,7 @@ export async function indexFiles(
     queue.close();
   }
   await consuming;
-  await flushRows();
+  await flush(true);
   if (consumerError !== undefined) throw consumerError;
   stats.seconds = (Date.now() - started) / 1000;
   stats.imagesPerSecond = stats.seconds > 0 ? done / stats.seconds : 0;

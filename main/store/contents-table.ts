@@ -1,11 +1,13 @@
 import type { Table } from '@lancedb/lancedb';
 import { contentsSchema } from './schemas.js';
 import {
+  appendRows,
   deleteIn,
   inList,
   queryAll,
   queryColumns,
   queryIn,
+  removeDuplicateKeys,
   sqlString,
   toNumber,
   toText,
@@ -50,6 +52,10 @@ export interface ContentsTable {
   /** Up to `limit` content ids that start with `prefix` (lower-case hex). */
   contentIdsStartingWith(prefix: string, limit: number): Promise<string[]>;
   upsertContents(rows: ContentRow[]): Promise<void>;
+  /** Writes contents that have no row yet (the caller knows): an append, see FilesTable.appendFiles. */
+  appendContents(rows: ContentRow[]): Promise<void>;
+  /** Leaves one row per content (see removeDuplicateKeys); returns how many contents had several. */
+  removeDuplicateContents(): Promise<number>;
   countContents(): Promise<number>;
   /**
    * Every content's date, size and format, in one scan of those columns. Cached until the contents table
@@ -106,6 +112,12 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       // mergeInsert rejects a batch holding one key twice; the last write for a content wins.
       const byId = new Map(rows.map((r) => [r.contentId, r]));
       await upsertRows(contents, 'contentId', contentsSchema, [...byId.values()]);
+    },
+    async appendContents(rows) {
+      await appendRows(contents, contentsSchema, [...new Map(rows.map((r) => [r.contentId, r])).values()]);
+    },
+    async removeDuplicateContents() {
+      return removeDuplicateKeys(contents, 'contentId', contentsSchema);
     },
     async countContents() {
       return contents.countRows();

@@ -1,12 +1,21 @@
 import type { Table } from '@lancedb/lancedb';
+import {
+  applyToTally,
+  FILE_STATUSES,
+  followsDirectly,
+  loadTally,
+  rowsBeingReplaced,
+  type FilesTally,
+} from './files-tally.js';
 import { filesSchema } from './schemas.js';
 import {
+  appendRows,
   deleteIn,
   queryAll,
-  queryColumns,
   queryIn,
   sqlString,
   toNumber,
+  removeDuplicateKeys,
   toText,
   underFolder,
   upsertRows,
@@ -40,23 +49,29 @@ export interface FilesTable {
   getFiles(paths: readonly string[]): Promise<FileRow[]>;
   filesForContents(contentIds: readonly string[]): Promise<FileRow[]>;
   /**
-   * The paths of the indexed files, by content id: what search may return and where. Cached until the
-   * files table changes (a version check, which also sees other processes' writes), so a search does not
-   * query the files table; treat the map as read-only.
+   * The paths of the indexed files, by content id: what search may return and where. Kept in memory and
+   * updated by this process's writes; read again when another process wrote (a version check), so a
+   * search does not query the files table. A new map whenever anything changed; treat it as read-only.
    */
   indexedPaths(): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** Writes file rows, replacing the rows of the same paths. */
   upsertFiles(rows: FileRow[]): Promise<void>;
+  /**
+   * Writes rows for paths that have no row yet (the caller knows: the indexer's rows of the run's start).
+   * An append, whose cost does not grow with the table; a path that had a row would have two.
+   */
+  appendFiles(rows: FileRow[]): Promise<void>;
+  /** Leaves one row per path (see removeDuplicateKeys); returns how many paths had several. */
+  removeDuplicateFiles(): Promise<number>;
   deleteFiles(paths: readonly string[]): Promise<void>;
   deleteFilesUnder(folder: string): Promise<void>;
   /** The content ids of the indexed files under a folder (the folder filter of search and tagging). */
   contentIdsUnder(folder: string): Promise<Set<string>>;
-  /** Files by status, counted by the database (status reads these every second while indexing). */
+  /** Files by status (status reads these every second while indexing: kept in memory, see files-tally.ts). */
   countFilesByStatus(): Promise<Record<FileStatus, number>>;
   /** Files that failed or are unsupported, by path, at most `limit` of them. */
   problemFiles(limit: number): Promise<FileRow[]>;
 }
-
-const STATUSES: readonly FileStatus[] = ['indexed', 'pending', 'failed', 'unsupported', 'skipped'];
 
 function fileFromRow(r: Row): FileRow {
   return {
@@ -74,7 +89,37 @@ function fileFromRow(r: Row): FileRow {
 
 /** The files table's methods over an open `files` table. */
 export function filesTable(files: Table): FilesTable {
-  let indexedCache: { version: number; paths: ReadonlyMap<string, readonly string[]> } | undefined;
+  let tally: FilesTally | undefined;
+
+  /** The tally of the table as it is now: kept, or read again when the table changed under it. */
+  async function currentTally(): Promise<FilesTally> {
+    const version = await files.version();
+    if (tally?.version !== version) tally = await loadTally(files, version, fileFromRow);
+    return tally;
+  }
+
+  /**
+   * Runs a write of `added` rows (replacing the rows of `replaced` paths, or deleting them) and keeps
+   * the tally in step. When another process's commit came between (the versions do not follow), the
+   * tally is dropped and read again when next asked.
+   */
+  async function tracked(
+    replaced: readonly string[],
+    added: readonly FileRow[],
+    write: () => Promise<(number | undefined)[]>,
+  ): Promise<void> {
+    const before = tally ? await files.version() : undefined;
+    const kept = tally && tally.version === before ? tally : undefined;
+    const old = kept ? await rowsBeingReplaced(files, replaced) : [];
+    const versions = await write();
+    const after = kept ? followsDirectly(kept.version, versions) : undefined;
+    if (!kept || after === undefined) {
+      tally = undefined;
+      return;
+    }
+    applyToTally(kept, old, added);
+    kept.version = after;
+  }
 
   return {
     async allFiles() {
@@ -94,37 +139,34 @@ export function filesTable(files: Table): FilesTable {
       return (await queryIn(files, 'contentId', contentIds)).map(fileFromRow);
     },
     async indexedPaths() {
-      const version = await files.version();
-      if (indexedCache?.version === version) return indexedCache.paths;
-      // Column-wise: at 100,000 files, row objects alone took seconds (see queryColumns).
-      const read = await queryColumns(
-        files,
-        ['contentId', 'path'],
-        `status = 'indexed' AND contentId IS NOT NULL`,
-      );
-      const ids = read.text('contentId');
-      const all = read.text('path');
-      const paths = new Map<string, string[]>();
-      for (let i = 0; i < read.rows; i++) {
-        const id = ids[i]!;
-        const path = all[i]!;
-        const list = paths.get(id);
-        if (list) list.push(path);
-        else paths.set(id, [path]);
-      }
-      for (const list of paths.values()) if (list.length > 1) list.sort();
-      indexedCache = { version, paths };
-      return paths;
+      const t = await currentTally();
+      t.published ??= new Map(t.indexed);
+      return t.published;
     },
     async upsertFiles(rows) {
       // mergeInsert rejects a batch holding one key twice; the last write for a path wins.
-      const byPath = new Map(rows.map((r) => [r.path, r]));
-      await upsertRows(files, 'path', filesSchema, [...byPath.values()]);
+      const unique = [...new Map(rows.map((r) => [r.path, r])).values()];
+      await tracked(
+        unique.map((r) => r.path),
+        unique,
+        async () => [await upsertRows(files, 'path', filesSchema, unique)],
+      );
+    },
+    async appendFiles(rows) {
+      const unique = [...new Map(rows.map((r) => [r.path, r])).values()];
+      await tracked([], unique, async () => [await appendRows(files, filesSchema, unique)]);
+    },
+    async removeDuplicateFiles() {
+      const repaired = await removeDuplicateKeys(files, 'path', filesSchema);
+      if (repaired > 0) tally = undefined;
+      return repaired;
     },
     async deleteFiles(paths) {
-      await deleteIn(files, 'path', paths);
+      await tracked(paths, [], () => deleteIn(files, 'path', paths));
     },
     async deleteFilesUnder(folder) {
+      // Rare (a folder removed or gone): the tally is read again rather than the rows looked up first.
+      tally = undefined;
       await files.delete(underFolder('path', folder));
     },
     async contentIdsUnder(folder) {
@@ -136,12 +178,11 @@ export function filesTable(files: Table): FilesTable {
       return new Set(rows.map((r) => String(r.contentId)));
     },
     async countFilesByStatus() {
-      const counts = {} as Record<FileStatus, number>;
-      for (const status of STATUSES) counts[status] = await files.countRows(`status = ${sqlString(status)}`);
-      return counts;
+      const counts = (await currentTally()).counts;
+      return Object.fromEntries(FILE_STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<FileStatus, number>;
     },
     async problemFiles(limit) {
-      const rows = (await queryAll(files, `status IN ('failed', 'unsupported')`)).map(fileFromRow);
+      const rows = [...(await currentTally()).problems.values()];
       return rows.sort((a, b) => a.path.localeCompare(b.path)).slice(0, limit);
     },
   };
