@@ -239,15 +239,24 @@ export async function indexFiles(
       );
       const items = p.items.filter((i) => written.has(i.contentId));
       const kept = new Set(items.map((i) => i.contentId));
+      let t = performance.now();
+      const lap = () => {
+        const seconds = (performance.now() - t) / 1000;
+        t = performance.now();
+        return seconds;
+      };
       await ctx.store.appendVectors(
         ctx.modelKey,
         dim,
         p.vectors.filter((v) => kept.has(v.contentId)),
       );
+      stats.vectorsWriteSeconds += lap();
       await ctx.store.appendContents(p.contents.filter((c) => kept.has(c.contentId)));
+      stats.contentsWriteSeconds += lap();
       await ctx.store.appendFiles(rows.filter((r) => !previous.has(r.path)));
       await ctx.store.upsertFiles(rows.filter((r) => previous.has(r.path)));
       if (p.removals.length) await ctx.store.deleteFiles(p.removals);
+      stats.filesWriteSeconds += lap();
       for (const item of p.items) {
         inFlight.delete(item.contentId);
         if (kept.has(item.contentId)) {
@@ -258,7 +267,9 @@ export async function indexFiles(
       writtenSinceCompaction += size;
       if (writtenSinceCompaction >= COMPACT_ROWS) {
         writtenSinceCompaction = 0;
+        lap();
         await ctx.store.compactForWrites(ctx.modelKey);
+        stats.compactSeconds += lap();
       }
       if (kept.size) ctx.emitIndexed([...kept]);
     });
