@@ -144,7 +144,8 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return rows;
     },
     async allContentIds() {
-      return new Set(contentIdsOf(await queryAll(contents, undefined, ['contentId'])));
+      // Column-wise (read at every full index, one id per photo): see queryColumns.
+      return new Set((await queryColumns(contents, ['contentId'])).text('contentId') as string[]);
     },
     async contentIdsMatching(filter) {
       const clauses: string[] = [];

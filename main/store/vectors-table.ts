@@ -7,7 +7,7 @@ import {
   chunks,
   deleteIn,
   inList,
-  queryAll,
+  queryColumns,
   queryIn,
   removeDuplicateKeys,
   upsertRows,
@@ -128,7 +128,8 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
     async vectorContentIds(modelKey) {
       const table = await existing(modelKey);
       if (!table) return new Set();
-      return new Set((await queryAll(table, undefined, ['contentId'])).map((r) => String(r.contentId)));
+      // Column-wise (read at every full index, one id per photo): see queryColumns.
+      return new Set((await queryColumns(table, ['contentId'])).text('contentId') as string[]);
     },
     async upsertVectors(modelKey, dim, rows) {
       if (rows.length === 0) return;
