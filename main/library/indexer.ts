@@ -245,10 +245,12 @@ export async function indexFiles(
         t = performance.now();
         return seconds;
       };
+      // A photo encoded because its content row was missing may have its vector already (a run killed
+      // between the two writes): that vector is kept, not appended again.
       await ctx.store.appendVectors(
         ctx.modelKey,
         dim,
-        p.vectors.filter((v) => kept.has(v.contentId)),
+        p.vectors.filter((v) => kept.has(v.contentId) && !known.vectors.has(v.contentId)),
       );
       stats.vectorsWriteSeconds += lap();
       await ctx.store.appendContents(p.contents.filter((c) => kept.has(c.contentId)));
