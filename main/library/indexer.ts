@@ -16,9 +16,10 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // input) run `decodeConcurrency` files at a time and feed a bounded queue; one consumer takes batches
 // from it to the model, so decoding the next images overlaps inference of the current batch and the model
 // never waits for a single file.
-// Writes are gathered and committed together (WRITE_ROWS rows or WRITE_SECONDS, whichever comes
-// first): every commit adds a fragment and a version to each table it touches, and a table of many small
-// fragments slows every later read and merge. They go vectors → contents → files: a crash between them
+// Writes are gathered and committed together: every commit adds a fragment and a version to each table
+// it touches, and costs about the same whatever its size. A write is due once WRITE_ROWS rows wait, or
+// once WRITE_GAP times the last write's duration has passed since it (so that writing takes at most
+// about a tenth of the run), within WRITE_MIN_MS..WRITE_MAX_MS, so that search sees new photos soon. They go vectors → contents → files: a crash between them
 // leaves at worst a content no file refers to (dropped later), never a file pointing at nothing; a file
 // row is only written once its photo is complete, so a killed run redoes exactly the files without a row.
 // Rows known to be new are appended (no join against the whole table): a vector or content the known sets
@@ -26,12 +27,17 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // read from the tables at each full index), so it appends nothing twice; the rest are merged on the key.
 // Every COMPACT_ROWS rows the tables are compacted, which also brings the merges' key indexes up to date.
 
-/** Photos whose rows are gathered before they are written (see above). */
+/** Rows gathered at most before they are written (see above). */
 const WRITE_ROWS = 1000;
-/** Seconds after which gathered rows are written anyway, so that search sees new photos soon. */
-const WRITE_SECONDS = 1;
-/** Rows written between two compactions during a run (the run's end compacts too, see library.ts). */
+const WRITE_GAP = 10;
+const WRITE_MIN_MS = 200;
+const WRITE_MAX_MS = 1000;
+/**
+ * Rows written, or writes, between two compactions during a run (the run's end compacts too, see
+ * library.ts): many small fragments slow every read.
+ */
 const COMPACT_ROWS = 20_000;
+const COMPACT_WRITES = 300;
 
 /**
  * Why a photo failed to index, as its file row stores it and the UI groups it: main/media's code when
@@ -176,6 +182,10 @@ export async function indexFiles(
   const inFlight = new Map<string, WorkItem>();
   let pending = noPendingWrites();
   let writtenSinceCompaction = 0;
+  let writesSinceCompaction = 0;
+  /** When the last write ended, and how long it took (ms): see WRITE_GAP. */
+  let lastWriteEnd = 0;
+  let lastWriteMs = 0;
   let done = 0;
   /** Photos skipped because their folder left the library during the run. */
   let dropped = 0;
@@ -222,7 +232,8 @@ export async function indexFiles(
   const due = () =>
     pending.since > 0 &&
     (pending.files.length + pending.removals.length >= WRITE_ROWS ||
-      Date.now() - pending.since >= WRITE_SECONDS * 1000);
+      performance.now() - lastWriteEnd >=
+        Math.min(WRITE_MAX_MS, Math.max(WRITE_MIN_MS, WRITE_GAP * lastWriteMs)));
 
   /** Writes what was gathered when it is due; `force`: now, whatever the amount. */
   const flush = (force: boolean) =>
@@ -231,6 +242,7 @@ export async function indexFiles(
       if (size === 0 || (!force && !due())) return;
       const p = pending;
       pending = noPendingWrites();
+      const writeStart = performance.now();
       // Copies whose folder left the library while they were read or encoded are not written; a photo
       // with no copy left is not written at all (nor its thumbnail kept).
       const rows = p.files.filter((r) => ctx.inLibrary(r.path));
@@ -266,12 +278,17 @@ export async function indexFiles(
           known.contents.add(item.contentId);
         } else if (item.content) await rm(thumbnailFile(ctx.thumbnailsDir, item.contentId), { force: true });
       }
+      lastWriteEnd = performance.now();
+      lastWriteMs = lastWriteEnd - writeStart;
       writtenSinceCompaction += size;
-      if (writtenSinceCompaction >= COMPACT_ROWS) {
+      writesSinceCompaction++;
+      if (writtenSinceCompaction >= COMPACT_ROWS || writesSinceCompaction >= COMPACT_WRITES) {
         writtenSinceCompaction = 0;
+        writesSinceCompaction = 0;
         lap();
         await ctx.store.compactForWrites(ctx.modelKey);
         stats.compactSeconds += lap();
+        lastWriteEnd = performance.now();
       }
       if (kept.size) ctx.emitIndexed([...kept]);
     });
