@@ -19,7 +19,8 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // Writes are gathered and committed together: every commit adds a fragment and a version to each table
 // it touches, and costs about the same whatever its size. A write is due once WRITE_ROWS rows wait, or
 // once WRITE_GAP times the last write's duration has passed since it (so that writing takes at most
-// about a tenth of the run), within WRITE_MIN_MS..WRITE_MAX_MS, so that search sees new photos soon. They go vectors → contents → files: a crash between them
+// about a tenth of the run), within WRITE_MIN_MS..WRITE_MAX_MS, so that search sees new photos soon.
+// A write runs beside decoding and the model (one at a time); the run waits for it only at its end. They go vectors → contents → files: a crash between them
 // leaves at worst a content no file refers to (dropped later), never a file pointing at nothing; a file
 // row is only written once its photo is complete, so a killed run redoes exactly the files without a row.
 // Rows known to be new are appended (no join against the whole table): a vector or content the known sets
@@ -31,7 +32,7 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 const WRITE_ROWS = 1000;
 const WRITE_GAP = 10;
 const WRITE_MIN_MS = 200;
-const WRITE_MAX_MS = 1000;
+const WRITE_MAX_MS = 5000;
 /**
  * Rows written, or writes, between two compactions during a run (the run's end compacts too, see
  * library.ts): many small fragments slow every read.
@@ -228,6 +229,22 @@ export async function indexFiles(
     pending.since ||= Date.now();
   };
 
+  /** The write under way, if any, and the first write that failed (it stops the run). */
+  let writing: Promise<void> | undefined;
+  let writeError: unknown;
+  /**
+   * Starts a write of the gathered rows when one is due and none is under way; does not wait for it. A
+   * failed write (a full disk) stops the run: no file is started after it, and the consumer throws it.
+   */
+  const writeWhenDue = () => {
+    if (writing || writeError !== undefined || !due()) return;
+    writing = flush(false)
+      .catch((e: unknown) => {
+        writeError = e ?? new Error('writing the index failed');
+      })
+      .finally(() => (writing = undefined));
+  };
+
   /** Whether the gathered rows are due to be written (see WRITE_ROWS). */
   const due = () =>
     pending.since > 0 &&
@@ -391,7 +408,7 @@ export async function indexFiles(
         recordFailure(file, e);
       }
       done++;
-      if (due()) await flush(false);
+      writeWhenDue();
       emit();
     }
   }
@@ -422,6 +439,7 @@ export async function indexFiles(
       batch;
       batch = await queue.takeBatch(ctx.batchSize)
     ) {
+      if (writeError !== undefined) throw writeError;
       await ctx.gate.wait();
       const vectors = await encode(batch);
       const ok: { item: WorkItem; vector: Float32Array }[] = [];
@@ -449,7 +467,7 @@ export async function indexFiles(
         for (const f of o.item.files) addFileRow(f);
         pending.items.push(o.item);
       }
-      if (due()) await flush(false);
+      writeWhenDue();
       emit(true);
     }
   }
@@ -464,7 +482,8 @@ export async function indexFiles(
 
   let cursor = 0;
   let consumerError: unknown;
-  const next = () => (ctx.isAborted() || consumerError !== undefined ? undefined : photos[cursor++]);
+  const next = () =>
+    ctx.isAborted() || consumerError !== undefined || writeError !== undefined ? undefined : photos[cursor++];
   const consuming = consumer().catch((e: unknown) => {
     consumerError = e ?? new Error('indexing failed');
     queue.close();
@@ -475,8 +494,10 @@ export async function indexFiles(
     queue.close();
   }
   await consuming;
-  await flush(true);
+  await writing;
+  if (writeError === undefined) await flush(true);
   if (consumerError !== undefined) throw consumerError;
+  if (writeError !== undefined) throw writeError;
   stats.seconds = (Date.now() - started) / 1000;
   stats.imagesPerSecond = stats.seconds > 0 ? done / stats.seconds : 0;
   stats.modelImagesPerSecond = stats.modelSeconds > 0 ? stats.encoded / stats.modelSeconds : 0;
