@@ -18,11 +18,12 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // never waits for a single file.
 // Writes are gathered and committed together: every commit adds a fragment and a version to each table
 // it touches, and costs about the same whatever its size. A write is due once WRITE_ROWS rows wait, or
-// once WRITE_GAP times the last write's duration has passed since it (so that writing takes at most
-// about a tenth of the run), within WRITE_MIN_MS..WRITE_MAX_MS, so that search sees new photos soon.
-// A write runs beside decoding and the model (one at a time); the run waits for it only at its end. They go vectors → contents → files: a crash between them
-// leaves at worst a content no file refers to (dropped later), never a file pointing at nothing; a file
-// row is only written once its photo is complete, so a killed run redoes exactly the files without a row.
+// once WRITE_GAP times the last write's duration has passed since it (writing takes at most about a
+// sixth of the run), within WRITE_MIN_MS..WRITE_MAX_MS so that search sees new photos soon. A write runs
+// beside decoding and the model (one at a time); the run waits for it only at its end.
+// Each write goes vectors → contents → files: a crash between them leaves at worst a content no file
+// refers to (dropped later), never a file pointing at nothing; a file row is only written once its photo
+// is complete, so a killed run redoes exactly the files without a row.
 // Rows known to be new are appended (no join against the whole table): a vector or content the known sets
 // lack, a file `previous` lacks. A redo after a crash finds what the killed run wrote in those (they are
 // read from the tables at each full index), so it appends nothing twice; the rest are merged on the key.
@@ -30,9 +31,9 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 
 /** Rows gathered at most before they are written (see above). */
 const WRITE_ROWS = 1000;
-const WRITE_GAP = 10;
+const WRITE_GAP = 5;
 const WRITE_MIN_MS = 200;
-const WRITE_MAX_MS = 5000;
+const WRITE_MAX_MS = 2000;
 /**
  * Rows written, or writes, between two compactions during a run (the run's end compacts too, see
  * library.ts): many small fragments slow every read.
