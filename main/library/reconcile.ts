@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { FolderSettings } from '../host/settings.js';
 import { isUnder } from '../paths.js';
-import type { FileRow, LibraryStore } from '../store/library-store.js';
+import type { FileRow, FileState, LibraryStore } from '../store/library-store.js';
 import type { FolderRegistry } from './folders.js';
 import {
   indexFiles,
@@ -21,8 +21,12 @@ import { describeError } from '../errors.js';
 // Reconciling the database with the disk: a full run scans every folder, drops rows of files that are
 // gone and indexes what is new or changed; a watched batch does the same for the paths that changed.
 
-/** Whether an unchanged file (same size and mtime as its row) still needs work. */
-function needsWork(file: ScannedFile, prev: FileRow | undefined, known: KnownSets): boolean {
+/**
+ * Whether a scanned file needs reading. A file whose size and mtime match its row is trusted to hold the
+ * content the row names: it is neither opened nor hashed (a restart over an unchanged library reads no
+ * photo); only a new or changed file, or one whose content or vector is missing, is read.
+ */
+function needsWork(file: ScannedFile, prev: FileState | undefined, known: KnownSets): boolean {
   if (!prev || prev.size !== file.size || prev.mtimeMs !== file.mtimeMs) return true;
   switch (prev.status) {
     case 'indexed':
@@ -99,17 +103,18 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     return outside.length;
   }
 
+  /** Indexes the candidates that need it; `work` is how many did (0: nothing was read or written). */
   async function runIndex(
     candidates: ScannedFile[],
-    previous: Map<string, FileRow>,
+    previous: ReadonlyMap<string, FileState>,
     reload: boolean,
-  ): Promise<IndexStats> {
+  ): Promise<{ result: IndexStats; work: number }> {
     if (reload || !knownCache) knownCache = await loadKnownSets(store, deps.modelKey);
     const known = knownCache;
     const work = candidates.filter((f) => needsWork(f, previous.get(f.path), known));
     const result = await indexFiles(deps.indexer(), work, previous, known);
     result.seen = candidates.length;
-    return result;
+    return { result, work: work.length };
   }
 
   async function fullIndex(): Promise<IndexStats> {
@@ -133,7 +138,8 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
         run.finished(stopped);
         return stopped;
       }
-      const rows = await store.allFiles();
+      // The scan is compared with what the store holds in one columnar read (no row objects).
+      const rows = await store.allFileStates();
       const previous = new Map(rows.map((r) => [r.path, r]));
       const present = new Set([...scanned.map((f) => f.path), ...problemRows.map((r) => r.path)]);
       const stale = rows
@@ -145,14 +151,23 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
             !folders.some((f) => isUnder(r.path, f.path)),
         )
         .map((r) => r.path);
+      // A problem already recorded as it is now is not written again: an unchanged library writes nothing.
+      const newProblems = problemRows.filter((p) => {
+        const prev = previous.get(p.path);
+        return prev?.status !== p.status || prev.code !== p.code;
+      });
       await store.deleteFiles(stale);
-      await store.upsertFiles(problemRows);
-      const result = await runIndex(scanned, previous, true);
-      result.removed += stale.length + (await removeRowsOutside(foldersAtStart));
+      await store.upsertFiles(newProblems);
+      const { result, work } = await runIndex(scanned, previous, true);
+      const outside = await removeRowsOutside(foldersAtStart);
+      result.removed += stale.length + outside;
       result.failed += problemRows.length;
       if (!deps.isAborted()) {
         result.orphansDropped = await deps.orphans.drop(0);
-        await deps.maintain(true);
+        // Compaction after a run that wrote nothing would only rewrite the same tables (seconds at
+        // 100,000 photos): a restart with nothing changed skips it; the watcher's timer still runs it.
+        const wrote = stale.length + newProblems.length + work + outside + result.orphansDropped > 0;
+        if (wrote) await deps.maintain(true);
       }
       run.finished(result);
       return result;
@@ -198,7 +213,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     }
     await store.upsertFiles(problems.map(problemRow));
     const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
-    const result = await runIndex(candidates, previous, false);
+    const { result } = await runIndex(candidates, previous, false);
     result.removed += gone.length + (await removeRowsOutside(foldersAtStart));
     if (!deps.isAborted()) result.orphansDropped = await deps.orphans.drop(deps.orphanGraceMs);
     run.finished(result);

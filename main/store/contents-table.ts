@@ -132,7 +132,8 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return rows;
     },
     async allContentIds() {
-      return new Set(contentIdsOf(await queryAll(contents, undefined, ['contentId'])));
+      // Column-wise: a restart loads every id (see queryColumns).
+      return new Set((await queryColumns(contents, ['contentId'])).text('contentId') as string[]);
     },
     async contentIdsMatching(filter) {
       const clauses: string[] = [];
@@ -149,8 +150,11 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return new Set(contentIdsOf(await queryAll(contents, clauses.join(' AND '), ['contentId'])));
     },
     async orphanContentIds() {
-      const referenced = new Set(contentIdsOf(await queryAll(files, 'contentId IS NOT NULL', ['contentId'])));
-      const all = contentIdsOf(await queryAll(contents, undefined, ['contentId']));
+      // Column-wise: every restart and every watched batch asks (see queryColumns).
+      const referenced = new Set(
+        (await queryColumns(files, ['contentId'], 'contentId IS NOT NULL')).text('contentId'),
+      );
+      const all = (await queryColumns(contents, ['contentId'])).text('contentId') as string[];
       return all.filter((id) => !referenced.has(id));
     },
     async deleteContents(contentIds) {

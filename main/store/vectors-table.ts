@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Connection } from '@lancedb/lancedb';
 import type { TableCache } from './database.js';
 import { vectorsSchema } from './schemas.js';
-import { chunks, deleteIn, inList, queryAll, queryIn, upsertRows, type Row } from './sql.js';
+import { chunks, deleteIn, inList, queryColumns, queryIn, upsertRows, type Row } from './sql.js';
 
 // The per-model `vectors__…` tables: each content's L2-normalized image embedding, one table per model
 // (models differ in embedding size), and the nearest-neighbour search over them.
@@ -98,7 +98,8 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
     async vectorContentIds(modelKey) {
       const table = await existing(modelKey);
       if (!table) return new Set();
-      return new Set((await queryAll(table, undefined, ['contentId'])).map((r) => String(r.contentId)));
+      // Column-wise: a restart loads every id (see queryColumns).
+      return new Set((await queryColumns(table, ['contentId'])).text('contentId') as string[]);
     },
     async upsertVectors(modelKey, dim, rows) {
       if (rows.length === 0) return;
