@@ -182,10 +182,17 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     const candidates: ScannedFile[] = [];
     const problems: ScanProblem[] = [];
     const gone: string[] = [];
+    /** Files of a rescanned folder that the store holds and the scan did not find. */
+    const vanished: string[] = [];
     const scan = async (dir: string, folder: FolderSettings) => {
       const result = await scanFolder(dir, registry.matcherFor(folder), deps.isAborted);
       candidates.push(...result.files.map((f) => ({ ...f, folder: folder.path })));
       problems.push(...result.problems.map((p) => ({ ...p, folder: folder.path })));
+      // A folder is compared whole (a folder past the system's watch limit is rescanned this way, and
+      // nothing reported its deletions): what the store holds under it and the scan did not find is gone.
+      if (!result.rootExists || deps.isAborted()) return;
+      const found = new Set([...result.files, ...result.problems].map((f) => f.path));
+      for (const path of await store.pathsUnder(dir)) if (!found.has(path)) vanished.push(path);
     };
     for (const path of [...new Set(paths)]) {
       const folder = registry.folderOf(path);
@@ -211,10 +218,11 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       await store.deleteFiles([path]);
       await store.deleteFilesUnder(path);
     }
+    await store.deleteFiles(vanished);
     await store.upsertFiles(problems.map(problemRow));
     const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
     const { result } = await runIndex(candidates, previous, false);
-    result.removed += gone.length + (await removeRowsOutside(foldersAtStart));
+    result.removed += gone.length + vanished.length + (await removeRowsOutside(foldersAtStart));
     if (!deps.isAborted()) result.orphansDropped = await deps.orphans.drop(deps.orphanGraceMs);
     run.finished(result);
   }

@@ -44,6 +44,8 @@ export interface FilesTable {
    */
   allFileStates(): Promise<FileState[]>;
   filesUnder(folder: string): Promise<FileRow[]>;
+  /** The paths of the files under a folder, read column-wise (a rescan compares a folder with them). */
+  pathsUnder(folder: string): Promise<string[]>;
   getFile(path: string): Promise<FileRow | undefined>;
   getFiles(paths: readonly string[]): Promise<FileRow[]>;
   filesForContents(contentIds: readonly string[]): Promise<FileRow[]>;
@@ -108,6 +110,9 @@ export function filesTable(files: Table): FilesTable {
         };
       }
       return out;
+    },
+    async pathsUnder(folder) {
+      return (await queryColumns(files, ['path'], underFolder('path', folder))).text('path') as string[];
     },
     async filesUnder(folder) {
       return (await queryAll(files, underFolder('path', folder))).map(fileFromRow);
