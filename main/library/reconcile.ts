@@ -41,6 +41,14 @@ function needsWork(file: ScannedFile, prev: FileState | undefined, known: KnownS
   }
 }
 
+/** Whether a content exists that no file row refers to. */
+function hasOrphans(rows: readonly FileState[], known: KnownSets): boolean {
+  const referenced = new Set<string>();
+  for (const r of rows) if (r.contentId) referenced.add(r.contentId);
+  for (const id of known.contents) if (!referenced.has(id)) return true;
+  return false;
+}
+
 /** The file row of a path the scan could not index, with the reason a person reads. */
 function problemRow(p: ScanProblem): FileRow {
   return {
@@ -98,18 +106,24 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
   async function removeRowsOutside(before: string): Promise<number> {
     registry.refresh();
     if (folderList() === before) return 0;
-    const outside = (await store.allFiles()).filter((r) => !registry.contains(r.path)).map((r) => r.path);
+    const outside = (await store.allFileStates())
+      .filter((r) => !registry.contains(r.path))
+      .map((r) => r.path);
     await store.deleteFiles(outside);
     return outside.length;
   }
 
-  /** Indexes the candidates that need it; `work` is how many did (0: nothing was read or written). */
+  /**
+   * Indexes the candidates that need it; `work` is how many did (0: nothing was read or written).
+   * `loaded`: the contents and vectors just read from the store (a full run), else the cache is used.
+   */
   async function runIndex(
     candidates: ScannedFile[],
     previous: ReadonlyMap<string, FileState>,
-    reload: boolean,
+    loaded?: KnownSets,
   ): Promise<{ result: IndexStats; work: number }> {
-    if (reload || !knownCache) knownCache = await loadKnownSets(store, deps.modelKey);
+    if (loaded) knownCache = loaded;
+    knownCache ??= await loadKnownSets(store, deps.modelKey);
     const known = knownCache;
     const work = candidates.filter((f) => needsWork(f, previous.get(f.path), known));
     const result = await indexFiles(deps.indexer(), work, previous, known);
@@ -126,6 +140,9 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       const scanned: ScannedFile[] = [];
       const problemRows: FileRow[] = [];
       const missingRoots: string[] = [];
+      // What the store holds is read while the disk is walked (the store's reads run on its own threads).
+      const stored = Promise.all([store.allFileStates(), loadKnownSets(store, deps.modelKey)]);
+      stored.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
       for (const folder of folders) {
         const result = await scanFolder(folder.path, registry.matcherFor(folder), deps.isAborted);
         if (!result.rootExists) missingRoots.push(folder.path);
@@ -133,13 +150,14 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
         problemRows.push(...result.problems.map(problemRow));
       }
       if (deps.isAborted()) {
+        await stored.catch(() => undefined);
         // Stopped during the scan (Ctrl+C, close): the list is partial, so nothing is taken for deleted.
         const stopped = emptyIndexStats();
         run.finished(stopped);
         return stopped;
       }
-      // The scan is compared with what the store holds in one columnar read (no row objects).
-      const rows = await store.allFileStates();
+      // The scan is compared with what the store holds, read column-wise (no row objects).
+      const [rows, known] = await stored;
       const previous = new Map(rows.map((r) => [r.path, r]));
       const present = new Set([...scanned.map((f) => f.path), ...problemRows.map((r) => r.path)]);
       const stale = rows
@@ -158,16 +176,18 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       });
       await store.deleteFiles(stale);
       await store.upsertFiles(newProblems);
-      const { result, work } = await runIndex(scanned, previous, true);
+      const { result, work } = await runIndex(scanned, previous, known);
       const outside = await removeRowsOutside(foldersAtStart);
       result.removed += stale.length + outside;
       result.failed += problemRows.length;
       if (!deps.isAborted()) {
-        result.orphansDropped = await deps.orphans.drop(0);
+        const changed = stale.length + newProblems.length + work + outside > 0;
+        // Unchanged, the rows just read tell whether any content lost its last file (a run stopped
+        // before its sweep): the sweep's own reads are skipped when none did.
+        if (changed || hasOrphans(rows, known)) result.orphansDropped = await deps.orphans.drop(0);
         // Compaction after a run that wrote nothing would only rewrite the same tables (seconds at
         // 100,000 photos): a restart with nothing changed skips it; the watcher's timer still runs it.
-        const wrote = stale.length + newProblems.length + work + outside + result.orphansDropped > 0;
-        if (wrote) await deps.maintain(true);
+        if (changed || result.orphansDropped > 0) await deps.maintain(true);
       }
       run.finished(result);
       return result;
@@ -221,7 +241,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     await store.deleteFiles(vanished);
     await store.upsertFiles(problems.map(problemRow));
     const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
-    const { result } = await runIndex(candidates, previous, false);
+    const { result } = await runIndex(candidates, previous);
     result.removed += gone.length + vanished.length + (await removeRowsOutside(foldersAtStart));
     if (!deps.isAborted()) result.orphansDropped = await deps.orphans.drop(deps.orphanGraceMs);
     run.finished(result);

@@ -120,12 +120,20 @@ export async function scanFolder(
     const entries = dirents.map((d) => ({ dirent: d, name: d.name.toString('utf8') }));
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // What each entry is, looked up STAT_BATCH at a time: stat calls in parallel keep libuv's thread
-    // pool busy (a few times faster than one at a time on a large folder); folders are walked in order.
-    const infos: (Stats | 'directory' | Error | undefined)[] = new Array(entries.length);
+    // pool busy (100,000 files: 6-8 s against 17-19 s one at a time, on 2 busy cores; 256 at a time
+    // was no faster); folders are walked in order.
+    const infos: (Stats | 'directory' | 'excluded' | 'bad-name' | Error)[] = new Array(entries.length);
     const lookUp = async (i: number): Promise<void> => {
       const { dirent, name } = entries[i]!;
       const path = join(dir, name);
-      if (isExcluded(path) || !isUtf8(dirent.name)) return;
+      if (isExcluded(path)) {
+        infos[i] = 'excluded';
+        return;
+      }
+      if (!isUtf8(dirent.name)) {
+        infos[i] = 'bad-name';
+        return;
+      }
       if (dirent.isDirectory()) {
         infos[i] = 'directory';
         return;
@@ -152,13 +160,12 @@ export async function scanFolder(
       if (isAborted()) return;
       const { dirent, name } = entries[i]!;
       const path = join(dir, name);
-      if (isExcluded(path)) continue;
-      if (!isUtf8(dirent.name)) {
+      const info = infos[i]!;
+      if (info === 'excluded') continue;
+      if (info === 'bad-name') {
         await reportBadName(Buffer.concat([Buffer.from(dir + sep), dirent.name]), path);
         continue;
       }
-      const info = infos[i];
-      if (info === undefined) continue;
       if (info instanceof Error) {
         problems.push(problemFromError(path, folder, info));
         continue;
