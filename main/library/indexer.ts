@@ -6,7 +6,7 @@ import { describeError, isUserError } from '../errors.js';
 import { isMediaError, type MediaErrorCode } from '../media/errors.js';
 import { formatFromExtension } from '../media/formats.js';
 import type { ModelInputNeed } from '../media/index-read.js';
-import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
+import type { ContentRow, FileRow, FileState, LibraryStore } from '../store/library-store.js';
 import { AsyncQueue, createSerializer, type Gate } from './async-queue.js';
 import type { MediaPort } from './media-port.js';
 import type { ScannedFile } from './scanner.js';
@@ -58,7 +58,7 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set<IndexFailureCode>([
   'internal',
 ]);
 
-export function isRetryable(row: FileRow): boolean {
+export function isRetryable(row: Pick<FileRow, 'status' | 'code'>): boolean {
   return row.status === 'failed' && RETRYABLE_CODES.has(row.code ?? 'internal');
 }
 
@@ -167,7 +167,7 @@ function failure(path: string, e: unknown): { code: IndexFailureCode; reason: st
 export async function indexFiles(
   ctx: IndexerContext,
   scanned: ScannedFile[],
-  previous: Map<string, FileRow>,
+  previous: ReadonlyMap<string, FileState>,
   known: KnownSets,
 ): Promise<IndexStats> {
   const started = Date.now();

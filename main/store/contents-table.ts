@@ -144,7 +144,7 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return rows;
     },
     async allContentIds() {
-      // Column-wise (read at every full index, one id per photo): see queryColumns.
+      // Column-wise: a restart loads every id (see queryColumns).
       return new Set((await queryColumns(contents, ['contentId'])).text('contentId') as string[]);
     },
     async contentIdsMatching(filter) {
@@ -162,8 +162,11 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return new Set(contentIdsOf(await queryAll(contents, clauses.join(' AND '), ['contentId'])));
     },
     async orphanContentIds() {
-      const referenced = new Set(contentIdsOf(await queryAll(files, 'contentId IS NOT NULL', ['contentId'])));
-      const all = contentIdsOf(await queryAll(contents, undefined, ['contentId']));
+      // Column-wise: every restart and every watched batch asks (see queryColumns).
+      const referenced = new Set(
+        (await queryColumns(files, ['contentId'], 'contentId IS NOT NULL')).text('contentId'),
+      );
+      const all = (await queryColumns(contents, ['contentId'])).text('contentId') as string[];
       return all.filter((id) => !referenced.has(id));
     },
     async deleteContents(contentIds) {

@@ -12,6 +12,7 @@ import {
   appendRows,
   deleteIn,
   queryAll,
+  queryColumns,
   queryIn,
   sqlString,
   toNumber,
@@ -42,9 +43,19 @@ export interface FileRow {
   updatedAt: number;
 }
 
+/** What a restart compares a scanned file against: enough to tell whether it needs reading again. */
+export type FileState = Pick<FileRow, 'path' | 'contentId' | 'size' | 'mtimeMs' | 'status' | 'code'>;
+
 export interface FilesTable {
   allFiles(): Promise<FileRow[]>;
+  /**
+   * Every file's state, read column-wise (a restart compares the whole scan against it: at 100,000
+   * files, row objects from allFiles() took seconds on their own).
+   */
+  allFileStates(): Promise<FileState[]>;
   filesUnder(folder: string): Promise<FileRow[]>;
+  /** The paths of the files under a folder, read column-wise (a rescan compares a folder with them). */
+  pathsUnder(folder: string): Promise<string[]>;
   getFile(path: string): Promise<FileRow | undefined>;
   getFiles(paths: readonly string[]): Promise<FileRow[]>;
   filesForContents(contentIds: readonly string[]): Promise<FileRow[]>;
@@ -124,6 +135,30 @@ export function filesTable(files: Table): FilesTable {
   return {
     async allFiles() {
       return (await queryAll(files)).map(fileFromRow);
+    },
+    async allFileStates() {
+      const read = await queryColumns(files, ['path', 'contentId', 'size', 'mtimeMs', 'status', 'code']);
+      const path = read.text('path');
+      const contentId = read.text('contentId');
+      const size = read.numbers('size');
+      const mtimeMs = read.numbers('mtimeMs');
+      const status = read.text('status');
+      const code = read.text('code');
+      const out: FileState[] = new Array<FileState>(read.rows);
+      for (let i = 0; i < read.rows; i++) {
+        out[i] = {
+          path: path[i]!,
+          contentId: contentId[i] ?? null,
+          size: size[i] ?? 0,
+          mtimeMs: mtimeMs[i] ?? 0,
+          status: status[i] as FileStatus,
+          code: code[i] ?? null,
+        };
+      }
+      return out;
+    },
+    async pathsUnder(folder) {
+      return (await queryColumns(files, ['path'], underFolder('path', folder))).text('path') as string[];
     },
     async filesUnder(folder) {
       return (await queryAll(files, underFolder('path', folder))).map(fileFromRow);

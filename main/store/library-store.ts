@@ -32,7 +32,7 @@ import {
 // every SQL filter, with its quoting, is built here and nowhere else.
 
 export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
-export type { FileRow, FileStatus } from './files-table.js';
+export type { FileRow, FileState, FileStatus } from './files-table.js';
 export type { ContentFilter, ContentRow, ContentSummary } from './contents-table.js';
 export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';

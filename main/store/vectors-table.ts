@@ -128,7 +128,7 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
     async vectorContentIds(modelKey) {
       const table = await existing(modelKey);
       if (!table) return new Set();
-      // Column-wise (read at every full index, one id per photo): see queryColumns.
+      // Column-wise: a restart loads every id (see queryColumns).
       return new Set((await queryColumns(table, ['contentId'])).text('contentId') as string[]);
     },
     async upsertVectors(modelKey, dim, rows) {
