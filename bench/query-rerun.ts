@@ -8,7 +8,7 @@ import type { ColdSearch } from './cold-search.js';
 import { describeMachine } from './machine.js';
 import type { PhaseName } from './phase.js';
 import type { QueryScaleResult } from './query-phase.js';
-import { keepPhotosViewSection, renderReport, type BenchResults } from './report.js';
+import { keepOwnSections, renderReport, type BenchResults } from './report.js';
 import { median } from './stats.js';
 
 export type PhaseRunner = <T>(name: PhaseName, options: object) => Promise<{ result: T; peakRssMiB: number }>;
@@ -99,7 +99,7 @@ export async function rerunQueries(options: {
   };
   await writeFile(
     options.reportPath,
-    keepPhotosViewSection(await readFile(options.reportPath, 'utf8').catch(() => ''), renderReport(merged)),
+    keepOwnSections(await readFile(options.reportPath, 'utf8').catch(() => ''), renderReport(merged)),
   );
   await writeFile(join(options.outDir, 'last-run.json'), JSON.stringify(merged, null, 2));
 }

@@ -593,10 +593,23 @@ function stageProfileName(stage: string): string {
 export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
 export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
 
-/** `report` with the photos-view section of `previous` (the file it replaces) carried over at its end. */
-export function keepPhotosViewSection(previous: string, report: string): string {
-  const a = previous.indexOf(PHOTOS_VIEW_SECTION_START);
-  const b = previous.indexOf(PHOTOS_VIEW_SECTION_END);
-  if (a < 0 || b < a) return report;
-  return `${report.replace(/\n*$/, '')}\n\n${previous.slice(a, b + PHOTOS_VIEW_SECTION_END.length)}\n`;
+/** The markers around bench/big-library.ts's section (written by the big-library phase alone). */
+export const BIG_LIBRARY_SECTION_START = '<!-- big-library bench: start -->';
+export const BIG_LIBRARY_SECTION_END = '<!-- big-library bench: end -->';
+
+/** Sections of BENCHMARKS.md that their own benchmark writes, carried over when the main report is rewritten. */
+const OWN_SECTIONS: readonly [string, string][] = [
+  [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
+  [BIG_LIBRARY_SECTION_START, BIG_LIBRARY_SECTION_END],
+];
+
+/** `report` with the sections of `previous` (the file it replaces) that other benchmarks write carried over at its end. */
+export function keepOwnSections(previous: string, report: string): string {
+  let out = report.replace(/\n*$/, '');
+  for (const [start, end] of OWN_SECTIONS) {
+    const a = previous.indexOf(start);
+    const b = previous.indexOf(end);
+    if (a >= 0 && b > a) out += `\n\n${previous.slice(a, b + end.length)}`;
+  }
+  return `${out}\n`;
 }

@@ -1,10 +1,16 @@
 // What the library's status costs on a large files table (status is asked every second while indexing):
-// reading every file row into JavaScript, as status did before, against what it does now (counts by the
-// database, the problem files only, and the indexed-paths map search also uses, cached until the table
-// changes). Standalone: `node --import tsx bench/status-cost.ts [files]` (default 20,000).
+// reading every file row into JavaScript, as status did first; then counts by the database (five
+// countRows), the problem files by a filtered scan and the indexed paths re-read whenever the table
+// changed, as it did until issue 17; and now: all three kept in memory and updated by this process's own
+// writes (main/store/files-tally.ts), read again only after another process wrote.
+// Standalone: `node --import tsx bench/status-cost.ts [files]` (default 20,000).
 import { mkdtempSync } from 'node:fs';
-import { openLibraryStore } from '../main/store/library-store.js';
-const store = await openLibraryStore(mkdtempSync('/tmp/status-bench-'));
+import { queryColumns } from '../main/store/sql.js';
+import { openLibraryStore, storeLocation } from '../main/store/library-store.js';
+import * as lancedb from '@lancedb/lancedb';
+const dir = mkdtempSync('/tmp/status-bench-');
+const store = await openLibraryStore(dir);
+const other = await openLibraryStore(dir);
 const N = Number(process.argv[2] ?? 20000);
 const rows = Array.from({ length: N }, (_, i) => ({
   path: `/photos/${Math.floor(i / 500)}/img-${i}.jpg`,
@@ -37,27 +43,45 @@ const old = await time('old: allFiles + counts in JS', async () => {
   new Set(files.filter((f) => f.status === 'indexed').map((f) => f.contentId));
   files.filter((f) => f.status === 'failed').sort((a, b) => a.path.localeCompare(b.path));
 });
-const neu = await time('new: countFilesByStatus + problemFiles + indexedPaths', async () => {
+const status = async () => {
   await store.countFilesByStatus();
   await store.problemFiles(1000);
   await store.indexedPaths();
+};
+// What status did until issue 17 after every write of the indexer: the table read again.
+const db = await lancedb.connect(storeLocation(dir).uri);
+const files = await db.openTable('files');
+const readAgain = await time(
+  'until issue 17, after each write: 5 countRows + problem scan + paths columns',
+  async () => {
+    for (const s of ['indexed', 'pending', 'failed', 'unsupported', 'skipped'])
+      await files.countRows(`status = '${s}'`);
+    await files.query().where(`status IN ('failed', 'unsupported')`).toArray();
+    await queryColumns(files, ['contentId', 'path'], `status = 'indexed' AND contentId IS NOT NULL`);
+  },
+);
+const neu = await time('now, nothing changed: countFilesByStatus + problemFiles + indexedPaths', status);
+const write = () => store.appendFiles([{ ...rows[1]!, path: `/photos/new-${performance.now()}.jpg` }]);
+const writeAlone = await time('a one-row append alone', write);
+const afterOwn = await time('now, after this process appended a row (write included)', async () => {
+  await write();
+  await status();
 });
-await store.upsertFiles([{ ...rows[1]!, updatedAt: Date.now() }]);
-const neuCold = await time('new, files table changed before each (cache miss)', async () => {
-  await store.upsertFiles([{ ...rows[1]!, updatedAt: Date.now() }]);
-  await store.countFilesByStatus();
-  await store.problemFiles(1000);
-  await store.indexedPaths();
-});
-await time('the one-row write alone', async () => {
-  await store.upsertFiles([{ ...rows[1]!, updatedAt: Date.now() }]);
+const afterOther = await time('now, after another process wrote (the tally read again)', async () => {
+  await other.appendFiles([{ ...rows[1]!, path: `/photos/other-${performance.now()}.jpg` }]);
+  await status();
 });
 console.log(
-  'ratio old/new',
+  'ratio old/now',
   (old / neu).toFixed(1),
-  'old/new-after-write',
-  (old / neuCold).toFixed(1),
+  'until-17/now-after-own-write',
+  (readAgain / Math.max(0.01, afterOwn - writeAlone)).toFixed(1),
+  'after another process',
+  afterOther.toFixed(1),
+  'ms',
   'load',
   (await import('node:os')).loadavg()[0]!.toFixed(2),
 );
 store.close();
+other.close();
+db.close();

@@ -1,8 +1,9 @@
 import { relative, resolve, sep } from 'node:path';
 import { isUnder } from '../paths.js';
 
-// Which paths under a watched folder the library ignores. Used by both the scanner and chokidar's
-// `ignored` function (chokidar 4 has no glob support), so the two can never disagree.
+// Which paths under a watched folder the library ignores. One function decides for both the scanner and
+// the watcher, so the two can never disagree; the watcher also hands the native watcher a rough copy
+// (nativeIgnores) so that it does not walk and watch folders nobody wants.
 
 /**
  * Folders and files nobody wants in a photo library: hidden entries (.git, .Trash, ._resource forks),
@@ -78,4 +79,20 @@ export function createExclusionMatcher(rules: ExclusionRules): (path: string) =>
     }
     return false;
   };
+}
+
+/** A name matched in any letter case without a RegExp flag (the native watcher accepts none). */
+function anyCase(name: string): string {
+  return name
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
+/**
+ * What the native watcher may skip under a folder: the excluded paths, and hidden and default-excluded
+ * names (matched on the path relative to the folder). Patterns are left to the matcher (a saving only).
+ */
+export function nativeIgnores(rules: ExclusionRules): (string | RegExp)[] {
+  const names = [...DEFAULT_EXCLUDED_NAMES].map(anyCase).join('|');
+  return [...rules.excluded, new RegExp(`(^|[\\\\/])(\\.[^\\\\/]*|${names})([\\\\/]|$)`)];
 }

@@ -6,7 +6,7 @@ import { describeError, isUserError } from '../errors.js';
 import { isMediaError, type MediaErrorCode } from '../media/errors.js';
 import { formatFromExtension } from '../media/formats.js';
 import type { ModelInputNeed } from '../media/index-read.js';
-import type { ContentRow, FileRow, LibraryStore } from '../store/library-store.js';
+import type { ContentRow, FileRow, FileState, LibraryStore } from '../store/library-store.js';
 import { AsyncQueue, createSerializer, type Gate } from './async-queue.js';
 import type { MediaPort } from './media-port.js';
 import type { ScannedFile } from './scanner.js';
@@ -16,10 +16,30 @@ import { emptyIndexStats, type IndexingFailure, type IndexingProgress, type Inde
 // input) run `decodeConcurrency` files at a time and feed a bounded queue; one consumer takes batches
 // from it to the model, so decoding the next images overlaps inference of the current batch and the model
 // never waits for a single file.
-// Writes go vectors → contents → files, one at a time: a crash between them leaves at worst a content
-// no file refers to (dropped later), never a file pointing at nothing; a file row is only written once
-// its photo is complete, so a killed run redoes exactly the files without a row. mergeInsert on the
-// keys makes a redo harmless (no duplicates).
+// Writes are gathered and committed together: every commit adds a fragment and a version to each table
+// it touches, and costs about the same whatever its size. A write is due once WRITE_ROWS rows wait, or
+// once WRITE_GAP times the last write's duration has passed since it (writing takes at most about a
+// sixth of the run), within WRITE_MIN_MS..WRITE_MAX_MS so that search sees new photos soon. A write runs
+// beside decoding and the model (one at a time); the run waits for it only at its end.
+// Each write goes vectors → contents → files: a crash between them leaves at worst a content no file
+// refers to (dropped later), never a file pointing at nothing; a file row is only written once its photo
+// is complete, so a killed run redoes exactly the files without a row.
+// Rows known to be new are appended (no join against the whole table): a vector or content the known sets
+// lack, a file `previous` lacks. A redo after a crash finds what the killed run wrote in those (they are
+// read from the tables at each full index), so it appends nothing twice; the rest are merged on the key.
+// Every COMPACT_ROWS rows the tables are compacted, which also brings the merges' key indexes up to date.
+
+/** Rows gathered at most before they are written (see above). */
+const WRITE_ROWS = 1000;
+const WRITE_GAP = 5;
+const WRITE_MIN_MS = 200;
+const WRITE_MAX_MS = 2000;
+/**
+ * Rows written, or writes, between two compactions during a run (the run's end compacts too, see
+ * library.ts): many small fragments slow every read.
+ */
+const COMPACT_ROWS = 20_000;
+const COMPACT_WRITES = 300;
 
 /**
  * Why a photo failed to index, as its file row stores it and the UI groups it: main/media's code when
@@ -38,7 +58,7 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set<IndexFailureCode>([
   'internal',
 ]);
 
-export function isRetryable(row: FileRow): boolean {
+export function isRetryable(row: Pick<FileRow, 'status' | 'code'>): boolean {
   return row.status === 'failed' && RETRYABLE_CODES.has(row.code ?? 'internal');
 }
 
@@ -84,9 +104,37 @@ export interface KnownSets {
   vectors: Set<string>;
 }
 
+/**
+ * What contents and vectors exist, read at the start of a full index. Any key with two rows is repaired
+ * first (two machines appending to one shared store; see removeDuplicateKeys): the appends trust these.
+ */
 export async function loadKnownSets(store: LibraryStore, modelKey: string): Promise<KnownSets> {
+  await store.removeDuplicateFiles();
+  await store.removeDuplicateContents();
+  await store.removeDuplicateVectors(modelKey);
   return { contents: await store.allContentIds(), vectors: await store.vectorContentIds(modelKey) };
 }
+
+/** Rows gathered for the next write (see WRITE_ROWS). */
+interface PendingWrites {
+  vectors: { contentId: string; vector: Float32Array }[];
+  contents: ContentRow[];
+  files: FileRow[];
+  removals: string[];
+  /** Encoded photos, released once written (copies found meanwhile only add a file row). */
+  items: WorkItem[];
+  /** When the oldest gathered row was gathered (ms), or 0. */
+  since: number;
+}
+
+const noPendingWrites = (): PendingWrites => ({
+  vectors: [],
+  contents: [],
+  files: [],
+  removals: [],
+  items: [],
+  since: 0,
+});
 
 function fileRow(file: ScannedFile, patch: Partial<FileRow>): FileRow {
   return {
@@ -118,11 +166,14 @@ function failure(path: string, e: unknown): { code: IndexFailureCode; reason: st
  */
 export async function indexFiles(
   ctx: IndexerContext,
-  files: ScannedFile[],
-  previous: Map<string, FileRow>,
+  scanned: ScannedFile[],
+  previous: ReadonlyMap<string, FileState>,
   known: KnownSets,
 ): Promise<IndexStats> {
   const started = Date.now();
+  // One entry per path (a watched folder and a file in it may both be reported): a path's row is
+  // appended when `previous` has none, so it must be written once.
+  const files = [...new Map(scanned.map((f) => [f.path, f])).values()];
   const stats: IndexStats = emptyIndexStats(files.length);
   // Files that are not photos by their extension (notes, sidecars, videos) are recorded at once and not
   // counted in the progress, which speaks of photos.
@@ -131,8 +182,12 @@ export async function indexFiles(
   const serialize = createSerializer();
   const queue = new AsyncQueue<WorkItem>(Math.max(2, ctx.batchSize * 2));
   const inFlight = new Map<string, WorkItem>();
-  let pendingRows: FileRow[] = [];
-  let pendingRemovals: string[] = [];
+  let pending = noPendingWrites();
+  let writtenSinceCompaction = 0;
+  let writesSinceCompaction = 0;
+  /** When the last write ended, and how long it took (ms): see WRITE_GAP. */
+  let lastWriteEnd = 0;
+  let lastWriteMs = 0;
   let done = 0;
   /** Photos skipped because their folder left the library during the run. */
   let dropped = 0;
@@ -169,27 +224,105 @@ export async function indexFiles(
     ctx.emitProgress(progress());
   };
 
-  const flushRows = () =>
+  /** Gathers a file row for the next write. */
+  const addFileRow = (row: FileRow) => {
+    pending.files.push(row);
+    pending.since ||= Date.now();
+  };
+
+  /** The write under way, if any, and the first write that failed (it stops the run). */
+  let writing: Promise<void> | undefined;
+  let writeError: unknown;
+  /**
+   * Starts a write of the gathered rows when one is due and none is under way; does not wait for it. A
+   * failed write (a full disk) stops the run: no file is started after it, and the consumer throws it.
+   */
+  const writeWhenDue = () => {
+    if (writing || writeError !== undefined || !due()) return;
+    writing = flush(false)
+      .catch((e: unknown) => {
+        writeError = e ?? new Error('writing the index failed');
+      })
+      .finally(() => (writing = undefined));
+  };
+
+  /** Whether the gathered rows are due to be written (see WRITE_ROWS). */
+  const due = () =>
+    pending.since > 0 &&
+    (pending.files.length + pending.removals.length >= WRITE_ROWS ||
+      performance.now() - lastWriteEnd >=
+        Math.min(WRITE_MAX_MS, Math.max(WRITE_MIN_MS, WRITE_GAP * lastWriteMs)));
+
+  /** Writes what was gathered when it is due; `force`: now, whatever the amount. */
+  const flush = (force: boolean) =>
     serialize(async () => {
-      const rows = pendingRows.filter((r) => ctx.inLibrary(r.path));
-      const removals = pendingRemovals;
-      pendingRows = [];
-      pendingRemovals = [];
-      if (rows.length) await ctx.store.upsertFiles(rows);
-      if (removals.length) await ctx.store.deleteFiles(removals);
+      const size = pending.files.length + pending.removals.length;
+      if (size === 0 || (!force && !due())) return;
+      const p = pending;
+      pending = noPendingWrites();
+      const writeStart = performance.now();
+      // Copies whose folder left the library while they were read or encoded are not written; a photo
+      // with no copy left is not written at all (nor its thumbnail kept).
+      const rows = p.files.filter((r) => ctx.inLibrary(r.path));
+      const written = new Set(
+        rows.flatMap((r) => (r.status === 'indexed' && r.contentId ? [r.contentId] : [])),
+      );
+      const items = p.items.filter((i) => written.has(i.contentId));
+      const kept = new Set(items.map((i) => i.contentId));
+      let t = performance.now();
+      const lap = () => {
+        const seconds = (performance.now() - t) / 1000;
+        t = performance.now();
+        return seconds;
+      };
+      // A photo encoded because its content row was missing may have its vector already (a run killed
+      // between the two writes): that vector is kept, not appended again.
+      await ctx.store.appendVectors(
+        ctx.modelKey,
+        dim,
+        p.vectors.filter((v) => kept.has(v.contentId) && !known.vectors.has(v.contentId)),
+      );
+      stats.vectorsWriteSeconds += lap();
+      await ctx.store.appendContents(p.contents.filter((c) => kept.has(c.contentId)));
+      stats.contentsWriteSeconds += lap();
+      await ctx.store.appendFiles(rows.filter((r) => !previous.has(r.path)));
+      await ctx.store.upsertFiles(rows.filter((r) => previous.has(r.path)));
+      if (p.removals.length) await ctx.store.deleteFiles(p.removals);
+      stats.filesWriteSeconds += lap();
+      for (const item of p.items) {
+        inFlight.delete(item.contentId);
+        if (kept.has(item.contentId)) {
+          known.vectors.add(item.contentId);
+          known.contents.add(item.contentId);
+        } else if (item.content) await rm(thumbnailFile(ctx.thumbnailsDir, item.contentId), { force: true });
+      }
+      lastWriteEnd = performance.now();
+      lastWriteMs = lastWriteEnd - writeStart;
+      writtenSinceCompaction += size;
+      writesSinceCompaction++;
+      if (writtenSinceCompaction >= COMPACT_ROWS || writesSinceCompaction >= COMPACT_WRITES) {
+        writtenSinceCompaction = 0;
+        writesSinceCompaction = 0;
+        lap();
+        await ctx.store.compactForWrites(ctx.modelKey);
+        stats.compactSeconds += lap();
+        lastWriteEnd = performance.now();
+      }
+      if (kept.size) ctx.emitIndexed([...kept]);
     });
 
   const recordFailure = (file: ScannedFile, e: unknown) => {
     const f = failure(file.path, e);
     if (f.code === 'missing') {
       // Deleted (or moved) while we were reading it: it simply leaves the library; a move shows up as an add.
-      pendingRemovals.push(file.path);
+      pending.removals.push(file.path);
+      pending.since ||= Date.now();
       stats.removed++;
       return;
     }
     stats.failed++;
     failures.push({ path: file.path, code: f.code, reason: f.reason });
-    pendingRows.push(
+    addFileRow(
       fileRow(file, {
         status: f.code === 'unsupported-format' ? 'unsupported' : 'failed',
         code: f.code,
@@ -210,13 +343,13 @@ export async function indexFiles(
     }
     if (known.vectors.has(contentId) && known.contents.has(contentId)) {
       stats.reused++;
-      pendingRows.push(fileRow(file, { contentId }));
+      addFileRow(fileRow(file, { contentId }));
       return;
     }
     const waiting = inFlight.get(contentId);
     if (waiting) {
       stats.reused++;
-      if (waiting.encoded) pendingRows.push(fileRow(file, { contentId }));
+      if (waiting.encoded) addFileRow(fileRow(file, { contentId }));
       else waiting.files.push(fileRow(file, { contentId }));
       return;
     }
@@ -276,7 +409,7 @@ export async function indexFiles(
         recordFailure(file, e);
       }
       done++;
-      if (pendingRows.length + pendingRemovals.length >= 200) await flushRows();
+      writeWhenDue();
       emit();
     }
   }
@@ -307,6 +440,7 @@ export async function indexFiles(
       batch;
       batch = await queue.takeBatch(ctx.batchSize)
     ) {
+      if (writeError !== undefined) throw writeError;
       await ctx.gate.wait();
       const vectors = await encode(batch);
       const ok: { item: WorkItem; vector: Float32Array }[] = [];
@@ -319,7 +453,7 @@ export async function indexFiles(
             const reason = `${f.path}: the model failed on this image (${v.message})`;
             stats.failed++;
             failures.push({ path: f.path, code, reason });
-            pendingRows.push({ ...f, contentId: null, status: 'failed', code, reason });
+            addFileRow({ ...f, contentId: null, status: 'failed', code, reason });
           }
         } else {
           item.encoded = true;
@@ -327,30 +461,14 @@ export async function indexFiles(
         }
       });
       stats.encoded += ok.length;
-      // Copies whose folder left the library while they were decoded or encoded are not written; a
-      // photo with no copy left is not written at all (nor its thumbnail kept).
-      for (const o of ok) o.item.files = o.item.files.filter((f) => ctx.inLibrary(f.path));
-      const kept = ok.filter((o) => o.item.files.length > 0);
-      await serialize(async () => {
-        await ctx.store.upsertVectors(
-          ctx.modelKey,
-          dim,
-          kept.map((o) => ({ contentId: o.item.contentId, vector: o.vector })),
-        );
-        await ctx.store.upsertContents(kept.flatMap((o) => (o.item.content ? [o.item.content] : [])));
-        await ctx.store.upsertFiles(kept.flatMap((o) => o.item.files));
-      });
-      for (const o of ok) inFlight.delete(o.item.contentId);
-      for (const o of kept) {
-        known.vectors.add(o.item.contentId);
-        known.contents.add(o.item.contentId);
-      }
+      // Written with the next gathered rows (see WRITE_ROWS); copies found meanwhile add their file rows.
       for (const o of ok) {
-        if (o.item.content && o.item.files.length === 0)
-          await rm(thumbnailFile(ctx.thumbnailsDir, o.item.contentId), { force: true });
+        pending.vectors.push({ contentId: o.item.contentId, vector: o.vector });
+        if (o.item.content) pending.contents.push(o.item.content);
+        for (const f of o.item.files) addFileRow(f);
+        pending.items.push(o.item);
       }
-      await flushRows();
-      if (kept.length) ctx.emitIndexed(kept.map((o) => o.item.contentId));
+      writeWhenDue();
       emit(true);
     }
   }
@@ -358,14 +476,15 @@ export async function indexFiles(
   for (const file of files) {
     if (formatFromExtension(file.path) !== undefined) continue;
     stats.skipped++;
-    pendingRows.push(
+    addFileRow(
       fileRow(file, { status: 'skipped', code: 'not-a-photo', reason: `${file.path}: not a photo file` }),
     );
   }
 
   let cursor = 0;
   let consumerError: unknown;
-  const next = () => (ctx.isAborted() || consumerError !== undefined ? undefined : photos[cursor++]);
+  const next = () =>
+    ctx.isAborted() || consumerError !== undefined || writeError !== undefined ? undefined : photos[cursor++];
   const consuming = consumer().catch((e: unknown) => {
     consumerError = e ?? new Error('indexing failed');
     queue.close();
@@ -376,8 +495,10 @@ export async function indexFiles(
     queue.close();
   }
   await consuming;
-  await flushRows();
+  await writing;
+  if (writeError === undefined) await flush(true);
   if (consumerError !== undefined) throw consumerError;
+  if (writeError !== undefined) throw writeError;
   stats.seconds = (Date.now() - started) / 1000;
   stats.imagesPerSecond = stats.seconds > 0 ? done / stats.seconds : 0;
   stats.modelImagesPerSecond = stats.modelSeconds > 0 ? stats.encoded / stats.modelSeconds : 0;

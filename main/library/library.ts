@@ -44,8 +44,11 @@ export interface LibraryOptions {
   batchSize?: number;
   /** Rows of a model's vectors before an ANN index is built (default 50 000; at least 256). */
   annThreshold?: number;
-  /** Watcher timing, and how often a watcher waiting for another process's lock looks (tests shorten them). */
-  watch?: { debounceMs?: number; stabilityMs?: number; lockPollMs?: number };
+  /**
+   * Watcher timing, how often folders past the system's watch limit are rescanned, and how often a
+   * watcher waiting for another process's lock looks (tests shorten them).
+   */
+  watch?: { debounceMs?: number; stabilityMs?: number; lockPollMs?: number; rescanMs?: number };
   /** Seconds a content may be unreferenced while watching before it is dropped (default 60). */
   orphanGraceSeconds?: number;
   /** Replaces main/media (tests of failure paths). */

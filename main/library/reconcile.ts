@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { FolderSettings } from '../host/settings.js';
 import { isUnder } from '../paths.js';
-import type { FileRow, LibraryStore } from '../store/library-store.js';
+import type { FileRow, FileState, LibraryStore } from '../store/library-store.js';
 import { dropUnmappedRoots, type FolderRegistry } from './folders.js';
 import {
   indexFiles,
@@ -21,8 +21,12 @@ import { describeError } from '../errors.js';
 // Reconciling the database with the disk: a full run scans every folder, drops rows of files that are
 // gone and indexes what is new or changed; a watched batch does the same for the paths that changed.
 
-/** Whether an unchanged file (same size and mtime as its row) still needs work. */
-function needsWork(file: ScannedFile, prev: FileRow | undefined, known: KnownSets): boolean {
+/**
+ * Whether a scanned file needs reading. A file whose size and mtime match its row is trusted to hold the
+ * content the row names: it is neither opened nor hashed (a restart over an unchanged library reads no
+ * photo); only a new or changed file, or one whose content or vector is missing, is read.
+ */
+function needsWork(file: ScannedFile, prev: FileState | undefined, known: KnownSets): boolean {
   if (!prev || prev.size !== file.size || prev.mtimeMs !== file.mtimeMs) return true;
   switch (prev.status) {
     case 'indexed':
@@ -35,6 +39,14 @@ function needsWork(file: ScannedFile, prev: FileRow | undefined, known: KnownSet
     default:
       return true;
   }
+}
+
+/** Whether a content exists that no file row refers to. */
+function hasOrphans(rows: readonly FileState[], known: KnownSets): boolean {
+  const referenced = new Set<string>();
+  for (const r of rows) if (r.contentId) referenced.add(r.contentId);
+  for (const id of known.contents) if (!referenced.has(id)) return true;
+  return false;
 }
 
 /** The file row of a path the scan could not index, with the reason a person reads. */
@@ -94,22 +106,29 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
   async function removeRowsOutside(before: string): Promise<number> {
     registry.refresh();
     if (folderList() === before) return 0;
-    const outside = (await store.allFiles()).filter((r) => !registry.contains(r.path)).map((r) => r.path);
+    const outside = (await store.allFileStates())
+      .filter((r) => !registry.contains(r.path))
+      .map((r) => r.path);
     await store.deleteFiles(outside);
     return outside.length;
   }
 
+  /**
+   * Indexes the candidates that need it; `work` is how many did (0: nothing was read or written).
+   * `loaded`: the contents and vectors just read from the store (a full run), else the cache is used.
+   */
   async function runIndex(
     candidates: ScannedFile[],
-    previous: Map<string, FileRow>,
-    reload: boolean,
-  ): Promise<IndexStats> {
-    if (reload || !knownCache) knownCache = await loadKnownSets(store, deps.modelKey);
+    previous: ReadonlyMap<string, FileState>,
+    loaded?: KnownSets,
+  ): Promise<{ result: IndexStats; work: number }> {
+    if (loaded) knownCache = loaded;
+    knownCache ??= await loadKnownSets(store, deps.modelKey);
     const known = knownCache;
     const work = candidates.filter((f) => needsWork(f, previous.get(f.path), known));
     const result = await indexFiles(deps.indexer(), work, previous, known);
     result.seen = candidates.length;
-    return result;
+    return { result, work: work.length };
   }
 
   async function fullIndex(): Promise<IndexStats> {
@@ -121,6 +140,9 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       const scanned: ScannedFile[] = [];
       const problemRows: FileRow[] = [];
       const missingRoots: string[] = [];
+      // What the store holds is read while the disk is walked (the store's reads run on its own threads).
+      const stored = Promise.all([store.allFileStates(), loadKnownSets(store, deps.modelKey)]);
+      stored.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
       for (const folder of folders) {
         const result = await scanFolder(folder.path, registry.matcherFor(folder), deps.isAborted);
         if (!result.rootExists) missingRoots.push(folder.path);
@@ -128,6 +150,7 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
         problemRows.push(...result.problems.map(problemRow));
       }
       if (deps.isAborted()) {
+        await stored.catch(() => undefined);
         // Stopped during the scan (Ctrl+C, close): the list is partial, so nothing is taken for deleted.
         const stopped = emptyIndexStats();
         run.finished(stopped);
@@ -135,9 +158,14 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       }
       // Rows of roots this machine does not map are not listed below, so never taken for gone files.
       const leftover = await dropUnmappedRoots(registry, store);
-      const rows = await store.allFiles();
-      const previous = new Map(rows.map((r) => [r.path, r]));
-      const present = new Set([...scanned.map((f) => f.path), ...problemRows.map((r) => r.path)]);
+      // The scan is compared with what the store holds, read column-wise (no row objects).
+      const [rows, known] = await stored;
+      // Plain loops: at 100,000 files, the intermediate arrays of map/spread cost as much as the reads.
+      const previous = new Map<string, FileState>();
+      for (const r of rows) previous.set(r.path, r);
+      const present = new Set<string>();
+      for (const f of scanned) present.add(f.path);
+      for (const r of problemRows) present.add(r.path);
       const stale = rows
         .filter((r) => !present.has(r.path))
         // A folder that is missing (unplugged drive) keeps its photos until it comes back or is removed.
@@ -147,14 +175,25 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
             !folders.some((f) => isUnder(r.path, f.path)),
         )
         .map((r) => r.path);
+      // A problem already recorded as it is now is not written again: an unchanged library writes nothing.
+      const newProblems = problemRows.filter((p) => {
+        const prev = previous.get(p.path);
+        return prev?.status !== p.status || prev.code !== p.code;
+      });
       await store.deleteFiles(stale);
-      await store.upsertFiles(problemRows);
-      const result = await runIndex(scanned, previous, true);
-      result.removed += leftover + stale.length + (await removeRowsOutside(foldersAtStart));
+      await store.upsertFiles(newProblems);
+      const { result, work } = await runIndex(scanned, previous, known);
+      const outside = await removeRowsOutside(foldersAtStart);
+      result.removed += leftover + stale.length + outside;
       result.failed += problemRows.length;
       if (!deps.isAborted()) {
-        result.orphansDropped = await deps.orphans.drop(0);
-        await deps.maintain(true);
+        const changed = leftover + stale.length + newProblems.length + work + outside > 0;
+        // Unchanged, the rows just read tell whether any content lost its last file (a run stopped
+        // before its sweep): the sweep's own reads are skipped when none did.
+        if (changed || hasOrphans(rows, known)) result.orphansDropped = await deps.orphans.drop(0);
+        // Compaction after a run that wrote nothing would only rewrite the same tables (seconds at
+        // 100,000 photos): a restart with nothing changed skips it; the watcher's timer still runs it.
+        if (changed || result.orphansDropped > 0) await deps.maintain(true);
       }
       run.finished(result);
       return result;
@@ -169,10 +208,17 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     const candidates: ScannedFile[] = [];
     const problems: ScanProblem[] = [];
     const gone: string[] = [];
+    /** Files of a rescanned folder that the store holds and the scan did not find. */
+    const vanished: string[] = [];
     const scan = async (dir: string, folder: FolderSettings) => {
       const result = await scanFolder(dir, registry.matcherFor(folder), deps.isAborted);
       candidates.push(...result.files.map((f) => ({ ...f, folder: folder.path })));
       problems.push(...result.problems.map((p) => ({ ...p, folder: folder.path })));
+      // A folder is compared whole (a folder past the system's watch limit is rescanned this way, and
+      // nothing reported its deletions): what the store holds under it and the scan did not find is gone.
+      if (!result.rootExists || deps.isAborted()) return;
+      const found = new Set([...result.files, ...result.problems].map((f) => f.path));
+      for (const path of await store.pathsUnder(dir)) if (!found.has(path)) vanished.push(path);
     };
     for (const path of [...new Set(paths)]) {
       const folder = registry.folderOf(path);
@@ -198,10 +244,11 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       await store.deleteFiles([path]);
       await store.deleteFilesUnder(path);
     }
+    await store.deleteFiles(vanished);
     await store.upsertFiles(problems.map(problemRow));
     const previous = new Map((await store.getFiles(candidates.map((c) => c.path))).map((r) => [r.path, r]));
-    const result = await runIndex(candidates, previous, false);
-    result.removed += gone.length + (await removeRowsOutside(foldersAtStart));
+    const { result } = await runIndex(candidates, previous);
+    result.removed += gone.length + vanished.length + (await removeRowsOutside(foldersAtStart));
     if (!deps.isAborted()) result.orphansDropped = await deps.orphans.drop(deps.orphanGraceMs);
     run.finished(result);
   }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { describeError } from '../errors.js';
@@ -67,6 +67,9 @@ function problemFromError(path: string, folder: string, e: unknown): ScanProblem
   return { path, folder, code: 'io-error', reason: `${path}: could not be read (${describeError(e)})` };
 }
 
+/** Entries of one folder whose type, size and mtime are asked for at once. */
+const STAT_BATCH = 64;
+
 /**
  * `isAborted`: asked before each entry, so that Ctrl+C stops a walk of a huge tree at once; the result is
  * then partial and the caller must not take a file missing from it for a file deleted.
@@ -105,33 +108,69 @@ export async function scanFolder(
       return;
     }
     visited.add(real);
-    // Names as bytes: read as strings, a name that is not valid UTF-8 would come back altered.
-    let rawNames: Buffer[];
+    // Names as bytes: read as strings, a name that is not valid UTF-8 would come back altered. The entry
+    // types come with the names (no lstat per entry); only files are stat'ed, for their size and mtime.
+    let dirents: Dirent<Buffer>[];
     try {
-      rawNames = await readdir(dir, { encoding: 'buffer' });
+      dirents = await readdir(dir, { encoding: 'buffer', withFileTypes: true });
     } catch (e) {
       problems.push(problemFromError(dir, folder, e));
       return;
     }
-    const entries = rawNames.map((raw) => ({ raw, name: raw.toString('utf8') }));
+    const entries = dirents.map((d) => ({ dirent: d, name: d.name.toString('utf8') }));
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const { raw, name } of entries) {
-      if (isAborted()) return;
+    // What each entry is, looked up STAT_BATCH at a time: stat calls in parallel keep libuv's thread
+    // pool busy (100,000 files: 6-8 s against 17-19 s one at a time, on 2 busy cores; 256 at a time
+    // was no faster); folders are walked in order.
+    const infos: (Stats | 'directory' | 'excluded' | 'bad-name' | Error)[] = new Array(entries.length);
+    const lookUp = async (i: number): Promise<void> => {
+      const { dirent, name } = entries[i]!;
       const path = join(dir, name);
-      if (isExcluded(path)) continue;
-      if (!isUtf8(raw)) {
-        await reportBadName(Buffer.concat([Buffer.from(dir + sep), raw]), path);
-        continue;
+      if (isExcluded(path)) {
+        infos[i] = 'excluded';
+        return;
       }
-      let info;
+      if (!isUtf8(dirent.name)) {
+        infos[i] = 'bad-name';
+        return;
+      }
+      if (dirent.isDirectory()) {
+        infos[i] = 'directory';
+        return;
+      }
       try {
-        info = await lstat(path);
-        if (info.isSymbolicLink()) info = await stat(path);
+        // A file needs its size and mtime; a link is followed; an entry of unknown type (some network
+        // file systems do not say) or a special file is asked about without following it.
+        if (dirent.isFile() || dirent.isSymbolicLink()) infos[i] = await stat(path);
+        else {
+          const info = await lstat(path);
+          infos[i] = info.isSymbolicLink() ? await stat(path) : info;
+        }
       } catch (e) {
-        problems.push(problemFromError(path, folder, e));
+        infos[i] = e instanceof Error ? e : new Error(String(e));
+      }
+    };
+    for (let start = 0; start < entries.length; start += STAT_BATCH) {
+      if (isAborted()) return;
+      const batch: Promise<void>[] = [];
+      for (let i = start; i < Math.min(entries.length, start + STAT_BATCH); i++) batch.push(lookUp(i));
+      await Promise.all(batch);
+    }
+    for (let i = 0; i < entries.length; i++) {
+      if (isAborted()) return;
+      const { dirent, name } = entries[i]!;
+      const path = join(dir, name);
+      const info = infos[i]!;
+      if (info === 'excluded') continue;
+      if (info === 'bad-name') {
+        await reportBadName(Buffer.concat([Buffer.from(dir + sep), dirent.name]), path);
         continue;
       }
-      if (info.isDirectory()) await walk(path);
+      if (info instanceof Error) {
+        problems.push(problemFromError(path, folder, info));
+        continue;
+      }
+      if (info === 'directory' || info.isDirectory()) await walk(path);
       else if (info.isFile()) files.push({ path, folder, size: info.size, mtimeMs: info.mtimeMs });
       else {
         const problem = specialFileProblem(path, folder, info);

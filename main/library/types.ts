@@ -58,6 +58,12 @@ export interface IndexStats {
   seconds: number;
   /** Seconds spent inside the model (encode only): encoded / modelSeconds is the model-only throughput. */
   modelSeconds: number;
+  /** Seconds spent writing each table (the share of each write in a run, see the big-library bench). */
+  vectorsWriteSeconds: number;
+  contentsWriteSeconds: number;
+  filesWriteSeconds: number;
+  /** Seconds spent compacting the tables during the run (not the run's final maintenance). */
+  compactSeconds: number;
   /** Photos handled (encoded, reused or failed) per second, whole run; non-photo files not counted. */
   imagesPerSecond: number;
   /** Images encoded per second of model time. */
@@ -78,6 +84,10 @@ export function emptyIndexStats(seen = 0): IndexStats {
     orphansDropped: 0,
     seconds: 0,
     modelSeconds: 0,
+    vectorsWriteSeconds: 0,
+    contentsWriteSeconds: 0,
+    filesWriteSeconds: 0,
+    compactSeconds: 0,
     imagesPerSecond: 0,
     modelImagesPerSecond: 0,
   };

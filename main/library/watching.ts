@@ -5,6 +5,7 @@ import type { WriterLock } from './writer-lock.js';
 import type { Reconciler } from './reconcile.js';
 import type { RunState } from './run-state.js';
 import type { IndexStats } from './types.js';
+import { nativeIgnores } from './exclusions.js';
 import { describeWatchLimit, watchFolders, type FolderWatcher } from './watcher.js';
 
 // Keeping the library up to date while it is open: the folders watched, each batch of changes indexed
@@ -21,7 +22,7 @@ export interface WatchingDeps {
   index(): Promise<IndexStats>;
   /** The periodic work while watching: orphans past their grace period, table maintenance. */
   periodic(): Promise<void>;
-  watch?: { debounceMs?: number; stabilityMs?: number; lockPollMs?: number };
+  watch?: { debounceMs?: number; stabilityMs?: number; lockPollMs?: number; rescanMs?: number };
 }
 
 export interface StartOptions {
@@ -95,8 +96,19 @@ export function createWatching(deps: WatchingDeps): Watching {
     return watchFolders({
       folders: registry.list().map((f) => f.path),
       isExcluded: registry.isExcludedAnywhere,
+      nativeIgnore: (path) => {
+        const folder = registry.folderOf(path);
+        return folder
+          ? nativeIgnores({
+              root: folder.path,
+              excluded: folder.excluded ?? [],
+              patterns: folder.patterns ?? [],
+            })
+          : [];
+      },
       debounceMs: deps.watch?.debounceMs,
       stabilityMs: deps.watch?.stabilityMs,
+      rescanMs: deps.watch?.rescanMs,
       onChanges: (paths) => {
         pendingWork = deps
           .exclusive(() => deps.reconciler.processChanges(paths))

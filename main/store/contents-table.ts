@@ -1,11 +1,13 @@
 import type { Table } from '@lancedb/lancedb';
 import { contentsSchema } from './schemas.js';
 import {
+  appendRows,
   deleteIn,
   inList,
   queryAll,
   queryColumns,
   queryIn,
+  removeDuplicateKeys,
   sqlString,
   toNumber,
   toText,
@@ -50,6 +52,10 @@ export interface ContentsTable {
   /** Up to `limit` content ids that start with `prefix` (lower-case hex). */
   contentIdsStartingWith(prefix: string, limit: number): Promise<string[]>;
   upsertContents(rows: ContentRow[]): Promise<void>;
+  /** Writes contents that have no row yet (the caller knows): an append, see FilesTable.appendFiles. */
+  appendContents(rows: ContentRow[]): Promise<void>;
+  /** Leaves one row per content (see removeDuplicateKeys); returns how many contents had several. */
+  removeDuplicateContents(): Promise<number>;
   countContents(): Promise<number>;
   /**
    * Every content's date, size and format, in one scan of those columns. Cached until the contents table
@@ -107,6 +113,12 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       const byId = new Map(rows.map((r) => [r.contentId, r]));
       await upsertRows(contents, 'contentId', contentsSchema, [...byId.values()]);
     },
+    async appendContents(rows) {
+      await appendRows(contents, contentsSchema, [...new Map(rows.map((r) => [r.contentId, r])).values()]);
+    },
+    async removeDuplicateContents() {
+      return removeDuplicateKeys(contents, 'contentId', contentsSchema);
+    },
     async countContents() {
       return contents.countRows();
     },
@@ -132,7 +144,8 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return rows;
     },
     async allContentIds() {
-      return new Set(contentIdsOf(await queryAll(contents, undefined, ['contentId'])));
+      // Column-wise: a restart loads every id (see queryColumns).
+      return new Set((await queryColumns(contents, ['contentId'])).text('contentId') as string[]);
     },
     async contentIdsMatching(filter) {
       const clauses: string[] = [];
@@ -149,8 +162,11 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       return new Set(contentIdsOf(await queryAll(contents, clauses.join(' AND '), ['contentId'])));
     },
     async orphanContentIds() {
-      const referenced = new Set(contentIdsOf(await queryAll(files, 'contentId IS NOT NULL', ['contentId'])));
-      const all = contentIdsOf(await queryAll(contents, undefined, ['contentId']));
+      // Column-wise: every restart and every watched batch asks (see queryColumns).
+      const referenced = new Set(
+        (await queryColumns(files, ['contentId'], 'contentId IS NOT NULL')).text('contentId'),
+      );
+      const all = (await queryColumns(contents, ['contentId'])).text('contentId') as string[];
       return all.filter((id) => !referenced.has(id));
     },
     async deleteContents(contentIds) {

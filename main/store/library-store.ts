@@ -36,7 +36,7 @@ import { writerLeaseTable, type WriterLeaseTable } from './writer-lease-table.js
 // every SQL filter, with its quoting, is built here and nowhere else.
 
 export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
-export type { FileRow, FileStatus } from './files-table.js';
+export type { FileRow, FileState, FileStatus } from './files-table.js';
 export type { LeaseRow, WriterLeaseTable } from './writer-lease-table.js';
 export { FREE_LEASE } from './writer-lease-table.js';
 export type { ContentFilter, ContentRow, ContentSummary } from './contents-table.js';

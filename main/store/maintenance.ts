@@ -17,6 +17,12 @@ export interface StoreMaintenance {
    * the ANN index for large vector tables; compaction also brings existing indexes up to date.
    */
   optimize(options: VectorIndexOptions): Promise<{ indexed: string[] }>;
+  /**
+   * Compacts the tables a long index run appends to (files, contents and this model's vectors) and
+   * brings their scalar indexes up to date, without the ANN index: many small fragments slow every read
+   * and every merge, and a merge finds its keys through the index only in the rows it covers.
+   */
+  compactForWrites(modelKey: string): Promise<void>;
   hasAnnIndex(modelKey: string): Promise<boolean>;
 }
 
@@ -65,6 +71,17 @@ export function storeMaintenance(db: Connection, tables: TableCache, tableNames:
         }
       }
       return { indexed };
+    },
+    async compactForWrites(modelKey) {
+      for (const name of ['files', 'contents', vectorTableName(modelKey)]) {
+        const table = await tables.maybe(name);
+        if (!table) continue;
+        await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+        await ensureScalarIndexes(
+          table,
+          name.startsWith(VECTORS_PREFIX) ? VECTOR_SCALAR_INDEXES : (SCALAR_INDEXES[name] ?? []),
+        );
+      }
     },
     async hasAnnIndex(modelKey) {
       const table = await tables.maybe(vectorTableName(modelKey));

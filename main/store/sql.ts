@@ -121,18 +121,83 @@ export async function queryIn(
 }
 
 /**
- * Inserts rows, replacing those with the same `key`. The explicit schema keeps a column's type from being
- * guessed from the first rows (a batch whose scores are all null would otherwise have no type).
+ * Inserts rows, replacing those with the same `key`; returns the table's version after the write. The
+ * explicit schema keeps a column's type from being guessed from the first rows (a batch whose scores are
+ * all null would otherwise have no type). The merge joins the batch against the table: through the key's
+ * BTREE index where the table has one (LanceDB's default, useIndex), for the fragments written since
+ * then by a scan. Rows known to be new are cheaper appended (appendRows).
  */
-export async function upsertRows(table: Table, key: string, schema: Schema, rows: object[]): Promise<void> {
-  if (rows.length === 0) return;
+export async function upsertRows(
+  table: Table,
+  key: string,
+  schema: Schema,
+  rows: object[],
+): Promise<number | undefined> {
+  if (rows.length === 0) return undefined;
   const data = lancedb.makeArrowTable(rows as Row[], { schema });
-  await table.mergeInsert(key).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+  const result = await table.mergeInsert(key).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+  return result.version;
 }
 
-/** Deletes the rows whose `column` is one of `values`, a bounded IN list at a time. */
-export async function deleteIn(table: Table, column: string, values: readonly string[]): Promise<void> {
-  for (const chunk of chunks([...new Set(values)])) await table.delete(inList(column, chunk));
+/**
+ * Appends rows that the caller knows have no row yet (a new path, a new content): no join against the
+ * table, so its cost does not grow with the table. Returns the table's version after the write.
+ */
+export async function appendRows(table: Table, schema: Schema, rows: object[]): Promise<number | undefined> {
+  if (rows.length === 0) return undefined;
+  const result = await table.add(lancedb.makeArrowTable(rows as Row[], { schema }));
+  return result.version;
+}
+
+/**
+ * Deletes the rows whose `column` is one of `values`, a bounded IN list at a time; returns the table's
+ * version after each delete.
+ */
+export async function deleteIn(table: Table, column: string, values: readonly string[]): Promise<number[]> {
+  const versions: number[] = [];
+  for (const chunk of chunks([...new Set(values)]))
+    versions.push((await table.delete(inList(column, chunk))).version);
+  return versions;
+}
+
+/**
+ * Leaves one row per `key` value: appends (see appendRows) trust the caller, and two machines writing
+ * one shared store could each append the same key. Reads only the key column; where a key has several
+ * rows, the last read is kept (re-added after its duplicates are deleted). Returns how many keys were
+ * repaired. A crash between the delete and the add loses those rows, which the next index writes again.
+ */
+export async function removeDuplicateKeys(table: Table, key: string, schema: Schema): Promise<number> {
+  const read = await queryColumns(table, [key]);
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const value of read.text(key)) {
+    if (value === null) continue;
+    if (seen.has(value)) repeated.add(value);
+    else seen.add(value);
+  }
+  if (repeated.size === 0) return 0;
+  const keep = new Map<string, Row>();
+  for (const row of await queryIn(table, key, [...repeated])) keep.set(String(row[key]), row);
+  await deleteIn(table, key, [...repeated]);
+  await appendRows(
+    table,
+    schema,
+    [...keep.values()].map((row) => plainRow(row, schema)),
+  );
+  return repeated.size;
+}
+
+/** A row read back as the plain values of `schema`'s columns (vectors as arrays), ready to be written. */
+function plainRow(row: Row, schema: Schema): Row {
+  const out: Row = {};
+  for (const field of schema.fields) {
+    const v = row[field.name];
+    out[field.name] =
+      v !== null && typeof v === 'object' && 'toArray' in v
+        ? Array.from((v as { toArray(): ArrayLike<number> }).toArray())
+        : v;
+  }
+  return out;
 }
 
 /** A LanceDB number (Float64 comes back as number, Int64 as bigint) as a JS number, null kept. */

@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Connection } from '@lancedb/lancedb';
 import type { TableCache } from './database.js';
 import { vectorsSchema } from './schemas.js';
-import { chunks, deleteIn, inList, queryAll, queryIn, upsertRows, type Row } from './sql.js';
+import {
+  appendRows,
+  chunks,
+  deleteIn,
+  inList,
+  queryColumns,
+  queryIn,
+  removeDuplicateKeys,
+  upsertRows,
+  type Row,
+} from './sql.js';
 
 // The per-model `vectors__…` tables: each content's L2-normalized image embedding, one table per model
 // (models differ in embedding size), and the nearest-neighbour search over them.
@@ -21,6 +31,17 @@ export interface VectorsTable {
     dim: number,
     rows: { contentId: string; vector: Float32Array }[],
   ): Promise<void>;
+  /**
+   * Writes vectors of contents that have none of this model yet (the caller knows): an append, whose cost
+   * does not grow with the table (see FilesTable.appendFiles).
+   */
+  appendVectors(
+    modelKey: string,
+    dim: number,
+    rows: { contentId: string; vector: Float32Array }[],
+  ): Promise<void>;
+  /** Leaves one vector per content in a model's table (see removeDuplicateKeys); returns how many had several. */
+  removeDuplicateVectors(modelKey: string): Promise<number>;
   getVectors(modelKey: string, contentIds: readonly string[]): Promise<Map<string, Float32Array>>;
   /** Every vector of a model (the sample the adaptive cut-off measures the score distribution on). */
   scanVectors(modelKey: string, limit?: number): Promise<{ contentId: string; vector: Float32Array }[]>;
@@ -81,6 +102,15 @@ function unitLength(v: Float32Array): Float32Array {
   return v.map((x) => x * k);
 }
 
+/** Rows to write: one per content (the last wins), each vector checked for length and made unit length. */
+function unitRows(rows: { contentId: string; vector: Float32Array }[], dim: number) {
+  const byId = new Map(rows.map((r) => [r.contentId, r]));
+  return [...byId.values()].map((r) => {
+    if (r.vector.length !== dim) throw new Error(`vector of length ${r.vector.length}, expected ${dim}`);
+    return { contentId: r.contentId, vector: Array.from(unitLength(r.vector)) };
+  });
+}
+
 function vectorFromRow(r: Row): Float32Array {
   const v = r.vector as ArrayLike<number> | { toArray(): ArrayLike<number> };
   const arr = 'toArray' in v ? v.toArray() : v;
@@ -98,18 +128,26 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
     async vectorContentIds(modelKey) {
       const table = await existing(modelKey);
       if (!table) return new Set();
-      return new Set((await queryAll(table, undefined, ['contentId'])).map((r) => String(r.contentId)));
+      // Column-wise: a restart loads every id (see queryColumns).
+      return new Set((await queryColumns(table, ['contentId'])).text('contentId') as string[]);
     },
     async upsertVectors(modelKey, dim, rows) {
       if (rows.length === 0) return;
       const schema = vectorsSchema(dim);
       const table = await tables.ensure(vectorTableName(modelKey, prefix), schema);
-      const byId = new Map(rows.map((r) => [r.contentId, r]));
-      const unit = [...byId.values()].map((r) => {
-        if (r.vector.length !== dim) throw new Error(`vector of length ${r.vector.length}, expected ${dim}`);
-        return { contentId: r.contentId, vector: Array.from(unitLength(r.vector)) };
-      });
-      await upsertRows(table, 'contentId', schema, unit);
+      await upsertRows(table, 'contentId', schema, unitRows(rows, dim));
+    },
+    async appendVectors(modelKey, dim, rows) {
+      if (rows.length === 0) return;
+      const schema = vectorsSchema(dim);
+      const table = await tables.ensure(vectorTableName(modelKey, prefix), schema);
+      await appendRows(table, schema, unitRows(rows, dim));
+    },
+    async removeDuplicateVectors(modelKey) {
+      const table = await existing(modelKey);
+      if (!table) return 0;
+      const schema = await table.schema();
+      return removeDuplicateKeys(table, 'contentId', schema);
     },
     async getVectors(modelKey, contentIds) {
       const table = await existing(modelKey);

@@ -1,7 +1,7 @@
 // A library with more folders than Linux's inotify limit (fs.inotify.max_user_watches) cannot watch
-// them all. chokidar then reports one ENOSPC per folder; the person must get one sentence that says
-// how many folders are not watched, what that means, and how to raise the limit, and the interface must
-// stop promising that changes are picked up. The limit is real: the library runs in a user namespace
+// them all. The watcher then watches as many folders as it can and rescans the others periodically; the
+// person must get one sentence, once, that says how many folders are not watched, what that means, and
+// how to raise the limit, and the interface must stop promising that changes are picked up at once. The limit is real: the library runs in a user namespace
 // whose own inotify limit is lowered (/proc/sys/user/max_inotify_watches), which leaves the machine's
 // limit alone.
 import { after, before, describe, it } from 'node:test';
@@ -95,12 +95,31 @@ describe('more folders than the system lets Lookbook watch', { skip }, () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const warning = String(lines.find((l) => 'atStart' in l)?.atStart);
     const unwatched = Number(/Not watching (\d+) folders/.exec(warning)?.[1]);
-    // chokidar watches the top folder and each album: 41 watches against a limit of 20.
+    // The top folder and each album take a watch each: 41 watches against a limit of 20.
     assert.ok(unwatched >= FOLDERS + 1 - LIMIT && unwatched <= FOLDERS, warning);
     assert.match(warning, /found at the next rescan/);
     assert.match(warning, /sudo sysctl fs\.inotify\.max_user_watches=\d+/);
     assert.equal(lines.find((l) => 'indexedWhileWatching' in l)?.indexedWhileWatching, 1);
     assert.equal(lines.find((l) => 'afterStop' in l)?.afterStop, null);
+  });
+
+  it('a photo added to and removed from an unwatched folder is found by the rescan; the notice is said once', async () => {
+    const run = await limited([
+      join('tests', 'library', 'support', 'watch-rescan-child.ts'),
+      join(dir.path, 'data-rescan'),
+      root,
+    ]).done;
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const get = (key: string) => lines.find((l) => key in l)?.[key];
+    // One of the albums past the limit (the top folder and the first albums are watched).
+    assert.match(String(get('unwatched')), /album-\d\d$/);
+    assert.equal(get('added'), 1, run.stdout);
+    assert.equal(get('removed'), true, run.stdout);
+    assert.equal(get('notices'), 1, run.stdout);
   });
 
   it('`lookbook index --watch` prints that warning once, on stderr', async () => {
