@@ -2,6 +2,7 @@
 // and its onnxruntime threads belong to it alone. run-bench.ts starts it:
 //   node --import tsx bench/phase.ts <phase> <options-json> <result-file>
 import { writeFile } from 'node:fs/promises';
+import { measureAnnScale } from './ann-scale.js';
 import { measureColdSearch } from './cold-search.js';
 import { measureSearchWhileIndexing } from './search-while-indexing.js';
 import { measureIndexing, type IndexingBenchOptions } from './indexing-throughput.js';
@@ -13,7 +14,14 @@ import { compareTextEncoding } from './text-encoding.js';
 import { createClipEngine } from '../main/engine/clip-engine.js';
 
 export type PhaseName =
-  'model' | 'indexing' | 'profile' | 'queries' | 'cold-search' | 'search-while-indexing' | 'text';
+  | 'model'
+  | 'indexing'
+  | 'profile'
+  | 'queries'
+  | 'cold-search'
+  | 'search-while-indexing'
+  | 'text'
+  | 'ann-scale';
 
 export async function runPhase(phase: PhaseName, options: Record<string, unknown>): Promise<unknown> {
   switch (phase) {
@@ -38,6 +46,8 @@ export async function runPhase(phase: PhaseName, options: Record<string, unknown
       return measureColdSearch(options as Parameters<typeof measureColdSearch>[0]);
     case 'text':
       return compareTextEncoding(options as Parameters<typeof compareTextEncoding>[0]);
+    case 'ann-scale':
+      return measureAnnScale(options as Parameters<typeof measureAnnScale>[0]);
   }
 }
 

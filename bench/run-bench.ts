@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { CLIP_PRESETS, clipParamCounts, visionMacsPerImage } from '../models/tools/random-clip.js';
 import { ensureBenchModel } from './bench-model.js';
 import type { IndexingBenchOptions, IndexingResult, IndexingSettings } from './indexing-throughput.js';
+import { runAnnScale } from './ann-report.js';
 import { describeMachine } from './machine.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
@@ -140,12 +141,13 @@ async function main(): Promise<number> {
       report: { type: 'string' },
       'render-only': { type: 'boolean' },
       phase: { type: 'string' },
+      sizes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries] [-- --out bench/out] [-- --report BENCHMARKS.md]',
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|ann-scale [-- --sizes 100000,1000000]] [-- --out bench/out] [-- --report BENCHMARKS.md]',
     );
     return 0;
   }
@@ -166,10 +168,22 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   const plan = values.quick ? QUICK : FULL;
-  if (values.phase !== undefined && values.phase !== 'indexing' && values.phase !== 'queries')
-    throw new Error(`--phase ${values.phase}: only 'indexing' or 'queries' can be rerun on its own`);
   const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
   const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+  if (values.phase === 'ann-scale') {
+    await runAnnScale({
+      runPhase: (name, options) => phase(name, options, outDir),
+      outDir,
+      reportPath,
+      sizes: values.sizes,
+      log,
+    });
+    return 0;
+  }
+  if (values.phase !== undefined && values.phase !== 'indexing' && values.phase !== 'queries')
+    throw new Error(
+      `--phase ${values.phase}: only 'indexing', 'queries' or 'ann-scale' can be rerun on its own`,
+    );
   if (values.phase === 'queries') {
     // Its own work folder: an indexing run may be using bench/out/work at the same time.
     const queryWork = join(outDir, 'work-queries');

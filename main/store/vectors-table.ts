@@ -30,7 +30,8 @@ export interface VectorsTable {
   nearestVectors(
     modelKey: string,
     query: Float32Array,
-    options: { limit: number; contentIds?: Set<string> },
+    /** exact: scan every vector, bypassing the ANN index (what the index is measured against). */
+    options: { limit: number; contentIds?: Set<string>; exact?: boolean },
   ): Promise<VectorHit[]>;
   deleteVectorsEverywhere(contentIds: readonly string[]): Promise<void>;
 }
@@ -129,7 +130,7 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
       const table = await existing(modelKey);
       return table ? table.countRows() : 0;
     },
-    async nearestVectors(modelKey, query, { limit, contentIds }) {
+    async nearestVectors(modelKey, query, { limit, contentIds, exact = false }) {
       const table = await existing(modelKey);
       if (!table || limit <= 0) return [];
       if (contentIds && contentIds.size === 0) return [];
@@ -137,7 +138,7 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
       // cosine does, without the norm of every stored vector per query (18 vs 37 ms over 10k vectors).
       // An ANN index is searched with the metric it was built with: LanceDB falls back to a brute-force
       // scan when they differ.
-      const index = (await table.listIndices()).find((i) => i.columns.includes('vector'));
+      const index = exact ? undefined : (await table.listIndices()).find((i) => i.columns.includes('vector'));
       // An index of an older version has no shape in its name (an IVF_PQ until optimize() replaces it).
       const refine = index !== undefined && annIsQuantized(annIndexShape(index.name)?.kind);
       const run = async (where?: string) => {
@@ -146,6 +147,7 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
           .distanceType(index ? 'cosine' : 'dot')
           .limit(limit)
           .select(['contentId', '_distance']);
+        if (exact) q = q.bypassVectorIndex();
         if (index) q = q.nprobes(ANN_NPROBES);
         // A quantized index's distances are approximate: refine re-ranks its candidates exactly.
         if (refine) q = q.refineFactor(refineFactorFor(limit));
