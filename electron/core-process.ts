@@ -2,6 +2,8 @@
 // process (which draws windows) nor in the renderer, so the window stays responsive while thousands of
 // photos are encoded. It receives its data directory from the main process (it cannot ask Electron's
 // `app`) and answers the envelope in electron/protocol.ts.
+// First: LanceDB's native log level is fixed when it loads (see main/store/native-log.ts).
+import '../main/store/native-log.js';
 import { realpath } from 'node:fs/promises';
 import { createCoreApi } from '../main/api/core-api.js';
 import type { CoreApi } from '../main/api/dispatch.js';

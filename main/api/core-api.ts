@@ -62,12 +62,17 @@ async function openSession(
   });
   const { library } = core;
   let closed = false;
-  const watch = options.watch ?? true;
 
   // A second server (or the app) on a library that another one already watches is refused: both would
   // write to the same tables (tags, folders, tuning), the races the index lock exists to prevent, and
   // the person almost always just forgot the first one, which is the one to use.
-  const holder = library.lockHolder();
+  const holder = await library.lockHolder();
+  // A library shared by several computers is written by one of them: the others read it (search, tags,
+  // albums, browsing), see its new photos as they are committed, and do not watch or wait to write.
+  const readerOnly = holder?.viaStore === true;
+  if (readerOnly)
+    logWarning(`${describeHolder(holder)} indexes this shared library; this one reads it and does not index`);
+  const watch = (options.watch ?? true) && !readerOnly;
   if (watch && holder?.watching) {
     await core.close();
     throw new UserError(
@@ -103,18 +108,26 @@ async function openSession(
     if (closed) return;
     if (watch && !watching) {
       // Busy with a `lookbook index` run: watching starts when it finishes (the progress says so).
-      const busy = library.lockHolder();
-      if (busy)
-        logWarning(
-          `${describeHolder(busy)} is indexing this library; the folders are watched once it finishes`,
-        );
+      void library.lockHolder().then((busy) => {
+        if (busy)
+          logWarning(
+            `${describeHolder(busy)} is indexing this library; the folders are watched once it finishes`,
+          );
+      });
       watching = library.startWatching({ waitIfBusy: true }).catch((e) => {
         if (!closed) log('indexing failed', e);
       });
       return;
     }
-    // Still waiting for another process: the full index that starts watching will include this request.
-    if (watch && !library.watching && library.lockHolder()) return;
+    if (watch && !library.watching) {
+      // Still waiting for another process: the full index that starts watching will include this request.
+      void library.lockHolder().then((busy) => busy || runIndex());
+      return;
+    }
+    runIndex();
+  };
+  const runIndex = () => {
+    if (closed) return;
     if (indexRun) {
       again = true;
       return;
@@ -239,7 +252,8 @@ export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
     async photoPath(id) {
       return (await (await current()).core.library.getPhoto(id))?.path ?? null;
     },
-    thumbnailPath: (contentId) => session?.core.library.thumbnailPath(contentId),
+    // Made on demand when missing: photos another computer indexed into a shared library have none here.
+    thumbnailPath: (contentId) => session?.core.library.thumbnailOnDemand(contentId),
     thumbnailsDir: () => thumbnailsDir,
     async libraryFolders() {
       return (await (await current()).core.library.listFolders()).map((f) => f.path);

@@ -15,7 +15,7 @@ export interface MediaSource {
   /** The indexed file for a photo id, or null when the library has no such photo. */
   photoPath(id: string): Promise<string | null>;
   /** The thumbnail file for a content id; undefined when there is none. */
-  thumbnailPath(contentId: string): string | undefined;
+  thumbnailPath(contentId: string): string | undefined | Promise<string | undefined>;
   /** The folder all thumbnails live in. */
   thumbnailsDir(): string;
   /** The watched folders (absolute). */
@@ -76,7 +76,7 @@ export async function resolveMedia(source: MediaSource, route: string): Promise<
   if (kind === 'thumb') {
     const [dir] = await realDirs([source.thumbnailsDir()]);
     if (!dir) return null;
-    const thumb = source.thumbnailPath(rawId);
+    const thumb = await source.thumbnailPath(rawId);
     if (!thumb) return null;
     const file = await realFile(thumb);
     if (!file || !isUnder(file.real, dir)) return null;

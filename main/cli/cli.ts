@@ -1,5 +1,7 @@
 // The `lookbook` command. Each area registers its sub-commands from main/cli/commands/; this file only
 // wires them together and turns errors into one clear line and a non-zero exit code.
+// First: LanceDB's native log level is fixed when it loads (see native-log.ts).
+import '../store/native-log.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';

@@ -27,6 +27,11 @@ export interface LockHolder {
   command: string;
   /** True while the holder watches the folders: it keeps the library until it is stopped. */
   watching: boolean;
+  /**
+   * Held through the shared store's lease (writer-lock.ts), not this data directory's lock file: the
+   * holder is another data directory, usually another computer, and this process may still read.
+   */
+  viaStore?: boolean;
 }
 
 export interface IndexLock {
@@ -87,7 +92,11 @@ export function describeHolder(h: LockHolder): string {
   return `${who} (pid ${h.pid}${where}${since ? `, since ${since}` : ''})`;
 }
 
-function busyError(h: LockHolder, path: string): UserError {
+/**
+ * The message for a library another process holds. `takeOver`: what the person may do when the holder
+ * runs on another computer, which cannot be checked from here (a lock file to delete, or a wait).
+ */
+export function busyError(h: LockHolder, takeOver: string): UserError {
   const who = describeHolder(h);
   let message = h.watching
     ? `this library is open in ${who}, which watches its folders and indexes changes itself; ` +
@@ -95,8 +104,7 @@ function busyError(h: LockHolder, path: string): UserError {
     : `${who} is indexing this library; wait for it to finish and try again`;
   // Only a process on another machine (a library on a network drive) cannot be checked: there, and only
   // there, the person may have to remove a lock that machine left behind.
-  if (h.host !== hostname())
-    message += ` (if Lookbook no longer runs on ${h.host}, delete ${path} to take the library over)`;
+  if (h.host !== hostname()) message += ` (if Lookbook no longer runs on ${h.host}, ${takeOver})`;
   return new UserError(message, 'library-busy');
 }
 
@@ -192,7 +200,7 @@ export function createIndexLock(dataDir: string): IndexLock {
           continue;
         }
         // A process on this host that has exited (killed, crashed) left it: taken over here.
-        if (!stale(other)) throw busyError(other!, path);
+        if (!stale(other)) throw busyError(other!, `delete ${path} to take the library over`);
         removeStale(other);
       }
       throw new UserError(`could not take the indexing lock ${path}; try again`, 'library-busy');

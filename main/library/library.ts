@@ -12,7 +12,7 @@ import {
   folderInfos,
   type FolderOperations,
 } from './folders.js';
-import { createIndexLock, describeHolder, type LockHolder } from './index-lock.js';
+import { describeHolder, type LockHolder } from './index-lock.js';
 import type { IndexerContext } from './indexer.js';
 import { createMediaPort, type MediaPort } from './media-port.js';
 import { createOrphanSweeper } from './orphans.js';
@@ -22,6 +22,7 @@ import { createRunState } from './run-state.js';
 import { libraryStatus, type LibraryStatus } from './status.js';
 import type { IndexingProgress, IndexStats } from './types.js';
 import { createWatching, type StartOptions } from './watching.js';
+import { createWriterLock } from './writer-lock.js';
 
 export type { LockHolder, StartOptions };
 export { describeHolder };
@@ -48,6 +49,8 @@ export interface LibraryOptions {
   orphanGraceSeconds?: number;
   /** Replaces main/media (tests of failure paths). */
   media?: MediaPort;
+  /** Timing of the store's writer lease, for tables shared with other computers (tests shorten it). */
+  writerLease?: { heartbeatMs?: number; leaseTtlMs?: number };
 }
 
 export interface Library extends FolderOperations, PhotoLookup {
@@ -60,8 +63,11 @@ export interface Library extends FolderOperations, PhotoLookup {
   index(): Promise<IndexStats>;
   /** index(), then watch the folders until stopWatching()/close(); see StartOptions for a busy library. */
   startWatching(options?: StartOptions): Promise<IndexStats>;
-  /** Another live process that holds this library (indexing or watching it), if any. */
-  lockHolder(): LockHolder | undefined;
+  /**
+   * Another live process that holds this library (indexing or watching it), if any: on this computer,
+   * or, for tables shared with other computers, on any of them.
+   */
+  lockHolder(): Promise<LockHolder | undefined>;
   stopWatching(): Promise<void>;
   readonly watching: boolean;
   /** Resolves when no indexing run or watched change is pending. */
@@ -107,7 +113,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   const run = createRunState();
   const indexedListeners = new Set<(ids: string[]) => void>();
   const registry = createFolderRegistry(dataDir);
-  const photos = createPhotoLookup(store, thumbnailsDir);
+  const photos = createPhotoLookup(store, thumbnailsDir, (path, out) => media.makeThumbnail(path, out));
   let aborted = false;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -166,20 +172,37 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
     maintain,
   });
 
-  // Held for each index run, and for as long as the folders are watched (see index-lock.ts).
-  const lock = createIndexLock(dataDir);
+  // Held for each index run, and for as long as the folders are watched (see writer-lock.ts).
+  const lock = createWriterLock({
+    dataDir,
+    store,
+    ...options.writerLease,
+    onLost: (message) => {
+      aborted = true;
+      run.notify(message);
+    },
+  });
   async function locked<T>(fn: () => Promise<T>): Promise<T> {
-    lock.acquire();
+    await lock.acquire();
     try {
       return await fn();
     } finally {
-      if (!watching.holdsLock) lock.release();
+      if (!watching.holdsLock) await lock.release();
     }
   }
   const index = () =>
     exclusive(() =>
       locked(async () => {
         if (closed) throw new UserError('the library is closed', 'library-closed');
+        registry.refresh();
+        // A full index removes the rows of photos it does not find in this computer's folders: from a
+        // computer with none, that would be every photo the others added to a shared library.
+        if (store.location.shared && registry.list().length === 0)
+          throw new UserError(
+            'this computer has no folders for the shared library: add them first (`lookbook folders ' +
+              'add <folder>`); indexing without them would remove the photos the other computers added',
+            'no-folders',
+          );
         return reconciler.fullIndex();
       }),
     );

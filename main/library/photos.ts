@@ -57,6 +57,12 @@ export interface PhotoLookup {
   photosOf(contentIds: readonly string[]): Promise<Map<string, Photo>>;
   thumbnailPath(contentId: string): string | undefined;
   /**
+   * The thumbnail, made now from one of the photo's files when this computer has none: a library
+   * whose tables are shared was indexed on another computer, and each keeps its own thumbnails (see
+   * the README, "A library shared by several computers"). Undefined when no file of it can be read here.
+   */
+  thumbnailOnDemand(contentId: string): Promise<string | undefined>;
+  /**
    * Many photos (content ids, paths, id prefixes) as content ids, without failing on the ones that left
    * the library: a view's selection of 100,000 ids is checked against the store's cached index, not
    * looked up with one query each.
@@ -69,7 +75,27 @@ export interface PhotoLookup {
   thumbnailTarget(contentId: string): string;
 }
 
-export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): PhotoLookup {
+export function createPhotoLookup(
+  store: LibraryStore,
+  thumbnailsDir: string,
+  makeThumbnail: (path: string, outPath: string) => Promise<void>,
+): PhotoLookup {
+  // One making per content at a time: a page of the grid asks for each thumbnail once, but a scroll
+  // back and forth may ask again before the first is written.
+  const making = new Map<string, Promise<string | undefined>>();
+  async function makeFromAFile(contentId: string, target: string): Promise<string | undefined> {
+    const files = (await store.filesForContents([contentId])).filter((f) => f.status === 'indexed');
+    for (const file of files) {
+      try {
+        await makeThumbnail(file.path, target); // written under a temporary name, then renamed
+        return target;
+      } catch {
+        // This copy is not reachable from here (another computer's folder, a drive not mounted): the
+        // next one may be.
+      }
+    }
+    return undefined;
+  }
   async function contentIdOf(ref: string): Promise<string | undefined> {
     if (/^[0-9a-f]{64}$/i.test(ref)) return ref.toLowerCase();
     const row = await store.getFile(resolve(ref));
@@ -122,6 +148,18 @@ export function createPhotoLookup(store: LibraryStore, thumbnailsDir: string): P
       if (!/^[0-9a-f]{64}$/i.test(contentId)) return undefined;
       const p = thumbnailFile(thumbnailsDir, contentId.toLowerCase());
       return existsSync(p) ? p : undefined;
+    },
+    thumbnailOnDemand(contentId) {
+      if (!/^[0-9a-f]{64}$/i.test(contentId)) return Promise.resolve(undefined);
+      const id = contentId.toLowerCase();
+      const target = thumbnailFile(thumbnailsDir, id);
+      if (existsSync(target)) return Promise.resolve(target);
+      let pending = making.get(id);
+      if (!pending) {
+        pending = makeFromAFile(id, target).finally(() => making.delete(id));
+        making.set(id, pending);
+      }
+      return pending;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, isUserError, UserError } from '../errors.js';
 import type { FolderRegistry } from './folders.js';
-import type { IndexLock } from './index-lock.js';
+import type { WriterLock } from './writer-lock.js';
 import type { Reconciler } from './reconcile.js';
 import type { RunState } from './run-state.js';
 import type { IndexStats } from './types.js';
@@ -15,7 +15,7 @@ export interface WatchingDeps {
   registry: FolderRegistry;
   reconciler: Reconciler;
   run: RunState;
-  lock: IndexLock;
+  lock: WriterLock;
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** A full index run (taken under the lock by the caller). */
   index(): Promise<IndexStats>;
@@ -69,12 +69,12 @@ export function createWatching(deps: WatchingDeps): Watching {
     try {
       for (;;) {
         try {
-          deps.lock.acquire({ watching: true });
+          await deps.lock.acquire({ watching: true });
           return; // The full index that follows replaces the waiting message with its progress.
         } catch (e) {
           if (!wait || !isUserError(e) || e.code !== 'library-busy') throw e;
         }
-        const h = deps.lock.holder();
+        const h = await deps.lock.holder();
         const message = h
           ? `waiting for ${h.command || 'another Lookbook process'} (pid ${h.pid}) to finish`
           : '';
@@ -131,13 +131,13 @@ export function createWatching(deps: WatchingDeps): Watching {
         result = await deps.index();
       } catch (e) {
         holdLock = false;
-        deps.lock.release();
+        await deps.lock.release();
         throw e;
       }
       if (stops !== stopsAtStart) {
         // Stopped (Ctrl+C, close) during the first index: no watcher; the lock goes back.
         holdLock = false;
-        await deps.exclusive(async () => deps.lock.release());
+        await deps.exclusive(() => deps.lock.release());
         return result;
       }
       watcher = createWatcher();
@@ -161,7 +161,7 @@ export function createWatching(deps: WatchingDeps): Watching {
       await pendingWork;
       if (holdLock) {
         holdLock = false;
-        await deps.exclusive(async () => deps.lock.release());
+        await deps.exclusive(() => deps.lock.release());
       }
     },
 

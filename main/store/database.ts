@@ -1,6 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
-import type { StoreLocation } from './store-location.js';
+import { UserError } from '../errors.js';
+import { bucketOf, describeStore, type StoreLocation } from './store-location.js';
 
 /**
  * Opens (creating if needed) the library's LanceDB database where `location` says (by default a folder
@@ -17,6 +18,56 @@ export async function openDatabase(location: StoreLocation): Promise<lancedb.Con
     readConsistencyInterval: 0,
     storageOptions: location.storageOptions,
   });
+}
+
+/**
+ * What to tell the person when an object store cannot be opened: which of the three usual causes it is
+ * (credentials, endpoint, bucket) and which variable or name to fix. LanceDB's own message holds the
+ * request URL and the server's XML (with the access key id), so it is never shown; no value of a
+ * variable is either. Undefined for anything else (a local folder's errors say what they are).
+ */
+export function storeOpenError(error: unknown, location: StoreLocation): UserError | undefined {
+  if (!location.shared || !/^[a-z0-9+.-]+:\/\//i.test(location.uri)) return undefined;
+  const text = error instanceof Error ? error.message : String(error);
+  const where = describeStore(location);
+  const bucket = bucketOf(location.uri);
+  const endpoint = location.storageOptions.aws_endpoint;
+  if (/NoSuchBucket|bucket does not exist|404 Not Found/i.test(text)) {
+    return new UserError(
+      `the bucket "${bucket}" does not exist${endpoint ? ` at ${endpoint}` : ''}: create it, or correct ` +
+        'the bucket named by --store (or LOOKBOOK_STORE, or the store setting)',
+      'store-no-bucket',
+      { cause: error },
+    );
+  }
+  if (
+    /InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|ExpiredToken|InvalidToken|403 Forbidden|NoCredentialProviders|credential/i.test(
+      text,
+    )
+  ) {
+    const missing = !location.storageOptions.aws_access_key_id && /^s3:/i.test(location.uri);
+    return new UserError(
+      `${where} refused the credentials${missing ? ' (none are set)' : ''}: set AWS_ACCESS_KEY_ID and ` +
+        `AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for a temporary key) to a key that may read and ` +
+        `write the bucket "${bucket}"`,
+      'store-credentials',
+      { cause: error },
+    );
+  }
+  if (
+    /error sending request|tcp connect|Connection refused|dns error|timed out|timeout|unreachable|error trying to connect/i.test(
+      text,
+    )
+  ) {
+    return new UserError(
+      endpoint
+        ? `cannot reach the object store at ${endpoint}: check AWS_ENDPOINT_URL and that the server runs`
+        : `cannot reach ${location.uri}: check the network, or set AWS_ENDPOINT_URL for a server other than AWS`,
+      'store-unreachable',
+      { cause: error },
+    );
+  }
+  return undefined;
 }
 
 /**

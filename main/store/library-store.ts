@@ -1,5 +1,5 @@
 import type { Table } from '@lancedb/lancedb';
-import { openDatabase, createTableCache } from './database.js';
+import { openDatabase, createTableCache, storeOpenError } from './database.js';
 import { albumsTable, type AlbumsTable } from './albums-table.js';
 import { contentsTable, type ContentsTable } from './contents-table.js';
 import { filesTable, type FilesTable } from './files-table.js';
@@ -25,6 +25,7 @@ import {
   type DatasetVectorsTable,
   type VectorsTable,
 } from './vectors-table.js';
+import { writerLeaseTable, type WriterLeaseTable } from './writer-lease-table.js';
 
 // The library's store: every table of the data directory's LanceDB database, behind typed methods.
 // One module per concern (files-table, contents-table, vectors-table, maintenance, and the tagging and
@@ -33,6 +34,8 @@ import {
 
 export type { AlbumKind, AlbumRecord, AlbumsTable } from './albums-table.js';
 export type { FileRow, FileStatus } from './files-table.js';
+export type { LeaseRow, WriterLeaseTable } from './writer-lease-table.js';
+export { FREE_LEASE } from './writer-lease-table.js';
 export type { ContentFilter, ContentRow, ContentSummary } from './contents-table.js';
 export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
@@ -50,6 +53,10 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
   openTextEmbeddingsTable(): Promise<TextEmbeddingsTable>;
   /** The albums and their photos (main/albums/ builds its album service on them). */
   openAlbumsTable(): Promise<AlbumsTable>;
+  /** Who may write this library now (see [Note: the writer lease]); opened once, on first use. */
+  openWriterLease(): Promise<WriterLeaseTable>;
+  /** Where the tables are: in the data directory, or shared with other computers. */
+  readonly location: StoreLocation;
   close(): void;
 }
 
@@ -72,10 +79,19 @@ export async function openLibraryStore(
 ): Promise<LibraryStore> {
   const db = await openDatabase(location);
   const tables = createTableCache(db);
-  const files = await tables.ensure(FILES, filesSchema);
-  const contents = await tables.ensure(CONTENTS, contentsSchema);
+  let files: Table, contents: Table;
+  try {
+    // The first requests an object store answers: wrong credentials, endpoint or bucket show here.
+    files = await tables.ensure(FILES, filesSchema);
+    contents = await tables.ensure(CONTENTS, contentsSchema);
+  } catch (e) {
+    tables.close();
+    db.close();
+    throw storeOpenError(e, location) ?? e;
+  }
 
   const datasets = vectorsTable(db, tables, DATASET_VECTORS_PREFIX);
+  let lease: Promise<WriterLeaseTable> | undefined;
 
   return {
     ...filesTable(files),
@@ -104,6 +120,12 @@ export async function openLibraryStore(
       ]);
       return albumsTable(albums, items);
     },
+    openWriterLease() {
+      lease ??= writerLeaseTable(db);
+      lease.catch(() => (lease = undefined));
+      return lease;
+    },
+    location,
     close() {
       tables.close();
       db.close();
