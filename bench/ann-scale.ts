@@ -17,7 +17,7 @@ import { DEFAULT_LIMIT, FIRST_CANDIDATES } from '../main/search/searcher.js';
 import { DEFAULT_ANN_THRESHOLD } from '../main/store/maintenance.js';
 import { openLibraryStore, vectorTableName, type LibraryStore } from '../main/store/library-store.js';
 import { contentsSchema, filesSchema } from '../main/store/schemas.js';
-import type { StoreLocation } from '../main/store/store-location.js';
+import { storeLocation, type StoreLocation } from '../main/store/store-location.js';
 import { ANN_TABLE, ensureAnnData, photoId, type AnnData } from './ann-tables.js';
 import { BENCH_QUERIES } from './query-latency.js';
 import { summarize, type LatencySummary } from './stats.js';
@@ -170,29 +170,21 @@ async function measureSearch(
   };
 }
 
-const S3_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-/** s3rver in a child process on 127.0.0.1 (its own event loop, as a real server would have). */
-async function startS3(
-  directory: string,
-  bucket: string,
-): Promise<{ endpoint: string; child: ChildProcess }> {
-  await rm(directory, { recursive: true, force: true });
-  await mkdir(directory, { recursive: true });
-  const script = `
-    const S3rver = require('s3rver');
-    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(directory)},
-      configureBuckets: [{ name: ${JSON.stringify(bucket)} }] })
-      .run().then((a) => console.log('PORT ' + a.port));`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
+/** The loopback S3 server in a child process (ann-s3-server.ts); its AWS variables. */
+async function startS3(bucket: string): Promise<{ env: Record<string, string>; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'ann-s3-server.ts'), bucket], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const env = await new Promise<Record<string, string>>((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`the S3 server exited (${code})`)));
+    let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
-      const m = /PORT (\d+)/.exec(chunk.toString());
-      if (m) resolve(Number(m[1]));
+      out += chunk.toString();
+      const m = /ENV (\{.*\})/.exec(out);
+      if (m) resolve(JSON.parse(m[1]!) as Record<string, string>);
     });
   });
-  return { endpoint: `http://127.0.0.1:${port}`, child };
+  return { env, child };
 }
 
 /** Copies the local library's tables into `location` (an S3 URI), as they are. */
@@ -294,21 +286,12 @@ async function measureS3(
   log: (message: string) => void,
 ): Promise<NonNullable<AnnScaleResult['s3']>> {
   const bucket = 'lookbook-bench';
-  const server = await startS3(join(options.cacheDir, 'ann', 's3rver'), bucket);
+  const server = await startS3(bucket);
   try {
-    const location: StoreLocation = {
-      uri: `s3://${bucket}/library`,
-      storageOptions: {
-        aws_access_key_id: S3_KEYS.accessKeyId,
-        aws_secret_access_key: S3_KEYS.secretAccessKey,
-        aws_endpoint: server.endpoint,
-        aws_region: 'us-east-1',
-        allow_http: 'true',
-      },
-      shared: true,
-    };
-    await copyTables(dataDir, location);
     const scratch = join(options.cacheDir, 'ann', 's3-data');
+    // As `--store s3://…` with the standard AWS variables pointing at the loopback server.
+    const location = storeLocation(scratch, `s3://${bucket}/library`, { ...process.env, ...server.env });
+    await copyTables(dataDir, location);
     await mkdir(scratch, { recursive: true });
     const store = await openLibraryStore(scratch, location);
     try {
@@ -324,7 +307,6 @@ async function measureS3(
       store.close();
     }
   } finally {
-    server.child.kill();
-    await rm(join(options.cacheDir, 'ann', 's3rver'), { recursive: true, force: true });
+    server.child.kill('SIGTERM');
   }
 }
