@@ -23,10 +23,13 @@ const ms = (x: number) => x.toFixed(1);
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 
 function rowLine(r: AnnScaleRow, kind: string, s: AnnScaleRow['search']): string {
+  const when = r.measuredAt
+    ? `${r.measuredAt.slice(5, 16).replace('T', ' ')}, ${load(r.loadAverage ?? [])}`
+    : '';
   return (
     `| ${r.photos.toLocaleString('en')} | ${kind} | **${ms(s.total.p50)}** / ${ms(s.total.p95)} | ` +
     `${ms(s.encode.p50)} | ${ms(s.vectorSearch.p50)} / ${ms(s.vectorSearch.p95)} | ${ms(s.join.p50)} | ` +
-    `${s.recallAt10.toFixed(3)} |`
+    `${s.recallAt10.toFixed(3)} | ${when} |`
   );
 }
 
@@ -49,12 +52,13 @@ export function renderAnnSection(run: SavedRun): string {
       `nowhere near the clusters). The library searches exactly below ${DEFAULT_ANN_THRESHOLD.toLocaleString('en')} ` +
       `photos and through its IVF_FLAT index from there (√rows partitions, ${ANN_NPROBES} scanned).`,
     '',
-    `Measured with \`npm run bench -- --phase ann-scale\` on ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ` +
-      `load average ${load(r.loadAverage.start)} at its start, ${load(r.loadAverage.end)} at its end (the machine ` +
-      "is shared: other sessions' builds and tests ran at the same time, which shows in the p95s).",
+    'Measured with `npm run bench -- --phase ann-scale [-- --sizes 100000,1000000]`; each row says when and the ' +
+      "1-minute load average at its run's start. The machine is shared: other sessions' builds, tests and " +
+      'benchmarks ran at the same time (a load of 20 on 2 cores makes every figure several times slower: the text ' +
+      'encoding alone, 11 ms on a quiet machine in section 3, is the yardstick).',
     '',
-    '| photos | search | search p50 / p95 ms | encode p50 ms | vector search p50 / p95 ms | join p50 ms | recall@10 |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| photos | search | search p50 / p95 ms | encode p50 ms | vector search p50 / p95 ms | join p50 ms | recall@10 | measured (UTC), load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of r.rows) {
     lines.push(
@@ -128,6 +132,30 @@ const CHOICE = [
     'quadruples (maintenance.ts), and an index of an older kind (IVF_PQ) is replaced on the next optimize.',
 ];
 
+/**
+ * This run's figures, with the earlier run's for the sizes this one did not measure (a million photos
+ * takes long enough to be measured on its own), each row keeping when and under what load it ran.
+ */
+function mergeWithEarlier(run: SavedRun, earlier: SavedRun | undefined): SavedRun {
+  if (!earlier) return run;
+  const stamp = (r: AnnScaleRow, from: AnnScaleResult): AnnScaleRow => ({
+    ...r,
+    measuredAt: r.measuredAt ?? from.measuredAt,
+    loadAverage: r.loadAverage ?? from.loadAverage.start,
+  });
+  const measured = new Set(run.result.rows.map((r) => r.photos));
+  const rows = [
+    ...earlier.result.rows.filter((r) => !measured.has(r.photos)).map((r) => stamp(r, earlier.result)),
+    ...run.result.rows.map((r) => stamp(r, run.result)),
+  ].sort((a, b) => a.photos - b.photos);
+  const s3 = run.result.s3 ?? earlier.result.s3;
+  return {
+    ...run,
+    peakRssMiB: Math.max(run.peakRssMiB, earlier.peakRssMiB),
+    result: { ...run.result, rows, ...(s3 ? { s3 } : {}) },
+  };
+}
+
 /** Replaces (or appends) the section in `report`. */
 export function withAnnSection(report: string, section: string): string {
   const start = report.indexOf(TITLE);
@@ -156,8 +184,11 @@ export async function runAnnScale(options: {
     cacheDir: options.outDir,
     s3Photos: sizes.includes(100_000) ? 100_000 : 0,
   });
-  const run: SavedRun = { result: result as AnnScaleResult, peakRssMiB, loadBefore };
   const saved = join(options.outDir, 'ann-scale.json');
+  const run = mergeWithEarlier(
+    { result: result as AnnScaleResult, peakRssMiB, loadBefore },
+    existsSync(saved) ? (JSON.parse(await readFile(saved, 'utf8')) as SavedRun) : undefined,
+  );
   await writeFile(saved, JSON.stringify(run, null, 2));
   const report = existsSync(options.reportPath) ? await readFile(options.reportPath, 'utf8') : '';
   await writeFile(options.reportPath, withAnnSection(report, renderAnnSection(run)));

@@ -46,6 +46,9 @@ export interface AnnScaleRow {
   search: AnnSearchLatency;
   /** The same search with the ANN index bypassed (exact), at sizes where that is affordable. */
   exact?: AnnSearchLatency;
+  /** When this row was measured and the load average then (set when rows of several runs are merged). */
+  measuredAt?: string;
+  loadAverage?: number[];
 }
 
 export interface AnnScaleResult {
