@@ -14,9 +14,11 @@ export interface VectorIndexOptions {
 
 /**
  * Below this many photos a model's vectors are searched exactly (a brute-force scan); from it on, through
- * the ANN index. Chosen from bench/ann-sweep.ts (BENCHMARKS.md, "Search at a million photos").
+ * the ANN index. The scan costs ~2.5 µs a photo here (27 ms at 10,000, 124 ms at 100,000: BENCHMARKS.md
+ * section 3), the index ~10 ms with recall@10 ≥ 0.99 from 20,000 on (bench/ann-sweep.ts): past 20,000
+ * the scan alone would use up a text query's 30–50 ms.
  */
-export const DEFAULT_ANN_THRESHOLD = 50_000;
+export const DEFAULT_ANN_THRESHOLD = 20_000;
 
 export interface StoreMaintenance {
   /**
