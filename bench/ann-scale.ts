@@ -23,7 +23,7 @@ import { BENCH_QUERIES } from './query-latency.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 /** The model key the clustered vectors are stored under. */
-const ANN_MODEL = 'bench-clustered-512';
+export const ANN_MODEL = 'bench-clustered-512';
 
 export interface AnnSearchLatency {
   /** Encode + vector search + page join, ms. */
@@ -60,7 +60,7 @@ export interface AnnScaleResult {
 }
 
 /** A library data directory over the clustered table: the vector table plus file and content rows. */
-async function ensureLibrary(data: AnnData): Promise<string> {
+export async function ensureLibrary(data: AnnData): Promise<string> {
   const dataDir = join(data.dir, 'library');
   const done = join(dataDir, 'complete');
   if (existsSync(done)) return dataDir;
