@@ -249,18 +249,23 @@ export async function measureAnnScale(options: {
         const meta = join(data.dir, 'library', 'index-build.json');
         // The index is built once and cached with the library: its build time is the first run's.
         let indexBuildSeconds: number | undefined;
+        let buildRss = peakRssAfterBuildMiB;
         if (indexed.length > 0) {
           indexBuildSeconds = buildSeconds;
           await writeFile(meta, JSON.stringify({ indexBuildSeconds, peakRssAfterBuildMiB }));
         } else if (existsSync(meta)) {
-          indexBuildSeconds = (JSON.parse(await readFile(meta, 'utf8')) as { indexBuildSeconds: number })
-            .indexBuildSeconds;
+          const built = JSON.parse(await readFile(meta, 'utf8')) as {
+            indexBuildSeconds: number;
+            peakRssAfterBuildMiB: number;
+          };
+          indexBuildSeconds = built.indexBuildSeconds;
+          buildRss = built.peakRssAfterBuildMiB;
         }
         rows.push({
           photos,
           ...(data.writeSeconds !== undefined ? { writeSeconds: data.writeSeconds } : {}),
           ...(indexBuildSeconds !== undefined ? { indexBuildSeconds } : {}),
-          peakRssAfterBuildMiB,
+          peakRssAfterBuildMiB: buildRss,
           search,
           ...(exact ? { exact } : {}),
         });
