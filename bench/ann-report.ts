@@ -73,9 +73,7 @@ export function renderAnnSection(run: SavedRun): string {
       `Through a loopback S3 server (s3rver in its own process on 127.0.0.1; the same tables copied there, the index ` +
         `built there by the store's optimize in ${r.s3.indexBuildSeconds.toFixed(0)} s): search p50 ` +
         `**${ms(r.s3.search.total.p50)}** / p95 ${ms(r.s3.search.total.p95)} ms at ${r.s3.photos.toLocaleString('en')} ` +
-        `photos, recall@10 ${r.s3.search.recallAt10.toFixed(3)}: **${r.s3.ratio.toFixed(1)}×** the local store's p50. ` +
-        '' +
-        'the data).',
+        `photos, recall@10 ${r.s3.search.recallAt10.toFixed(3)}: **${r.s3.ratio.toFixed(1)}×** the local store's p50.`,
     );
   }
   lines.push(
