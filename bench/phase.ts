@@ -2,6 +2,7 @@
 // and its onnxruntime threads belong to it alone. run-bench.ts starts it:
 //   node --import tsx bench/phase.ts <phase> <options-json> <result-file>
 import { writeFile } from 'node:fs/promises';
+import { measureAnnScale } from './ann-scale.js';
 import { measureBigLibraryIndex, measureBigLibraryWatch } from './big-library.js';
 import { measureColdSearch } from './cold-search.js';
 import { measureSearchWhileIndexing } from './search-while-indexing.js';
@@ -22,7 +23,8 @@ export type PhaseName =
   | 'search-while-indexing'
   | 'text'
   | 'big-library-index'
-  | 'big-library-watch';
+  | 'big-library-watch'
+  | 'ann-scale';
 
 export async function runPhase(phase: PhaseName, options: Record<string, unknown>): Promise<unknown> {
   switch (phase) {
@@ -51,6 +53,8 @@ export async function runPhase(phase: PhaseName, options: Record<string, unknown
       return measureBigLibraryIndex(options as Parameters<typeof measureBigLibraryIndex>[0]);
     case 'big-library-watch':
       return measureBigLibraryWatch(options as Parameters<typeof measureBigLibraryWatch>[0]);
+    case 'ann-scale':
+      return measureAnnScale(options as Parameters<typeof measureAnnScale>[0]);
   }
 }
 

@@ -5,12 +5,13 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCore, type Core } from '../main/core/open-core.js';
+import { DEFAULT_ANN_THRESHOLD } from '../main/store/maintenance.js';
 import { measureAlbumPages, type AlbumPageLatency } from './album-pages.js';
 import { BENCH_QUERIES, fillSyntheticLibrary, measureQueries, type QueryLatency } from './query-latency.js';
 import { measureTimeline, type TimelineLatency } from './timeline-latency.js';
 
-/** The library's default: vector tables of at least this many rows get an ANN index (library.ts). */
-export const LIBRARY_ANN_THRESHOLD = 50_000;
+/** The library's default: vector tables of at least this many rows get an ANN index (maintenance.ts). */
+export const LIBRARY_ANN_THRESHOLD = DEFAULT_ANN_THRESHOLD;
 /** Bump when the synthetic rows change, so cached libraries are rebuilt. */
 const CACHE_VERSION = 1;
 

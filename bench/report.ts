@@ -5,7 +5,7 @@ import type { MachineInfo } from './machine.js';
 import type { ModelThroughput } from './model-throughput.js';
 import { FIRST_CANDIDATES, MAX_CANDIDATES } from '../main/search/searcher.js';
 import type { QueryLatency } from './query-latency.js';
-import type { QueryScaleResult } from './query-phase.js';
+import { LIBRARY_ANN_THRESHOLD, type QueryScaleResult } from './query-phase.js';
 import { DJPEG_STAGE, HEIC_STAGE } from './stage-profile.js';
 import type { StageCost } from './stage-profile.js';
 import type { TextEncodingComparison } from './text-encoding.js';
@@ -288,8 +288,8 @@ export function renderReport(r: BenchResults): string {
       `${f0(FIRST_CANDIDATES)} candidates, widened to ${f0(MAX_CANDIDATES)} only when the cut-off keeps ` +
       'all of them), the adaptive cut-off, and the join of the page shown (50 results) with its paths ' +
       'and content rows; the other columns time its parts on their own. "flat" is LanceDB\'s ' +
-      'brute-force scan, "IVF_PQ" the ANN index `store.optimize` builds (the library builds it from ' +
-      `${f0(50_000)} vectors). "recall@10" is the share of the exact 10 nearest neighbours (a brute-force ` +
+      'brute-force scan, "ANN index" the index `store.optimize` builds (IVF_FLAT since issue 18, IVF_PQ ' +
+      `before: see "Search at a million photos"; the library builds it from ${f0(LIBRARY_ANN_THRESHOLD)} vectors). "recall@10" is the share of the exact 10 nearest neighbours (a brute-force ` +
       "scan) among the first 10 of the searcher's first fetch. Random vectors have no clusters, the " +
       "worst case for both the index (an IVF partition holds no more of a query's neighbours than any " +
       'other, so recall is about the share of partitions probed; real CLIP embeddings cluster) and the ' +
@@ -321,7 +321,7 @@ export function renderReport(r: BenchResults): string {
         f0(l.medianResults),
       ]);
     add('flat', q.flat, q.libraryUses === 'flat');
-    if (q.indexed) add('IVF_PQ', q.indexed, q.libraryUses === 'indexed');
+    if (q.indexed) add('ANN index', q.indexed, q.libraryUses === 'indexed');
   }
   out.push(
     table(

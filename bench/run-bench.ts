@@ -12,6 +12,7 @@ import { CLIP_PRESETS, clipParamCounts, visionMacsPerImage } from '../models/too
 import { ensureBenchModel } from './bench-model.js';
 import { renderBigLibrary, replaceBigLibrarySection, runBigLibrary } from './big-library.js';
 import type { IndexingBenchOptions, IndexingResult, IndexingSettings } from './indexing-throughput.js';
+import { runAnnScale } from './ann-report.js';
 import { describeMachine } from './machine.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
@@ -146,12 +147,13 @@ async function main(): Promise<number> {
       'render-only': { type: 'boolean' },
       phase: { type: 'string' },
       'big-library-size': { type: 'string' },
+      sizes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library] [-- --big-library-size 100000] [-- --out bench/out] [-- --report BENCHMARKS.md]',
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library|ann-scale] [-- --big-library-size 100000] [-- --sizes 100000,1000000] [-- --out bench/out] [-- --report BENCHMARKS.md]',
     );
     return 0;
   }
@@ -176,13 +178,24 @@ async function main(): Promise<number> {
     values.phase !== undefined &&
     values.phase !== 'indexing' &&
     values.phase !== 'queries' &&
-    values.phase !== 'big-library'
+    values.phase !== 'big-library' &&
+    values.phase !== 'ann-scale'
   )
     throw new Error(
-      `--phase ${values.phase}: only 'indexing', 'queries' or 'big-library' can be rerun on its own`,
+      `--phase ${values.phase}: only 'indexing', 'queries', 'big-library' or 'ann-scale' can be rerun on its own`,
     );
   const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
   const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+  if (values.phase === 'ann-scale') {
+    await runAnnScale({
+      runPhase: (name, options) => phase(name, options, outDir),
+      outDir,
+      reportPath,
+      sizes: values.sizes,
+      log,
+    });
+    return 0;
+  }
   const bigLibrarySize = Number(values['big-library-size'] ?? BIG_LIBRARY_PHOTOS);
   if (!Number.isInteger(bigLibrarySize) || bigLibrarySize < 10_000)
     throw new Error('--big-library-size: a whole number of photos, at least 10000');

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { ensureDataDir } from '../host/data-dir.js';
 import { readSettings } from '../host/settings.js';
 import type { LibraryStore } from '../store/library-store.js';
+import { DEFAULT_ANN_THRESHOLD } from '../store/library-store.js';
 import { Gate, createSerializer } from './async-queue.js';
 import {
   createFolderOperations,
@@ -110,7 +111,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
   // with two the model sometimes found its queue empty (bench: +9% images/s, less CPU per photo).
   const decodeConcurrency =
     options.decodeConcurrency ?? settings.decodeConcurrency ?? (cpus().length > 1 ? 4 : 2);
-  const annThreshold = options.annThreshold ?? 50_000;
+  const annThreshold = options.annThreshold ?? DEFAULT_ANN_THRESHOLD;
   const gate = new Gate();
   // Every write to the tables goes through here: an index run, a watched batch, a folder removal.
   const exclusive = createSerializer();

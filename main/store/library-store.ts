@@ -43,6 +43,7 @@ export type { ContentFilter, ContentRow, ContentSummary } from './contents-table
 export type { DatasetVectorsTable, VectorHit } from './vectors-table.js';
 export type { VectorIndexOptions } from './maintenance.js';
 export { vectorTableName } from './vectors-table.js';
+export { DEFAULT_ANN_THRESHOLD } from './maintenance.js';
 export { isObjectStoreUri, storeLocation, type StoreLocation } from './store-location.js';
 export { ROOT_ID, type RootPaths } from './root-keys.js';
 export type { RootRecord, RootsTable } from './roots-table.js';

@@ -1,15 +1,24 @@
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { TableCache } from './database.js';
+import { ANN_KIND, annIndexName, annIndexShape, annPartitionsFor } from './ann-index.js';
 import { VECTORS_PREFIX, vectorTableName, vectorTableNames } from './vectors-table.js';
 
 // Keeping the library's tables fast: compaction, the scalar (BTREE) indexes lookups use, and the ANN
 // index of large vector tables.
 
 export interface VectorIndexOptions {
-  /** Build an ANN index once a model's table holds at least this many rows (IVF_PQ needs ≥ 256). */
+  /** Build an ANN index once a model's table holds at least this many rows (see DEFAULT_ANN_THRESHOLD). */
   annThreshold: number;
 }
+
+/**
+ * Below this many photos a model's vectors are searched exactly (a brute-force scan); from it on, through
+ * the ANN index. The scan costs ~2.5 µs a photo here (27 ms at 10,000, 124 ms at 100,000: BENCHMARKS.md
+ * section 3), the index ~10 ms with recall@10 ≥ 0.99 from 20,000 on (bench/ann-sweep.ts): past 20,000
+ * the scan alone would use up a text query's 30–50 ms.
+ */
+export const DEFAULT_ANN_THRESHOLD = 20_000;
 
 export interface StoreMaintenance {
   /**
@@ -43,8 +52,22 @@ async function ensureScalarIndexes(table: Table, columns: readonly string[]): Pr
   }
 }
 
-const hasVectorIndex = async (table: Table) =>
-  (await table.listIndices()).some((i) => i.columns.includes('vector'));
+const vectorIndexNames = async (table: Table) =>
+  (await table.listIndices()).filter((i) => i.columns.includes('vector')).map((i) => i.name);
+const hasVectorIndex = async (table: Table) => (await vectorIndexNames(table)).length > 0;
+
+/**
+ * Whether a vector table of `rows` rows needs its ANN index (re)built: it has none, has one of another
+ * kind (an index built by an older version), or has grown so that it should have twice the partitions
+ * (4× the rows): rows added after a build go into the existing partitions (compaction indexes them but
+ * does not re-split), and each search scans ANN_NPROBES partitions, so its cost grows with their size.
+ */
+function needsAnnBuild(names: string[], rows: number): boolean {
+  if (names.length === 0) return true;
+  const shape = names.map(annIndexShape).find((s) => s !== undefined);
+  if (!shape || shape.kind !== ANN_KIND) return true;
+  return annPartitionsFor(rows) >= 2 * shape.partitions;
+}
 
 /** Maintenance of the vector tables and of `tableNames` (files, contents, the albums' tables). */
 export function storeMaintenance(db: Connection, tables: TableCache, tableNames: string[]): StoreMaintenance {
@@ -60,15 +83,20 @@ export function storeMaintenance(db: Connection, tables: TableCache, tableNames:
         await ensureScalarIndexes(table, vectors ? VECTOR_SCALAR_INDEXES : (SCALAR_INDEXES[name] ?? []));
         if (!vectors) continue;
         const rows = await table.countRows();
-        if (rows >= Math.max(annThreshold, 256) && !(await hasVectorIndex(table))) {
-          // IVF_PQ on cosine: vectors are L2-normalized, so cosine ranks exactly as the flat search does
-          // up to quantization, which refineFactor corrects. ~sqrt(rows) partitions is LanceDB's guidance.
-          const numPartitions = Math.max(1, Math.min(256, Math.round(Math.sqrt(rows))));
-          await table.createIndex('vector', {
-            config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions }),
-          });
-          indexed.push(name);
-        }
+        // k-means needs a few hundred rows; smaller tables stay exact anyway.
+        if (rows < Math.max(annThreshold, 256)) continue;
+        const existing = await vectorIndexNames(table);
+        if (!needsAnnBuild(existing, rows)) continue;
+        const numPartitions = annPartitionsFor(rows);
+        // Cosine: the vectors are L2-normalized, so it ranks as the exact (dot product) search does.
+        await table.createIndex('vector', {
+          config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions }),
+          name: annIndexName(numPartitions),
+          replace: true,
+        });
+        // Another name (an older index) would stay beside the new one: a search might pick either.
+        for (const old of existing) if (old !== annIndexName(numPartitions)) await table.dropIndex(old);
+        indexed.push(name);
       }
       return { indexed };
     },

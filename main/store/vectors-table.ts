@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Connection } from '@lancedb/lancedb';
 import type { TableCache } from './database.js';
+import { ANN_NPROBES, annIndexShape, annIsQuantized } from './ann-index.js';
 import { vectorsSchema } from './schemas.js';
 import {
   appendRows,
@@ -50,7 +51,8 @@ export interface VectorsTable {
   nearestVectors(
     modelKey: string,
     query: Float32Array,
-    options: { limit: number; contentIds?: Set<string> },
+    /** exact: scan every vector, bypassing the ANN index (what the index is measured against). */
+    options: { limit: number; contentIds?: Set<string>; exact?: boolean },
   ): Promise<VectorHit[]>;
   deleteVectorsEverywhere(contentIds: readonly string[]): Promise<void>;
 }
@@ -66,17 +68,14 @@ export const DATASET_VECTORS_PREFIX = 'dataset_vectors__';
 export type DatasetVectorsTable = Pick<VectorsTable, 'getVectors' | 'upsertVectors'>;
 
 /**
- * ANN probing and re-ranking. Re-ranking (refine) reads each candidate's full vector, ~15 µs a row: the
- * dominant cost of a wide search. A page of results gets REFINE_MAX times its size re-ranked exactly (the
- * ranking of the top matters most); wider searches at least REFINE_ROWS rows, and never fewer than they
- * return, so every returned score is exact. ANN_NPROBES of the (up to 256) partitions are searched:
- * on the bench's 100k vectors, 40 instead of 20 raised recall@10 from 0.21 to 0.26 for ~1 ms.
+ * Re-ranking (refine) reads each candidate's full vector, ~15 µs a row: a page of results gets
+ * REFINE_MAX times its size re-ranked exactly; wider searches at least REFINE_ROWS rows, and never fewer
+ * than they return, so every returned score is exact.
  */
-const ANN_NPROBES = 40;
 const REFINE_MAX = 5;
 const REFINE_ROWS = 500;
 
-/** The ANN refine factor for a search of `limit` rows (see ANN_NPROBES). */
+/** The ANN refine factor for a search of `limit` rows. */
 function refineFactorFor(limit: number): number {
   return Math.max(1, Math.min(REFINE_MAX, Math.ceil(REFINE_ROWS / Math.max(1, limit))));
 }
@@ -169,7 +168,7 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
       const table = await existing(modelKey);
       return table ? table.countRows() : 0;
     },
-    async nearestVectors(modelKey, query, { limit, contentIds }) {
+    async nearestVectors(modelKey, query, { limit, contentIds, exact = false }) {
       const table = await existing(modelKey);
       if (!table || limit <= 0) return [];
       if (contentIds && contentIds.size === 0) return [];
@@ -177,15 +176,19 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
       // cosine does, without the norm of every stored vector per query (18 vs 37 ms over 10k vectors).
       // An ANN index is searched with the metric it was built with: LanceDB falls back to a brute-force
       // scan when they differ.
-      const indexed = (await table.listIndices()).some((i) => i.columns.includes('vector'));
+      const index = exact ? undefined : (await table.listIndices()).find((i) => i.columns.includes('vector'));
+      // An index of an older version has no shape in its name (an IVF_PQ until optimize() replaces it).
+      const refine = index !== undefined && annIsQuantized(annIndexShape(index.name)?.kind);
       const run = async (where?: string) => {
         let q = table
           .vectorSearch(Array.from(unitLength(query)))
-          .distanceType(indexed ? 'cosine' : 'dot')
+          .distanceType(index ? 'cosine' : 'dot')
           .limit(limit)
           .select(['contentId', '_distance']);
-        // The ANN index is approximate: refine re-ranks the candidates with exact distances.
-        q = q.nprobes(ANN_NPROBES).refineFactor(refineFactorFor(limit));
+        if (exact) q = q.bypassVectorIndex();
+        if (index) q = q.nprobes(ANN_NPROBES);
+        // A quantized index's distances are approximate: refine re-ranks its candidates exactly.
+        if (refine) q = q.refineFactor(refineFactorFor(limit));
         if (where) q = q.where(where);
         // Columns straight from Arrow: row objects (toArray) cost more than the search at 500 rows.
         const result = await q.toArrow();
