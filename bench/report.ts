@@ -593,10 +593,23 @@ function stageProfileName(stage: string): string {
 export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
 export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
 
-/** `report` with the photos-view section of `previous` (the file it replaces) carried over at its end. */
+/** The markers around bench/media-cost.ts's own section of BENCHMARKS.md (written by that script alone). */
+export const MEDIA_COST_SECTION_START = '<!-- media-cost bench: start -->';
+export const MEDIA_COST_SECTION_END = '<!-- media-cost bench: end -->';
+
+/**
+ * `report` with the sections the standalone benchmarks write (photos-view, media-cost) of `previous`
+ * (the file it replaces) carried over at its end.
+ */
 export function keepPhotosViewSection(previous: string, report: string): string {
-  const a = previous.indexOf(PHOTOS_VIEW_SECTION_START);
-  const b = previous.indexOf(PHOTOS_VIEW_SECTION_END);
-  if (a < 0 || b < a) return report;
-  return `${report.replace(/\n*$/, '')}\n\n${previous.slice(a, b + PHOTOS_VIEW_SECTION_END.length)}\n`;
+  let out = report;
+  for (const [start, end] of [
+    [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
+    [MEDIA_COST_SECTION_START, MEDIA_COST_SECTION_END],
+  ] as const) {
+    const a = previous.indexOf(start);
+    const b = previous.indexOf(end);
+    if (a >= 0 && b > a) out = `${out.replace(/\n*$/, '')}\n\n${previous.slice(a, b + end.length)}\n`;
+  }
+  return out;
 }
