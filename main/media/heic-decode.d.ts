@@ -12,7 +12,7 @@ declare module 'heic-decode' {
 
 // libheif-js, the WebAssembly libheif that heic-decode wraps (the same module instance): used directly
 // only to decode one item by id, a HEIC's thumbnail (heic-worker.ts). Just the calls used are typed.
-declare module 'libheif-js/wasm-bundle' {
+declare module 'libheif-js/wasm-bundle.js' {
   interface HeifImage {
     get_width(): number;
     get_height(): number;

@@ -3,7 +3,7 @@
 // main thread it would stall the web server, searches and progress events for that long.
 import { parentPort } from 'node:worker_threads';
 import heicDecode from 'heic-decode';
-import libheif from 'libheif-js/wasm-bundle';
+import libheif from 'libheif-js/wasm-bundle.js';
 import type { HeicReply, HeicRequest } from './heic-decoder.js';
 
 const port = parentPort;
