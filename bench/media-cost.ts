@@ -13,7 +13,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCore } from '../main/core/open-core.js';
 import { planResize, preprocessPixels } from '../main/engine/preprocess.js';
@@ -29,7 +29,7 @@ import { ensureSyntheticPhotos } from './synthetic-photos.js';
 const { values: args } = parseArgs({
   options: { photos: { type: 'string', default: '8' }, heic: { type: 'string', default: '6' } },
 });
-const OUT = 'bench/out';
+const OUT = resolve('bench/out');
 /** OpenAI CLIP's preprocessing, as the ViT-B/32 models (and the bench model) declare it. */
 const CLIP_PREPROCESS: PreprocessConfig = {
   size: 224,
