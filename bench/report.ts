@@ -597,10 +597,15 @@ export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
 export const BIG_LIBRARY_SECTION_START = '<!-- big-library bench: start -->';
 export const BIG_LIBRARY_SECTION_END = '<!-- big-library bench: end -->';
 
+/** The markers around bench/media-cost.ts's own section of BENCHMARKS.md (written by that script alone). */
+export const MEDIA_COST_SECTION_START = '<!-- media-cost bench: start -->';
+export const MEDIA_COST_SECTION_END = '<!-- media-cost bench: end -->';
+
 /** Sections of BENCHMARKS.md that their own benchmark writes, carried over when the main report is rewritten. */
 const OWN_SECTIONS: readonly [string, string][] = [
   [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
   [BIG_LIBRARY_SECTION_START, BIG_LIBRARY_SECTION_END],
+  [MEDIA_COST_SECTION_START, MEDIA_COST_SECTION_END],
 ];
 
 /** `report` with the sections of `previous` (the file it replaces) that other benchmarks write carried over at its end. */

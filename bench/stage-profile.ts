@@ -96,7 +96,7 @@ export async function profileStages(
         // The JPEG decode alone, at the 1/8 scale libjpeg can decode directly: the floor of any stage that
         // reads the pixels (its entropy decoding cannot be skipped, whatever the scale).
         ['decode only (1/8 shrink-on-load)', () => sharp(photo).resize(500, 375).raw().toBuffer()],
-        ['hash (SHA-256)', () => media.contentId(photo)],
+        ['hash (BLAKE3)', () => media.contentId(photo, 'blake3')],
         ['metadata (EXIF)', () => media.readMetadata(photo)],
         ['thumbnail (WebP 256)', () => media.makeThumbnail(photo, join(thumbs, `${i}.webp`))],
         ['image input (probe)', () => media.imageInput(photo)],

@@ -95,7 +95,7 @@ export async function seedLibrary(
       for (let i = start; i < Math.min(count, start + CHUNK); i++) {
         const base = bases[i % bases.length]!;
         const bytes = withComment(base.jpeg, `lookbook e2e photo ${i}`);
-        const contentId = contentIdOfBytes(bytes);
+        const contentId = contentIdOfBytes(bytes, store.contentHash);
         const takenAt = newest.getTime() - i * spacingHours * 3_600_000;
         const d = new Date(takenAt);
         months.add(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`);

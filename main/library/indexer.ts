@@ -338,7 +338,7 @@ export async function indexFiles(
     if (prev?.contentId && prev.size === file.size && prev.mtimeMs === file.mtimeMs)
       contentId = prev.contentId;
     else {
-      contentId = await ctx.media.contentId(file.path);
+      contentId = await ctx.media.contentId(file.path, ctx.store.contentHash);
       stats.hashed++;
     }
     if (known.vectors.has(contentId) && known.contents.has(contentId)) {

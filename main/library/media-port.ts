@@ -1,3 +1,4 @@
+import type { ContentHash } from '../content-hash.js';
 import type { ImagePixels } from '../engine/types.js';
 import { contentId } from '../media/content-id.js';
 import { openImageInput } from '../media/decode.js';
@@ -22,8 +23,8 @@ export interface MediaFacts {
 }
 
 export interface MediaPort {
-  /** sha256 of the file's bytes (hex). */
-  contentId(path: string): Promise<string>;
+  /** The hash of the file's bytes (hex), with the library's hash (the store's contentHash). */
+  contentId(path: string, hash: ContentHash): Promise<string>;
   readMetadata(path: string): Promise<MediaFacts>;
   /** Writes a small WebP thumbnail to outPath. */
   makeThumbnail(path: string, outPath: string): Promise<void>;

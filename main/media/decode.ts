@@ -11,6 +11,7 @@ import type { RawImage } from './pnm.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { readHead, readWhole } from './read-file.js';
 import { decodeHeic } from './heic-decoder.js';
+import { findHeifThumbnail } from './heif-thumbnail.js';
 
 /**
  * The one way Lookbook opens a photo, whatever its format. Contract:
@@ -34,6 +35,14 @@ export interface OpenOptions {
   maxPixels?: number;
 }
 
+export interface LoadOptions extends OpenOptions {
+  /**
+   * Decode a HEIC's embedded thumbnail instead of its full image when the thumbnail's short side is at
+   * least this (indexing: the model's input size). The loaded image keeps the full image's size.
+   */
+  heicPreviewMinSide?: number;
+}
+
 export interface ImageProbe {
   path: string;
   format: PhotoFormat;
@@ -51,6 +60,8 @@ export interface LoadedImage extends ImageProbe {
   raw?: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
   /** 'auto': sharp applies the EXIF orientation in `input`; a number: apply this one (RAW previews). */
   orientation: 'auto' | number;
+  /** The pixels are the HEIC's embedded thumbnail (`raw` smaller than width×height), not its full image. */
+  fromPreview?: boolean;
 }
 
 function sharpOptions(maxPixels: number): SharpOptions {
@@ -228,8 +239,27 @@ function fromRaw(p: Probed, image: RawImage): LoadedImage {
   };
 }
 
+/**
+ * The HEIC's thumbnail as the loaded image (keeping the full image's size), or undefined when it has none
+ * large enough, or the decoded thumbnail's upright shape is not the full image's (a thumbnail stored
+ * without the primary's rotation): then the full image is decoded.
+ */
+async function heicPreview(buf: Buffer, p: Probed, minShortSide: number): Promise<LoadedImage | undefined> {
+  const item = findHeifThumbnail(buf, minShortSide);
+  if (!item) return undefined;
+  const img = await decodeHeic(buf, item.itemId);
+  if (Math.abs((img.width * p.height) / (img.height * p.width) - 1) >= 0.02) return undefined;
+  const { preview: _p, whole: _w, ...rest } = p;
+  return {
+    ...rest,
+    input: img.data,
+    raw: { width: img.width, height: img.height, channels: 4 },
+    fromPreview: true,
+  };
+}
+
 /** Probes and, for formats sharp cannot read, decodes. The pixel limit is checked before decoding. */
-export async function loadImage(path: string, opts: OpenOptions = {}): Promise<LoadedImage> {
+export async function loadImage(path: string, opts: LoadOptions = {}): Promise<LoadedImage> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const p = await probe(path, maxPixels);
   const { preview, whole: _w, ...info } = p;
@@ -241,6 +271,10 @@ export async function loadImage(path: string, opts: OpenOptions = {}): Promise<L
     case 'heic-decode': {
       const buf = await readWhole(path);
       try {
+        if (opts.heicPreviewMinSide !== undefined) {
+          const preview = await heicPreview(buf, p, opts.heicPreviewMinSide);
+          if (preview) return preview;
+        }
         const img = await decodeHeic(buf);
         checkPixels(path, img.width, img.height, maxPixels);
         return fromRaw(p, { data: img.data, width: img.width, height: img.height, channels: 4 });
@@ -335,7 +369,8 @@ export async function decodeResized(
 ): Promise<DecodedPixels> {
   try {
     let pipeline = toSharp(image, opts);
-    if (size.width !== image.width || size.height !== image.height)
+    const from = image.raw ?? image; // a HEIC's thumbnail is smaller than the image it stands for
+    if (size.width !== from.width || size.height !== from.height)
       pipeline = pipeline.resize(size.width, size.height, {
         fit: 'fill',
         kernel,

@@ -8,6 +8,8 @@ import { startWorker } from '../worker-thread.js';
 /** The encoded file (its buffer is transferred). */
 export interface HeicRequest {
   data: ArrayBuffer;
+  /** Decode this image item (a thumbnail, see heif-thumbnail.ts) instead of the primary image. */
+  itemId?: number;
 }
 
 export type HeicReply =
@@ -61,8 +63,11 @@ function spawn(): PooledWorker {
   return entry;
 }
 
-/** Decodes a HEIC file's primary image in a worker thread. Rejects with the decoder's message. */
-export async function decodeHeic(file: Uint8Array): Promise<DecodedHeic> {
+/**
+ * Decodes a HEIC file's primary image, or the item `itemId` (its thumbnail), in a worker thread. Rejects
+ * with the decoder's message.
+ */
+export async function decodeHeic(file: Uint8Array, itemId?: number): Promise<DecodedHeic> {
   let entry: PooledWorker | undefined;
   while (!(entry = pool.find((w) => !w.current) ?? (pool.length < POOL_SIZE ? spawn() : undefined)))
     await new Promise<void>((resolve) => waiting.push(resolve));
@@ -75,7 +80,7 @@ export async function decodeHeic(file: Uint8Array): Promise<DecodedHeic> {
   try {
     return await new Promise<DecodedHeic>((resolve, reject) => {
       worker.current = { resolve, reject };
-      worker.worker.postMessage({ data } satisfies HeicRequest, [data]);
+      worker.worker.postMessage({ data, itemId } satisfies HeicRequest, [data]);
     });
   } finally {
     if (pool.includes(worker)) {

@@ -27,8 +27,10 @@ export interface IndexRead {
   metadata: PhotoMetadata | null;
   /** false when writing the thumbnail failed (the photo is still indexed; the UI shows the full image). */
   thumbnail: boolean;
-  /** Upright pixels, at least twice the model's resize size (see sharedDecodeSize). */
+  /** Upright pixels, at least twice the model's resize size (see sharedDecodeSize), or a HEIC's thumbnail. */
   pixels: DecodedPixels;
+  /** The pixels came from the HEIC's embedded thumbnail; the full image was not decoded. */
+  fromPreview: boolean;
 }
 
 /**
@@ -58,13 +60,21 @@ export function sharedDecodeSize(
 }
 
 export async function readForIndex(path: string, options: IndexReadOptions): Promise<IndexRead> {
-  const image = await loadImage(path, options);
+  // A HEIC's embedded thumbnail serves when it covers the model's input (its short side, measured on a
+  // square image so the model's resize rule gives it whatever the photo's shape).
+  const square = options.model.resizeTo(4096, 4096);
+  const image = await loadImage(path, {
+    ...options,
+    heicPreviewMinSide: Math.min(square.width, square.height),
+  });
   const metadata = options.metadata ? await metadataOfProbed(image) : null;
   const model = options.model.resizeTo(image.width, image.height);
   const thumb = options.thumbnailOut
     ? thumbnailSize(image.width, image.height, options.thumbnailSize ?? 256)
     : undefined;
-  const size = sharedDecodeSize(image.width, image.height, model, thumb);
+  let size = sharedDecodeSize(image.width, image.height, model, thumb);
+  // From a thumbnail, its own pixels: never enlarged to the size the full image would have been decoded at.
+  if (image.raw && size.width > image.raw.width) size = { width: image.raw.width, height: image.raw.height };
   const pixels = await decodeResized(image, size, 'lanczos3', options);
   let thumbnail = false;
   if (options.thumbnailOut) {
@@ -75,5 +85,5 @@ export async function readForIndex(path: string, options: IndexReadOptions): Pro
       // A photo without a thumbnail is still searchable; the UI falls back to the full image.
     }
   }
-  return { metadata, thumbnail, pixels };
+  return { metadata, thumbnail, pixels, fromPreview: image.fromPreview === true };
 }

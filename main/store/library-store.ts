@@ -1,6 +1,8 @@
 import type { Table } from '@lancedb/lancedb';
+import type { ContentHash } from '../content-hash.js';
 import { openDatabase, createTableCache, storeOpenError } from './database.js';
 import { albumsTable, type AlbumsTable } from './albums-table.js';
+import { contentHashOf, FACTS, factsSchema } from './content-hash-fact.js';
 import { contentsTable, type ContentsTable } from './contents-table.js';
 import { filesTable, type FilesTable } from './files-table.js';
 import { LEGACY_COLUMNS, renameLegacyColumns } from './legacy-columns.js';
@@ -55,6 +57,8 @@ export interface LibraryStore extends FilesTable, ContentsTable, VectorsTable, S
   openPairsTable(): Promise<PairsTable>;
   /** Vectors of imported datasets' pictures: training data kept apart from the library's photos. */
   readonly datasetVectors: DatasetVectorsTable;
+  /** Which hash this library's content ids are: SHA-256 for libraries written before BLAKE3 (content-hash-fact.ts). */
+  readonly contentHash: ContentHash;
   /** The cached caption embeddings fine-tuning reuses between runs. */
   openTextEmbeddingsTable(): Promise<TextEmbeddingsTable>;
   /** The albums and their photos (main/albums/ builds its album service on them). */
@@ -104,6 +108,10 @@ export async function openLibraryStore(
     db.close();
     throw storeOpenError(e, location) ?? e;
   }
+  const contentHash = await contentHashOf(db, await tables.ensure(FACTS, factsSchema), contents, [
+    FILES,
+    CONTENTS,
+  ]);
 
   const datasets = vectorsTable(db, tables, DATASET_VECTORS_PREFIX);
   let rootPaths = (): RootPaths => NO_ROOTS;
@@ -115,6 +123,7 @@ export async function openLibraryStore(
     ...vectorsTable(db, tables),
     // Albums change one photo at a time (a version each): compacted with the library's tables.
     ...storeMaintenance(db, tables, [FILES, CONTENTS, ALBUMS, ALBUM_ITEMS]),
+    contentHash,
     datasetVectors: { getVectors: datasets.getVectors, upsertVectors: datasets.upsertVectors },
     async openTagsTable() {
       const [tags, runs] = await Promise.all([

@@ -11,6 +11,7 @@ import type { SkippedItem } from './dataset-embedding.js';
 import { datasetFolderPath, IMPORTED_FOLDER, makeDatasetThumbnails } from './dataset-pictures.js';
 import { DEFAULT_CLASS_TEMPLATE, readFolderDataset } from './folder-dataset.js';
 import { contentIdOfBytes } from '../media/content-id.js';
+import type { ContentHash } from '../content-hash.js';
 import type { NewPair, PairSource } from './pairs-store.js';
 import type { TuningContext } from './tuning-context.js';
 import { readTsvPairs } from './tsv-dataset.js';
@@ -140,7 +141,7 @@ export function createPairImport(ctx: TuningContext): PairImport {
         skipped.push({ line: record.line, reason: record.reason });
         continue;
       }
-      const stored = await storeImage(dir, record.image);
+      const stored = await storeImage(dir, record.image, library.store.contentHash);
       if (typeof stored === 'string') skipped.push({ line: record.line, reason: stored });
       else items.push({ where: { line: record.line }, ...stored, text: record.text, source: 'tsv' });
     }
@@ -161,7 +162,7 @@ export function createPairImport(ctx: TuningContext): PairImport {
         skipped.push({ path: record.path, reason: record.reason });
         continue;
       }
-      const stored = await storeImage(dir, await readFile(record.path));
+      const stored = await storeImage(dir, await readFile(record.path), library.store.contentHash);
       if (typeof stored === 'string') skipped.push({ path: record.path, reason: stored });
       else items.push({ where: { path: record.path }, ...stored, text: record.text, source: 'folder' });
     }
@@ -186,20 +187,24 @@ export function createPairImport(ctx: TuningContext): PairImport {
  * written again, and a re-import repairs it. The write goes through a temporary name and a rename, so
  * nothing ever reads, or indexes, half an image.
  */
-async function storeImage(dir: string, bytes: Buffer): Promise<{ contentId: string; path: string } | string> {
+async function storeImage(
+  dir: string,
+  bytes: Buffer,
+  hash: ContentHash,
+): Promise<{ contentId: string; path: string } | string> {
   const sniffed = sniffFormat(bytes.subarray(0, 64));
   const ext = sniffed.kind === 'format' ? CANONICAL_EXTENSIONS[sniffed.format] : undefined;
   if (!ext) return 'not an image format the library reads';
-  const contentId = contentIdOfBytes(bytes);
+  const contentId = contentIdOfBytes(bytes, hash);
   const path = join(dir, `${contentId}.${ext}`);
-  if (!(await holdsContent(path, contentId))) await writeFileAtomic(path, bytes);
+  if (!(await holdsContent(path, contentId, hash))) await writeFileAtomic(path, bytes);
   return { contentId, path };
 }
 
 /** Whether `path` is a file whose bytes hash to `contentId` (false when missing, empty or different). */
-async function holdsContent(path: string, contentId: string): Promise<boolean> {
+async function holdsContent(path: string, contentId: string, hash: ContentHash): Promise<boolean> {
   try {
-    return contentIdOfBytes(await readFile(path)) === contentId;
+    return contentIdOfBytes(await readFile(path), hash) === contentId;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;

@@ -34,10 +34,10 @@ async function twoFolders(dir: string) {
       batchSize: 2,
       media: {
         ...media,
-        async contentId(path) {
+        async contentId(path, hash) {
           started.push(path);
           if (isUnder(path, gone)) await sleep(150);
-          return media.contentId(path);
+          return media.contentId(path, hash);
         },
       },
     },

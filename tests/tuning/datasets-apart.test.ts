@@ -23,7 +23,7 @@ async function writeDataset(dir: string): Promise<{ tsv: string; ids: Set<string
   for (const colour of DATASET_COLOURS) {
     for (let seed = 0; seed < 6; seed++) {
       const photo = await colourPhoto(colour, seed);
-      ids.add(contentIdOfBytes(photo));
+      ids.add(contentIdOfBytes(photo, 'blake3'));
       images.push(photo);
       lines.push(tsvLine(`a ${INVENTED[colour]} photo`, photo));
     }
@@ -136,7 +136,7 @@ test('a library whose imported pairs were a library folder is migrated on open a
       await mkdir(datasetDir, { recursive: true });
       const pairs = [];
       for (const [i, image] of images.entries()) {
-        const id = contentIdOfBytes(image);
+        const id = contentIdOfBytes(image, 'blake3');
         await writeFile(join(datasetDir, `${id}.jpg`), image);
         pairs.push({
           contentId: id,

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { openCore } from '../../main/core/open-core.js';
 import type { SearchResponse } from '../../main/library/types.js';
 import { createTagStore } from '../../main/tagging/tag-store.js';
-import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
+import { contentIdOfBytes } from '../../main/media/content-id.js';
 import { COLOURS, INVENTED, colourPhoto, tempDir, tsvLine } from './integration-fixtures.js';
+
+/** A new library's content id (BLAKE3) of these bytes. */
+const contentIdOf = (bytes: Uint8Array) => contentIdOfBytes(bytes, 'blake3');
 
 // Fine-tuning end to end on a real library: the demo model (real ONNX Runtime sessions), LanceDB in a
 // temporary data directory, photos generated with sharp. The demo model knows colour words but has never

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COLOURS, INVENTED, colourPhoto, tempDir, tsvLine } from './integration-fixtures.js';
+import { contentIdOfBytes } from '../../main/media/content-id.js';
 
 // `lookbook pairs import` killed with SIGKILL at several moments (while images are being copied, while
 // they are indexed, while pairs are stored), then run again: every pair is there exactly once, and the
@@ -27,7 +27,7 @@ async function writeDataset(dir: string, perColour: number) {
       const photo = await colourPhoto(colour, seed);
       const text = `a ${INVENTED[colour]} photo ${seed}`;
       lines.push(tsvLine(text, photo));
-      expected.add(`${createHash('sha256').update(photo).digest('hex')}\t${text}`);
+      expected.add(`${contentIdOfBytes(photo, 'blake3')}\t${text}`);
     }
   }
   const tsv = join(dir, 'pairs.tsv');
@@ -46,7 +46,7 @@ async function assertWholeImages(folder: string): Promise<number> {
     assert.ok(!name.startsWith('.'), `no temporary file left: ${name}`);
     const bytes = await readFile(join(folder, name));
     assert.ok(bytes.length > 0, `${name} is not empty`);
-    const id = createHash('sha256').update(bytes).digest('hex');
+    const id = contentIdOfBytes(bytes, 'blake3');
     assert.equal(name.replace(/\.[a-z]+$/, ''), id, `${name} holds the bytes its name says`);
   }
   return names.length;
@@ -138,7 +138,7 @@ test('a re-import repairs an empty or damaged copy left by an earlier run', asyn
     // What a run killed in the middle of writing an image in place used to leave: an empty file and a
     // truncated one under the content-id names of two of the photos.
     const [empty, cut] = [await colourPhoto(COLOURS[0]!, 0), await colourPhoto(COLOURS[1]!, 0)];
-    const idOf = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const idOf = (b: Buffer) => contentIdOfBytes(b, 'blake3');
     await writeFile(join(folder, `${idOf(empty)}.jpg`), '');
     await writeFile(join(folder, `${idOf(cut)}.jpg`), cut.subarray(0, cut.length >> 1));
 
@@ -164,7 +164,7 @@ async function assertWholeImagesOrLeftovers(folder: string, moment: string): Pro
       continue;
     }
     const bytes = await readFile(join(folder, name));
-    const id = createHash('sha256').update(bytes).digest('hex');
+    const id = contentIdOfBytes(bytes, 'blake3');
     assert.equal(name.replace(/\.[a-z]+$/, ''), id, `${moment}: ${name} is whole`);
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contentIdOfBytes as contentIdOf } from '../../main/media/content-id.js';
+import { contentIdOfBytes } from '../../main/media/content-id.js';
 import { openLibraryStore } from '../../main/store/library-store.js';
 import {
   countPairs,
@@ -14,6 +14,9 @@ import {
   splitOf,
 } from '../../main/tuning/pairs-store.js';
 import type { NewPair, Pair } from '../../main/tuning/pairs-store.js';
+
+/** Content ids for the pairs (no library here; the split tests below were written against these SHA-256 ids). */
+const contentIdOf = (bytes: Uint8Array) => contentIdOfBytes(bytes, 'sha256');
 
 async function tempDataDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lookbook-pairs-'));
