@@ -592,11 +592,22 @@ function stageProfileName(stage: string): string {
 /** The markers around bench/photos-view.ts's own section of BENCHMARKS.md (written by that script alone). */
 export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
 export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
+/** The markers around bench/model-precision.ts's section (int8 vs fp32). */
+export const MODEL_PRECISION_SECTION_START = '<!-- model-precision bench: start -->';
+export const MODEL_PRECISION_SECTION_END = '<!-- model-precision bench: end -->';
 
-/** `report` with the photos-view section of `previous` (the file it replaces) carried over at its end. */
+const OWN_SECTIONS: [string, string][] = [
+  [MODEL_PRECISION_SECTION_START, MODEL_PRECISION_SECTION_END],
+  [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
+];
+
+/** `report` with the standalone scripts' sections of `previous` (the file it replaces) carried over at its end. */
 export function keepPhotosViewSection(previous: string, report: string): string {
-  const a = previous.indexOf(PHOTOS_VIEW_SECTION_START);
-  const b = previous.indexOf(PHOTOS_VIEW_SECTION_END);
-  if (a < 0 || b < a) return report;
-  return `${report.replace(/\n*$/, '')}\n\n${previous.slice(a, b + PHOTOS_VIEW_SECTION_END.length)}\n`;
+  let out = report.replace(/\n*$/, '');
+  for (const [start, end] of OWN_SECTIONS) {
+    const a = previous.indexOf(start);
+    const b = previous.indexOf(end);
+    if (a >= 0 && b > a) out += `\n\n${previous.slice(a, b + end.length)}`;
+  }
+  return out === report.replace(/\n*$/, '') ? report : `${out}\n`;
 }
