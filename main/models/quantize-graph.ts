@@ -7,7 +7,10 @@
 // are stored as int8, symmetric, one scale per output column; activations are quantized to uint8 by
 // onnxruntime at run time, per call. That is the form onnxruntime's quantizer itself ends in after its
 // graph fusions, and MLAS runs it with VNNI / dot-product instructions where the CPU has them.
-// Everything else (the patch convolution, layer norms, softmax, embeddings) stays float32.
+// Embedding tables read by Gather (the text tower's token embeddings: 40% of its size) are stored as
+// int8 too, one scale per row, and turned back into float32 rows after the lookup; onnxruntime's
+// quantizer does the same for Gather. Everything else (the patch convolution, layer norms, softmax)
+// stays float32.
 //
 // fp16 (for GPUs) stores every float tensor as float16 and runs the graph in float16, with the graph's
 // own inputs and outputs kept float32 through Casts at the boundary, so callers see no difference.
@@ -204,10 +207,72 @@ export function quantizeInt8(model: OnnxModel, options: Int8Options = {}): Conve
     };
   });
 
+  // Embedding tables: Gather(table, ids) becomes Gather(int8 table, ids) × Gather(row scales, ids).
+  const nodes: OnnxNode[] = [];
+  for (const node of graph.node!) {
+    const table =
+      node.opType === 'Gather' && (node.domain ?? '') === '' && attrInt(node, 'axis', 0) === 0
+        ? initializers.get(node.input![0]!)
+        : undefined;
+    const dims = table ? tensorDims(table) : [];
+    // Small tables (position embeddings) are not worth a lookup more.
+    if (!table || table.dataType !== ONNX_TYPE.float || dims.length !== 2 || dims[0]! < 1024) {
+      nodes.push(node);
+      continue;
+    }
+    const [rows, cols] = dims as [number, number];
+    // Per row: quantizing the transpose by columns is the same as quantizing each row.
+    const { q, scales } = quantizeColumns(transpose(tensorFloats(table), rows, cols), cols, rows, levels);
+    const base = `${table.name}_int8_${converted}`;
+    added.push(
+      rawTensor(`${base}_quantized`, ONNX_TYPE.int8, [rows, cols], transposeInt8(q, cols, rows)),
+      rawTensor(`${base}_scale`, ONNX_TYPE.float, [rows, 1], scales),
+    );
+    converted++;
+    const out = node.output![0]!;
+    const ids = node.input![1]!;
+    nodes.push(
+      {
+        opType: 'Gather',
+        name: `${base}_rows`,
+        input: [`${base}_quantized`, ids],
+        output: [`${base}_rows`],
+        attribute: [{ name: 'axis', type: 2, i: 0 }],
+      },
+      {
+        opType: 'Cast',
+        name: `${base}_float`,
+        input: [`${base}_rows`],
+        output: [`${base}_float`],
+        attribute: [{ name: 'to', type: 2, i: ONNX_TYPE.float }],
+      },
+      {
+        opType: 'Gather',
+        name: `${base}_row_scales`,
+        input: [`${base}_scale`, ids],
+        output: [`${base}_row_scales`],
+        attribute: [{ name: 'axis', type: 2, i: 0 }],
+      },
+      {
+        opType: 'Mul',
+        name: `${base}_dequantize`,
+        input: [`${base}_float`, `${base}_row_scales`],
+        output: [out],
+      },
+    );
+  }
+  graph.node = nodes;
+
   dropUnread(graph);
   graph.initializer!.push(...added);
   if (converted > 0) ensureOpset(model, MS_DOMAIN, 1);
   return { converted, skipped };
+}
+
+function transposeInt8(w: Int8Array, rows: number, cols: number): Int8Array {
+  const t = new Int8Array(w.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c]!;
+  return t;
 }
 
 /** Removes initializers nothing reads any more (the float32 weights that were quantized). */

@@ -120,16 +120,18 @@ describe('int8', () => {
       assert.equal(result.id, `tiny-${layout}-int8`);
       assert.equal(result.layout, layout);
       assert.deepEqual(result.towers, ['vision', 'text']);
-      // Measured: pictures 0.9999 (lowest), words 0.9992 (lowest). The bound sits below what we reach.
+      // Measured: pictures 0.9999 (lowest), words 0.9988 (lowest). The bound sits below what we reach.
       assert.ok(result.agreement.images!.min > 0.999, `pictures ${JSON.stringify(result.agreement.images)}`);
-      assert.ok(result.agreement.texts!.min > 0.998, `words ${JSON.stringify(result.agreement.texts)}`);
+      assert.ok(result.agreement.texts!.min > 0.995, `words ${JSON.stringify(result.agreement.texts)}`);
       assert.equal(result.agreement.bound, AGREEMENT_BOUNDS.int8);
+      // int8 weights and token embeddings: well under half the size.
       assert.ok(
-        result.sizeBytes < result.originalSizeBytes,
-        `${result.sizeBytes} < ${result.originalSizeBytes}`,
+        result.sizeBytes < result.originalSizeBytes * 0.45,
+        `${result.sizeBytes} vs ${result.originalSizeBytes}`,
       );
-      // Every weight matrix of both towers became int8 (2 layers × 6 matrices + the projection).
-      assert.deepEqual(result.converted, { vision: 13, text: 13 });
+      // Every weight matrix of both towers became int8 (2 layers × 6 matrices + the projection), and the
+      // text tower's token embeddings.
+      assert.deepEqual(result.converted, { vision: 13, text: 14 });
       const installed = (await listInstalledModels(dataDir)).find((m) => m.id === result.id);
       assert.equal(installed?.layout, layout);
       assert.equal(installed?.manifest?.source.type, 'converted');
@@ -146,7 +148,7 @@ describe('int8', () => {
       const original = await useModel(`${dataDir}/models/tiny-${layout}`);
       const quantized = await useModel(result.dir);
       assert.equal(quantized.modelId, `tiny-${layout}-int8`);
-      assertSameResults(original, quantized, { score: 0.01, probability: 0.15 });
+      assertSameResults(original, quantized, { score: 0.02, probability: 0.15 });
     });
   }
 
