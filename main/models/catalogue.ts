@@ -80,9 +80,14 @@ function parseFiles(raw: unknown[], where: string): CatalogueFile[] {
   });
 }
 
-const VARIANT_WORDS: Record<VariantPrecision, string> = {
-  int8: 'the publisher’s int8 version: a quarter of the size and faster on a processor, very slightly less precise',
-  fp16: 'the publisher’s fp16 version: half the size, for graphics cards',
+/** How a variant is named and described in the app: plain words, no precision jargon. */
+const VARIANT_WORDS: Record<VariantPrecision, { name: string; description: string }> = {
+  int8: {
+    name: 'smaller, faster',
+    description:
+      'the publisher’s smaller version: a quarter of the size and faster on a processor, very slightly less precise',
+  },
+  fp16: { name: 'for graphics cards', description: 'the publisher’s half-size version, for graphics cards' },
 };
 
 /** The published variants of a raw entry, as entries of their own ('<id>-<precision>'). */
@@ -106,8 +111,8 @@ export function parseVariants(raw: unknown, base: CatalogueEntry, where: string)
     return {
       ...rest,
       id: `${base.id}-${precision}`,
-      name: `${base.name} (${precision})`,
-      description: `${base.description} This is ${VARIANT_WORDS[precision]}.`,
+      name: `${base.name} (${VARIANT_WORDS[precision].name})`,
+      description: `${base.description} This is ${VARIANT_WORDS[precision].description}.`,
       files: base.files.map((f) => replaced.find((r) => r.path === f.path) ?? f),
       variantOf: { id: base.id, precision },
     };

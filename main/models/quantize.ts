@@ -358,7 +358,8 @@ export async function quantizeModel(opts: QuantizeOptions): Promise<QuantizeResu
     };
     await writeManifest(out, {
       id,
-      name: `${sourceManifest?.name ?? source.id} (${precision})`,
+      // Shown in the app: plain words rather than the precision's name.
+      name: `${sourceManifest?.name ?? source.id} (${precision === 'int8' ? 'faster version' : 'graphics card version'})`,
       installedAt: new Date().toISOString(),
       layout: folder.info.layout,
       embedDim: folder.info.embedDim,

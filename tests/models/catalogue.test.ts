@@ -99,7 +99,8 @@ test('a transformers.js repository offers its published int8 files as a catalogu
   assert.equal(from['onnx/vision_model.onnx'], 'onnx/vision_model_quantized.onnx');
   assert.equal(from['onnx/text_model.onnx'], 'onnx/text_model_quantized.onnx');
   assert.equal(from['tokenizer.json'], 'tokenizer.json');
-  assert.match(variant.description, /int8 version.*faster on a processor.*slightly less precise/);
+  assert.match(variant.description, /smaller version.*faster on a processor.*slightly less precise/);
+  assert.equal(variant.name, 'Chinese-CLIP ViT-B/16 (smaller, faster)');
   const size = (e: typeof base) => e.files.reduce((s, f) => s + (f.size ?? 0), 0);
   assert.ok(size(variant) < size(base) / 3);
   // A variant naming a file its entry does not have is a catalogue bug, caught when it loads.
