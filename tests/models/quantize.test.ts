@@ -221,6 +221,12 @@ test('the CLI reports size and agreement, and refuses a bad --precision or --tow
   assert.match(stdout, /size: +[\d.]+ [kM]B \(the original: [\d.]+ MB\)/);
   assert.match(stdout, /agreement: +pictures 99\.\d\d% \(lowest 99\.\d\d%\) with the original/);
   assert.doesNotMatch(stdout, /words/, 'only the converted tower is compared');
+  const info = await run(process.execPath, [
+    ...['--import', 'tsx', 'main/cli/cli.ts', '--data-dir', dataDir],
+    ...['models', 'info', 'tiny-hf-vision-int8'],
+  ]);
+  assert.match(info.stdout, /made from: +tiny-hf \(int8, vision converted\)/);
+  assert.match(info.stdout, /agreement: +pictures 99\.\d\d%/);
   for (const [args, reason] of [
     [['tiny-hf', '--precision', 'int4'], /--precision must be int8 or fp16, not 'int4'/],
     [['tiny-hf', '--towers', 'audio'], /--towers takes vision, text/],

@@ -391,8 +391,12 @@ export function registerModelsCommands(program: Command): void {
         out(
           `  installed:  ${installed.dir} (${formatBytes(installed.sizeBytes)}, ${installed.layout ?? 'incomplete'})`,
         );
-        if (installed.manifest?.source.type === 'import')
-          out(`  imported from: ${installed.manifest.source.path}`);
+        const source = installed.manifest?.source;
+        if (source?.type === 'import') out(`  imported from: ${source.path}`);
+        if (source?.type === 'converted') {
+          out(`  made from:  ${source.from} (${source.precision}, ${source.towers.join(' and ')} converted)`);
+          out(`  agreement:  ${describeAgreement(source.agreement)} with the original`);
+        }
         if (installed.manifest?.installedAt) out(`  since:      ${installed.manifest.installedAt}`);
       } else out('  not installed');
       out(`  active:     ${active ? 'yes' : 'no'}`);
