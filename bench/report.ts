@@ -592,6 +592,9 @@ function stageProfileName(stage: string): string {
 /** The markers around bench/photos-view.ts's own section of BENCHMARKS.md (written by that script alone). */
 export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
 export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
+/** The markers around bench/model-precision.ts's section (int8 vs fp32). */
+export const MODEL_PRECISION_SECTION_START = '<!-- model-precision bench: start -->';
+export const MODEL_PRECISION_SECTION_END = '<!-- model-precision bench: end -->';
 
 /** The markers around bench/big-library.ts's section (written by the big-library phase alone). */
 export const BIG_LIBRARY_SECTION_START = '<!-- big-library bench: start -->';
@@ -606,6 +609,7 @@ const OWN_SECTIONS: readonly [string, string][] = [
   [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
   [BIG_LIBRARY_SECTION_START, BIG_LIBRARY_SECTION_END],
   [MEDIA_COST_SECTION_START, MEDIA_COST_SECTION_END],
+  [MODEL_PRECISION_SECTION_START, MODEL_PRECISION_SECTION_END],
 ];
 
 /** `report` with the sections of `previous` (the file it replaces) that other benchmarks write carried over at its end. */

@@ -213,6 +213,7 @@ export async function createCoreApi(options: CoreApiOptions): Promise<CoreApi> {
     hub,
     log,
     currentModelId: () => session?.core.engine.model.id ?? 'demo',
+    currentProvider: () => session?.core.engine.device.provider ?? 'cpu',
     async reopen() {
       const old = session;
       session = undefined;

@@ -10,12 +10,52 @@ import {
   getInstalledModel,
   listInstalledModels,
   setActiveModel,
+  type InstalledModel,
 } from '../models/installed-models.js';
+import { convertedModelId, quantizeModel, type Precision } from '../models/quantize.js';
+import type { ExecutionProvider } from '../engine/device.js';
 import { absoluteUserPath } from '../user-path.js';
 import type { ErrorLogger, EventHub } from './dispatch.js';
-import type { ApiHandlers, CatalogueModel } from './types.js';
+import type { ApiHandlers, CatalogueModel, ConversionProgress } from './types.js';
 
-export type ModelMethods = 'models.catalogue' | 'models.download' | 'models.activate' | 'models.import';
+export type ModelMethods =
+  'models.catalogue' | 'models.download' | 'models.activate' | 'models.import' | 'models.makeFaster';
+
+/** What a converted model says about itself on its card, and which copy an original can get here. */
+function conversionFields(
+  m: InstalledModel | undefined,
+  installedIds: ReadonlySet<string>,
+  provider: ExecutionProvider,
+): Pick<CatalogueModel, 'converted' | 'fasterVersion'> {
+  if (!m?.layout) return {};
+  const source = m.manifest?.source;
+  if (source?.type === 'converted') {
+    const { images, texts } = source.agreement;
+    const agreement = Math.min(images?.min ?? 1, texts?.min ?? 1);
+    return { converted: { from: source.from, precision: source.precision, agreement } };
+  }
+  // int8 runs fastest on processors; graphics cards run float16 natively.
+  const precision: Precision = provider === 'cpu' ? 'int8' : 'fp16';
+  const id = convertedModelId(m.id, precision);
+  return { fasterVersion: { id, precision, installed: installedIds.has(id) } };
+}
+
+/** A converted model's card text: what it is, and what it trades, in plain words. */
+function convertedDescription(from: string, precision: Precision, agreement: number): string {
+  const forWhat = precision === 'int8' ? "this computer's processor" : 'graphics cards';
+  return (
+    `A faster copy of ${from}, made for ${forWhat}. Matches are very slightly less precise: ` +
+    `checked on sample pictures and phrases, it agreed at least ${(agreement * 100).toFixed(1)}% with the original.`
+  );
+}
+
+const progressWords = {
+  copying: 'Copying the model…',
+  converting: 'Making the faster version…',
+  checking: 'Checking it against the original on sample pictures and phrases…',
+  installing: 'Installing it…',
+  done: 'Done.',
+} as const;
 
 export interface ModelArea {
   handlers: Pick<ApiHandlers, ModelMethods>;
@@ -28,16 +68,22 @@ export function createModelArea(ctx: {
   log: ErrorLogger;
   /** The id the library runs now (settings may name none: then the demo model). */
   currentModelId(): string;
+  /** The execution provider running the model now ('cpu' when no library is open). */
+  currentProvider(): ExecutionProvider;
   /** Re-opens the library with the model now active in settings. */
   reopen(): Promise<void>;
 }): ModelArea {
   const { dataDir, hub, log } = ctx;
   const downloads = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
   let importing: Promise<unknown> | undefined;
+  /** One conversion at a time: it keeps both cores busy for a minute or more. */
+  let converting: Promise<unknown> | undefined;
 
   const catalogue = async (): Promise<CatalogueModel[]> => {
     const installed = await listInstalledModels(dataDir);
     const installedIds = new Set(installed.map((m) => m.id));
+    const byId = new Map(installed.map((m) => [m.id, m]));
+    const provider = ctx.currentProvider();
     const activeId = (await getActiveModel(dataDir)) ?? ctx.currentModelId();
     const demo: CatalogueModel = {
       id: 'demo',
@@ -59,20 +105,28 @@ export function createModelArea(ctx: {
       installed: installedIds.has(e.id),
       active: activeId === e.id,
       isDemo: false,
+      ...conversionFields(byId.get(e.id), installedIds, provider),
     }));
     const known = new Set(fromCatalogue.map((m) => m.id));
     const imported = installed
       .filter((m) => !known.has(m.id) && m.id !== 'demo' && m.layout)
-      .map((m): CatalogueModel => ({
-        id: m.id,
-        name: m.manifest?.name ?? m.id,
-        description: 'Imported from a folder on this computer.',
-        sizeBytes: m.sizeBytes,
-        embedDim: m.manifest?.embedDim ?? null,
-        installed: true,
-        active: activeId === m.id,
-        isDemo: false,
-      }));
+      .map((m): CatalogueModel => {
+        const fields = conversionFields(m, installedIds, provider);
+        const { converted } = fields;
+        return {
+          id: m.id,
+          name: m.manifest?.name ?? m.id,
+          description: converted
+            ? convertedDescription(converted.from, converted.precision, converted.agreement)
+            : 'Imported from a folder on this computer.',
+          sizeBytes: m.sizeBytes,
+          embedDim: m.manifest?.embedDim ?? null,
+          installed: true,
+          active: activeId === m.id,
+          isDemo: false,
+          ...fields,
+        };
+      });
     return [demo, ...fromCatalogue, ...imported];
   };
 
@@ -148,10 +202,68 @@ export function createModelArea(ctx: {
           importing = undefined;
         }
       },
+      // The same conversion and check as `lookbook models quantize`, in the background with progress.
+      'models.makeFaster': async ({ id }) => {
+        const model = await getInstalledModel(dataDir, id);
+        const offer = conversionFields(
+          model,
+          new Set((await listInstalledModels(dataDir)).map((m) => m.id)),
+          ctx.currentProvider(),
+        ).fasterVersion;
+        if (!model || !offer) {
+          throw new UserError(
+            `There is no faster version to make of “${id}”: only a downloaded or imported model can have one.`,
+            'model-invalid',
+          );
+        }
+        if (offer.installed) {
+          throw new UserError(`The faster version of “${id}” is already installed.`, 'model-exists');
+        }
+        if (converting) {
+          throw new UserError('A faster version is being made already; wait until it is done.', 'busy');
+        }
+        const emit = (p: Omit<ConversionProgress, 'modelId' | 'targetId'>) =>
+          hub.emit('conversionProgress', { modelId: id, targetId: offer.id, ...p });
+        emit({ phase: 'working', step: 0, total: 1, message: 'Starting…' });
+        converting = quantizeModel({
+          dataDir,
+          model: id,
+          precision: offer.precision,
+          id: offer.id,
+          // Both cores: the person asked for it and waits for it.
+          threads: 2,
+          onProgress: (p) =>
+            p.phase !== 'done' &&
+            emit({ phase: 'working', step: p.step, total: p.total, message: progressWords[p.phase] }),
+        })
+          .then((r) =>
+            emit({
+              phase: 'done',
+              step: 1,
+              total: 1,
+              message: 'Done.',
+              agreement: Math.min(r.agreement.images?.min ?? 1, r.agreement.texts?.min ?? 1),
+            }),
+          )
+          .catch((e) => {
+            log(`making a faster version of ${id} failed`, e);
+            emit({
+              phase: 'error',
+              step: 0,
+              total: 1,
+              message: `No faster version was made: ${describeError(e)}`,
+            });
+          })
+          .finally(() => {
+            converting = undefined;
+          });
+        return { started: true };
+      },
     },
     async close() {
       for (const d of downloads.values()) d.abort.abort(new Error('closing'));
       await importing?.catch(() => undefined);
+      await converting;
       await Promise.allSettled([...downloads.values()].map((d) => d.done));
     },
   };

@@ -302,6 +302,33 @@ export interface CatalogueModel {
   installed: boolean;
   active: boolean;
   isDemo: boolean;
+  /** A faster copy Lookbook made of another model (`lookbook models quantize`). */
+  converted?: {
+    from: string;
+    precision: 'int8' | 'fp16';
+    /** The lowest cosine between the copy's and the original's embeddings of the check's samples. */
+    agreement: number;
+  };
+  /**
+   * The faster copy Lookbook can make of this installed model for the device in use now: int8 on a
+   * processor, fp16 on a graphics card. Absent for the demo model and for copies.
+   */
+  fasterVersion?: { id: string; precision: 'int8' | 'fp16'; installed: boolean };
+}
+
+/** Making a faster copy of a model ('models.makeFaster'), step by step. */
+export interface ConversionProgress {
+  /** The model being copied. */
+  modelId: string;
+  /** The copy's id. */
+  targetId: string;
+  phase: 'working' | 'done' | 'error';
+  step: number;
+  total: number;
+  /** What is happening, or why it failed, in plain words. */
+  message: string;
+  /** When done: the lowest agreement with the original (cosine). */
+  agreement?: number;
 }
 
 export interface DownloadProgress {
@@ -557,6 +584,11 @@ export interface ApiMethods {
   'trash.empty': { request: Record<string, never>; response: { removed: number; freedBytes: number } };
   /** Installs a model folder or archive, checked as `lookbook models import` checks it. */
   'models.import': { request: { path: string }; response: { id: string; models: CatalogueModel[] } };
+  /**
+   * Starts making the faster copy of an installed model (its `fasterVersion`); progress arrives as
+   * conversionProgress events. The copy is installed, not put to use: the person chooses.
+   */
+  'models.makeFaster': { request: { id: string }; response: { started: boolean } };
 }
 
 /** Progress events the core pushes; the client subscribes with `onX` (X = capitalised key). */
@@ -565,6 +597,7 @@ export interface ApiEvents {
   taggingProgress: TaggingProgress;
   trainingProgress: TrainingProgress;
   downloadProgress: DownloadProgress;
+  conversionProgress: ConversionProgress;
   /** The set of photos changed (indexing finished a batch, a folder was removed): refresh views. */
   libraryChanged: { photoCount: number };
   /** An album was created, renamed, deleted or its photos changed (a smart album's: when the library did). */
@@ -638,6 +671,7 @@ export const METHOD_NAMES = [
   'trash.list',
   'trash.restore',
   'trash.empty',
+  'models.makeFaster',
 ] as const satisfies readonly MethodName[];
 
 // Compile-time proof that METHOD_NAMES lists every method (a missing one makes this `never`).
@@ -649,6 +683,7 @@ export const EVENT_NAMES = [
   'taggingProgress',
   'trainingProgress',
   'downloadProgress',
+  'conversionProgress',
   'libraryChanged',
   'albumsChanged',
 ] as const satisfies readonly EventName[];

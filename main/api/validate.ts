@@ -387,6 +387,7 @@ const validators: Validators = {
   },
   'trash.empty': none,
   'models.import': (i) => ({ path: path(i, 'path') }),
+  'models.makeFaster': (i) => ({ id: str(i, 'id', 200) }),
   'duplicates.list': (i) => {
     const offset = optInt(i, 'offset', 0, 10_000_000);
     const limit = optInt(i, 'limit', 1, 1_000);

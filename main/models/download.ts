@@ -168,7 +168,7 @@ export async function pullModel(opts: PullOptions): Promise<PullResult> {
         f.done = 0;
       }
       await fsp.mkdir(dirname(finalPath), { recursive: true });
-      const url = resolveUrl(endpoint, entry.repo, entry.revision, f.spec.path);
+      const url = resolveUrl(endpoint, entry.repo, entry.revision, f.spec.from ?? f.spec.path);
       let attempt = 0;
       let expected: { size?: number; sha256?: string } = {};
       for (;;) {

@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { readSettings, updateSettings } from '../host/settings.js';
 import { tempPathFor } from '../temp-files.js';
 import { findCatalogueEntry, isValidModelId, type CatalogueEntry } from './catalogue.js';
+import type { ConvertedSource } from './quantize.js';
 
 /** Written into each installed model folder: where it came from, for `models info` and `models list`. */
 export const MANIFEST_FILE = 'lookbook-model.json';
@@ -21,7 +22,8 @@ export interface ModelManifest {
   embedDim?: number;
   source:
     | { type: 'catalogue'; repo: string; revision: string; endpoint: string }
-    | { type: 'import'; path: string };
+    | { type: 'import'; path: string }
+    | ConvertedSource;
   files?: { path: string; size: number; sha256?: string }[];
 }
 

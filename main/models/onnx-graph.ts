@@ -6,8 +6,8 @@
 // model never sits in memory as one buffer. That works because protobuf lets a message's fields be written
 // in any order and repeated fields be concatenated: the graph is its small "head" (nodes, inputs, outputs)
 // followed by one length-delimited `initializer` entry per tensor, each of which ends with its raw bytes.
-import { open } from 'node:fs/promises';
-import onnxProto from 'onnx-proto';
+import { open, readFile } from 'node:fs/promises';
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
@@ -286,4 +286,120 @@ function attribute(name: string, value: AttrValue) {
   }
   if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
   return { name, type: AttributeType.FLOATS, floats: value.floats };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading and rewriting existing models (quantize.ts converts an installed model's towers).
+
+export type OnnxModel = InstanceType<typeof onnx.ModelProto>;
+export type OnnxTensor = OnnxTypes.ITensorProto;
+export type OnnxNode = OnnxTypes.INodeProto;
+/** The element types the converters read and write (ONNX TensorProto.DataType numbers). */
+export const ONNX_TYPE = {
+  float: onnx.TensorProto.DataType.FLOAT,
+  int8: onnx.TensorProto.DataType.INT8,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+} as const;
+
+/**
+ * Decodes a whole .onnx file. Tensors kept in separate files (external data, used by models over 2 GB)
+ * are refused: every CLIP tower Lookbook offers fits in one file, and rewriting them is not supported.
+ */
+export async function readOnnxModel(path: string): Promise<OnnxModel> {
+  const model = onnx.ModelProto.decode(await readFile(path));
+  const external = model.graph?.initializer?.find(
+    (t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
+  );
+  if (external) {
+    throw new Error(
+      `${path} keeps its weights in a separate file ('${external.name}'); such models cannot be converted`,
+    );
+  }
+  return model;
+}
+
+export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** A tensor's dimensions as plain numbers (protobufjs gives 64-bit values as Long objects). */
+export function tensorDims(t: OnnxTensor): number[] {
+  return (t.dims ?? []).map((d) => Number(d));
+}
+
+/** A float tensor's values, wherever the file keeps them (raw bytes or the repeated float field). */
+export function tensorFloats(t: OnnxTensor): Float32Array {
+  if (t.dataType !== ONNX_TYPE.float) throw new Error(`tensor '${t.name}' is not float32`);
+  if (t.rawData && t.rawData.length > 0) {
+    // Copy: the raw bytes are a slice of the file buffer and need not be 4-byte aligned.
+    const bytes = Uint8Array.from(t.rawData);
+    return new Float32Array(bytes.buffer, 0, bytes.length / 4);
+  }
+  return Float32Array.from(t.floatData ?? []);
+}
+
+/** A tensor message holding `data` as raw bytes. */
+export function rawTensor(
+  name: string,
+  dataType: number,
+  dims: number[],
+  data: Float32Array | Int8Array | Uint16Array,
+): OnnxTensor {
+  return onnx.TensorProto.create({
+    name,
+    dataType,
+    dims,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  });
+}
+
+/** Largest finite float16. */
+export const FLOAT16_MAX = 65504;
+
+/**
+ * IEEE 754 half-precision bits of each value, rounded to nearest even. Values beyond the float16 range
+ * are clamped to ±65504 rather than becoming infinities (CLIP graphs use -1e9 or float32's lowest value
+ * as "minus infinity" in attention masks; clamped they still mask, as infinities they would give NaN).
+ */
+export function toFloat16Bits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i]!;
+    if (v > FLOAT16_MAX) v = FLOAT16_MAX;
+    else if (v < -FLOAT16_MAX) v = -FLOAT16_MAX;
+    f32[0] = v;
+    const x = u32[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    const mant = x & 0x7fffff;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7e00; // NaN (infinities were clamped above)
+      continue;
+    }
+    const e = exp - 127 + 15;
+    if (e >= 0x1f) {
+      out[i] = sign | 0x7bff;
+    } else if (e <= 0) {
+      // Subnormal half (or zero): shift the mantissa, with its implicit 1, into place and round.
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
+      const m = mant | 0x800000;
+      const shift = 14 - e;
+      let half = m >>> shift;
+      const rem = m & ((1 << shift) - 1);
+      const halfway = 1 << (shift - 1);
+      if (rem > halfway || (rem === halfway && (half & 1) === 1)) half++;
+      out[i] = sign | half;
+    } else {
+      let half = (e << 10) | (mant >>> 13);
+      const rem = mant & 0x1fff;
+      if (rem > 0x1000 || (rem === 0x1000 && (half & 1) === 1)) half++; // may carry into the exponent: still right
+      out[i] = sign | Math.min(half, 0x7bff);
+    }
+  }
+  return out;
 }

@@ -87,3 +87,33 @@ test('malformed catalogue entries are caught when loaded', () => {
   assert.throws(() => parseCatalogueEntry({ ...good, files: [{ path: 'a', sha256: 'abc' }] }), /sha256/);
   assert.throws(() => parseCatalogue({ models: [good, good] }), /duplicate id/);
 });
+
+test('a transformers.js repository offers its published int8 files as a catalogue model of its own', () => {
+  const variant = requireCatalogueEntry('chinese-clip-vit-base-patch16-int8');
+  const base = requireCatalogueEntry('chinese-clip-vit-base-patch16');
+  assert.deepEqual(variant.variantOf, { id: base.id, precision: 'int8' });
+  assert.equal(variant.repo, base.repo);
+  assert.ok(!variant.default);
+  // Installed under the names the engine loads, fetched from the quantized files beside the fp32 ones.
+  const from = Object.fromEntries(variant.files.map((f) => [f.path, f.from ?? f.path]));
+  assert.equal(from['onnx/vision_model.onnx'], 'onnx/vision_model_quantized.onnx');
+  assert.equal(from['onnx/text_model.onnx'], 'onnx/text_model_quantized.onnx');
+  assert.equal(from['tokenizer.json'], 'tokenizer.json');
+  assert.match(variant.description, /smaller version.*faster on a processor.*slightly less precise/);
+  assert.equal(variant.name, 'Chinese-CLIP ViT-B/16 (smaller, faster)');
+  const size = (e: typeof base) => e.files.reduce((s, f) => s + (f.size ?? 0), 0);
+  assert.ok(size(variant) < size(base) / 3);
+  // A variant naming a file its entry does not have is a catalogue bug, caught when it loads.
+  const raw = {
+    ...base,
+    variants: [{ precision: 'int8', files: [{ path: 'onnx/model.onnx', from: 'x.onnx' }] }],
+  };
+  assert.throws(
+    () => parseCatalogue({ models: [raw] }),
+    /'onnx\/model.onnx' is not one of the entry's files/,
+  );
+  assert.throws(
+    () => parseCatalogue({ models: [{ ...raw, variants: [{ precision: 'int4', files: [] }] }] }),
+    /precision must be 'int8' or 'fp16'/,
+  );
+});

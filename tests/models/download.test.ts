@@ -13,7 +13,9 @@ import { join, resolve } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createClipEngine } from '../../main/engine/clip-engine.js';
 import { isUserError } from '../../main/errors.js';
-import { parseCatalogueEntry, type CatalogueEntry } from '../../main/models/catalogue.js';
+import { parseCatalogue, parseCatalogueEntry, type CatalogueEntry } from '../../main/models/catalogue.js';
+import { encodeOnnxModel, readOnnxModel } from '../../main/models/onnx-graph.js';
+import { quantizeInt8 } from '../../main/models/quantize-graph.js';
 import { downloadTempDir, pullModel, sha256FromEtag, type PullProgress } from '../../main/models/download.js';
 import { getInstalledModel, listInstalledModels } from '../../main/models/installed-models.js';
 import { cosine } from '../engine/fixtures.js';
@@ -268,6 +270,40 @@ describe('models pull', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  test('a published int8 variant is fetched from its own files and installed under the usual names', async (t) => {
+    t.after(() => fsp.rm(dataDir, { recursive: true, force: true }));
+    // The repository publishes an int8 vision tower beside the fp32 one, as transformers.js repositories do.
+    const int8 = await readOnnxModel(join(FIXTURE, 'immich', 'visual/model.onnx'));
+    quantizeInt8(int8);
+    const body = Buffer.from(encodeOnnxModel(int8));
+    hub.files.set('visual/model_quantized.onnx', {
+      body,
+      sha256: createHash('sha256').update(body).digest('hex'),
+    });
+    t.after(() => hub.files.delete('visual/model_quantized.onnx'));
+    const base = testEntry();
+    const [, variant] = parseCatalogue({
+      models: [
+        {
+          ...base,
+          variants: [
+            {
+              precision: 'int8',
+              files: [{ path: 'visual/model.onnx', from: 'visual/model_quantized.onnx', size: body.length }],
+            },
+          ],
+        },
+      ],
+    });
+    assert.equal(variant?.id, 'clip-tiny-a-int8');
+    assert.deepEqual(variant.variantOf, { id: 'clip-tiny-a', precision: 'int8' });
+    const result = await pullModel({ dataDir, entry: variant });
+    assert.equal(result.dir, join(dataDir, 'models', 'clip-tiny-a-int8'));
+    assert.deepEqual(await fsp.readFile(join(result.dir, 'visual/model.onnx')), body);
+    assert.ok(hub.log.some((r) => r.url.includes('visual/model_quantized.onnx')));
+    assert.ok(!hub.log.some((r) => r.url.endsWith('visual/model.onnx')), 'the fp32 tower is not fetched');
   });
 
   test('a cut transfer resumes with a Range request instead of starting over', async (t) => {

@@ -1,4 +1,4 @@
-// `lookbook models list|pull|import|use|remove|info`.
+// `lookbook models list|pull|import|quantize|use|remove|info`.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { dataDirOf } from '../command-helpers.js';
@@ -13,6 +13,14 @@ import {
 } from '../../models/catalogue.js';
 import { pullModel, type PullProgress } from '../../models/download.js';
 import { importModel } from '../../models/import-model.js';
+import {
+  describeAgreement,
+  PRECISIONS,
+  quantizeModel,
+  TOWERS,
+  type Precision,
+  type Tower,
+} from '../../models/quantize.js';
 import {
   getActiveModel,
   getInstalledModel,
@@ -267,6 +275,68 @@ export function registerModelsCommands(program: Command): void {
     });
 
   models
+    .command('quantize')
+    .description(
+      'make a faster copy of an installed model: int8 for the CPU, fp16 for graphics cards; ' +
+        'installed as <id>-int8 or <id>-fp16 once it is checked against the original',
+    )
+    .argument('<model>', 'an installed model id or a model folder')
+    .option('--precision <p>', `${PRECISIONS.join(' or ')}`, 'int8')
+    .option('--towers <list>', `which parts to convert: ${TOWERS.join(',')}`, TOWERS.join(','))
+    .option('--id <id>', 'install under this id (default: <model>-<precision>)')
+    .option('--force', 'replace an installed model with the same id')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        model: string,
+        opts: { precision: string; towers: string; id?: string; force?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const precision = opts.precision as Precision;
+        if (!PRECISIONS.includes(precision)) {
+          throw new UserError(
+            `--precision must be ${PRECISIONS.join(' or ')}, not '${opts.precision}'`,
+            'invalid-argument',
+          );
+        }
+        const towers = opts.towers
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+        const unknown = towers.filter((t) => !TOWERS.includes(t as Tower));
+        if (towers.length === 0 || unknown.length > 0) {
+          throw new UserError(
+            `--towers takes ${TOWERS.join(', ')} (comma separated), not '${opts.towers}'`,
+            'invalid-argument',
+          );
+        }
+        const result = await quantizeModel({
+          dataDir: dataDirOf(cmd),
+          model,
+          precision,
+          towers: towers as Tower[],
+          ...(opts.id ? { id: opts.id } : {}),
+          force: !!opts.force,
+          ...(opts.json
+            ? {}
+            : {
+                onProgress: (p) => {
+                  if (p.phase !== 'done') process.stderr.write(`[${p.step + 1}/${p.total}] ${p.message}…\n`);
+                },
+              }),
+        });
+        if (opts.json) return printJsonDocument(result);
+        out(`Installed ${result.id} (${result.precision}, from ${result.from}) in ${result.dir}`);
+        out(
+          `  size:       ${formatBytes(result.sizeBytes)} (the original: ${formatBytes(result.originalSizeBytes)})`,
+        );
+        out(`  agreement:  ${describeAgreement(result.agreement)} with the original`);
+        out(`              (cosine of embeddings; median and lowest over sample pictures and phrases)`);
+        out(`Use it with: lookbook models use ${result.id}`);
+      },
+    );
+
+  models
     .command('use')
     .description('make a model the active one')
     .argument('<id>', "an installed model id, or 'demo'")
@@ -321,8 +391,12 @@ export function registerModelsCommands(program: Command): void {
         out(
           `  installed:  ${installed.dir} (${formatBytes(installed.sizeBytes)}, ${installed.layout ?? 'incomplete'})`,
         );
-        if (installed.manifest?.source.type === 'import')
-          out(`  imported from: ${installed.manifest.source.path}`);
+        const source = installed.manifest?.source;
+        if (source?.type === 'import') out(`  imported from: ${source.path}`);
+        if (source?.type === 'converted') {
+          out(`  made from:  ${source.from} (${source.precision}, ${source.towers.join(' and ')} converted)`);
+          out(`  agreement:  ${describeAgreement(source.agreement)} with the original`);
+        }
         if (installed.manifest?.installedAt) out(`  since:      ${installed.manifest.installedAt}`);
       } else out('  not installed');
       out(`  active:     ${active ? 'yes' : 'no'}`);

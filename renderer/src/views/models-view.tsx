@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { CatalogueModel, DownloadProgress } from '../api/types';
+import type { CatalogueModel, ConversionProgress, DownloadProgress } from '../api/types';
 import { messageOf } from '../api/client';
 import { ProgressBar, formatBytes } from '../components/common';
 import { FolderBrowser } from '../components/folder-browser';
@@ -105,10 +105,58 @@ function ImportModelCard({ onImported }: { onImported(models: CatalogueModel[], 
   );
 }
 
+/**
+ * The offer on the model in use: a faster copy made on this computer (int8 for the processor, fp16 for a
+ * graphics card), what it trades, and its progress while it is made ('models.makeFaster').
+ */
+function FasterVersionOffer({
+  model,
+  progress,
+  onStart,
+}: {
+  model: CatalogueModel;
+  progress: ConversionProgress | undefined;
+  onStart(): void;
+}) {
+  const offer = model.fasterVersion;
+  if (!offer || offer.installed) return null;
+  const working = progress?.phase === 'working';
+  const forWhat = offer.precision === 'int8' ? "this computer's processor" : 'your graphics card';
+  return (
+    <div className="faster-version" data-testid="faster-version">
+      <h3 style={{ margin: '6px 0 2px', fontSize: 'inherit' }}>A faster version for this computer</h3>
+      <p className="small muted" style={{ margin: 0 }}>
+        Lookbook can make a copy of this model that runs about twice as fast on {forWhat} and takes less
+        space. Matches become very slightly less precise: the copy is checked against this model on sample
+        pictures and phrases and kept only if they agree closely. Switching to it re-indexes your photos in
+        the background; searching keeps working meanwhile.
+      </p>
+      {working && (
+        <>
+          <ProgressBar
+            value={progress.total ? progress.step / progress.total : null}
+            label="Making the faster version"
+          />
+          <div className="small muted">{progress.message}</div>
+        </>
+      )}
+      {progress?.phase === 'error' && (
+        <div className="small" role="alert" style={{ color: 'var(--bad)' }}>
+          {progress.message}
+        </div>
+      )}
+      <button className="btn" style={{ marginTop: 6 }} disabled={working} onClick={onStart}>
+        {working ? 'Making it…' : 'Make the faster version'}
+      </button>
+    </div>
+  );
+}
+
 export function ModelsView() {
   const { client, run, refreshStatus, notify } = useApp();
   const [models, setModels] = useState<CatalogueModel[]>([]);
   const [downloads, setDownloads] = useState<Record<string, DownloadProgress>>({});
+  const [conversions, setConversions] = useState<Record<string, ConversionProgress>>({});
 
   const fetchData = useCallback(async () => {
     setModels(await client.call('models.catalogue', {}));
@@ -125,6 +173,26 @@ export function ModelsView() {
           void load();
         }
         if (p.phase === 'error' && p.message) notify(p.message);
+      },
+      [load, notify],
+    ),
+  );
+
+  useEventListener(
+    'conversionProgress',
+    useCallback(
+      (p: ConversionProgress) => {
+        setConversions((c) => ({ ...c, [p.modelId]: p }));
+        if (p.phase === 'done') {
+          const agreed =
+            p.agreement === undefined
+              ? ''
+              : ` It agreed at least ${(p.agreement * 100).toFixed(1)}% with the original.`;
+          notify(
+            `The faster version is ready.${agreed} Choose “Use this model” on its card to switch to it.`,
+          );
+          void load();
+        }
       },
       [load, notify],
     ),
@@ -180,6 +248,17 @@ export function ModelsView() {
                 <div className="small" style={{ color: 'var(--bad)' }}>
                   {d.message}
                 </div>
+              )}
+              {m.active && (
+                <FasterVersionOffer
+                  model={m}
+                  progress={conversions[m.id]}
+                  onStart={() =>
+                    run(async () => {
+                      await client.call('models.makeFaster', { id: m.id });
+                    })
+                  }
+                />
               )}
               <div className="row" style={{ marginTop: 'auto' }}>
                 {!m.installed && (
