@@ -590,13 +590,21 @@ function stageProfileName(stage: string): string {
 }
 
 /** The markers around bench/photos-view.ts's own section of BENCHMARKS.md (written by that script alone). */
+export const PEERS_SECTION_START = '<!-- peers bench: start -->';
+export const PEERS_SECTION_END = '<!-- peers bench: end -->';
 export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
 export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
 
 /** `report` with the photos-view section of `previous` (the file it replaces) carried over at its end. */
 export function keepPhotosViewSection(previous: string, report: string): string {
-  const a = previous.indexOf(PHOTOS_VIEW_SECTION_START);
-  const b = previous.indexOf(PHOTOS_VIEW_SECTION_END);
-  if (a < 0 || b < a) return report;
-  return `${report.replace(/\n*$/, '')}\n\n${previous.slice(a, b + PHOTOS_VIEW_SECTION_END.length)}\n`;
+  // Sections other benchmarks write (photos view, peers), each between its own markers, are kept.
+  const kept = [
+    [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
+    [PEERS_SECTION_START, PEERS_SECTION_END],
+  ].flatMap(([start, end]) => {
+    const a = previous.indexOf(start!);
+    const b = previous.indexOf(end!);
+    return a < 0 || b < a ? [] : [previous.slice(a, b + end!.length)];
+  });
+  return [report.replace(/\n*$/, ''), ...kept].join('\n\n') + '\n';
 }

@@ -12,6 +12,7 @@ import { CLIP_PRESETS, clipParamCounts, visionMacsPerImage } from '../models/too
 import { ensureBenchModel } from './bench-model.js';
 import type { IndexingBenchOptions, IndexingResult, IndexingSettings } from './indexing-throughput.js';
 import { describeMachine } from './machine.js';
+import { linkPhotoSubset, renderPeersSection, runPeers, withPeersSection } from './peers/run-peers.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
 import { BENCH_QUERIES } from './query-latency.js';
@@ -140,13 +141,46 @@ async function main(): Promise<number> {
       report: { type: 'string' },
       'render-only': { type: 'boolean' },
       phase: { type: 'string' },
+      peers: { type: 'boolean' },
+      'peers-rounds': { type: 'string' },
+      'peers-photos': { type: 'string' },
+      'int8-model': { type: 'string' },
+      'max-load': { type: 'string' },
+      'max-wait': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries] [-- --out bench/out] [-- --report BENCHMARKS.md]',
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries] [-- --out bench/out] [-- --report BENCHMARKS.md]\n' +
+        '       npm run bench -- --peers [--peers-rounds 3] [--peers-photos 56] [--int8-model <folder>] [--max-load 0.8] [--max-wait 60]',
     );
+    return 0;
+  }
+  if (values.peers) {
+    const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
+    const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+    const model = await ensureBenchModel(outDir, 'vit-b-32');
+    const count = Number(values['peers-photos'] ?? 56);
+    const photoSet = await ensureSyntheticPhotos({ dir: join(outDir, 'photos'), count });
+    const photoDir = linkPhotoSubset(photoSet.dir, count, join(outDir, 'peers', 'photos'));
+    const result = await runPeers({
+      root: ROOT,
+      outDir,
+      modelDir: model.dir,
+      photoDir,
+      rounds: Number(values['peers-rounds'] ?? 3),
+      ...(values['int8-model'] ? { int8ModelDir: values['int8-model'] } : {}),
+      maxLoad: Number(values['max-load'] ?? 0.8),
+      maxWaitSeconds: Number(values['max-wait'] ?? 60),
+      reportPath,
+      log,
+    });
+    await writeFile(
+      reportPath,
+      withPeersSection(await readFile(reportPath, 'utf8').catch(() => ''), renderPeersSection(result)),
+    );
+    log(`peers: wrote ${relative(process.cwd(), reportPath)}`);
     return 0;
   }
   if (values['render-only'] && values.phase === 'indexing') {
