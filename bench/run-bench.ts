@@ -12,7 +12,13 @@ import { CLIP_PRESETS, clipParamCounts, visionMacsPerImage } from '../models/too
 import { ensureBenchModel } from './bench-model.js';
 import type { IndexingBenchOptions, IndexingResult, IndexingSettings } from './indexing-throughput.js';
 import { describeMachine } from './machine.js';
-import { linkPhotoSubset, renderPeersSection, runPeers, withPeersSection } from './peers/run-peers.js';
+import {
+  linkPhotoSubset,
+  renderPeersSection,
+  runPeers,
+  withPeersSection,
+  type PeersResult,
+} from './peers/run-peers.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
 import { BENCH_QUERIES } from './query-latency.js';
@@ -160,6 +166,14 @@ async function main(): Promise<number> {
   if (values.peers) {
     const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
     const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+    if (values['render-only']) {
+      const last = JSON.parse(
+        await readFile(join(outDir, 'peers', 'last-peers-run.json'), 'utf8'),
+      ) as PeersResult;
+      const previous = await readFile(reportPath, 'utf8').catch(() => '');
+      await writeFile(reportPath, withPeersSection(previous, renderPeersSection(last)));
+      return 0;
+    }
     const model = await ensureBenchModel(outDir, 'vit-b-32');
     const count = Number(values['peers-photos'] ?? 56);
     const photoSet = await ensureSyntheticPhotos({ dir: join(outDir, 'photos'), count });
