@@ -397,8 +397,8 @@ export function renderPeersSection(result: PeersResult, cores = cpus().length): 
     '',
     "End to end, Lookbook's `index` does more than the peers (SHA-256, EXIF, a thumbnail and the " +
       'database for every photo) and starts more (the text tower, loaded for search, and LanceDB); with few ' +
-      'photos those fixed start-up costs weigh more per photo (`--peers-photos` sets how many, 56 at most ' +
-      "from the bench's cached set; more are generated).",
+      'photos those fixed start-up costs weigh more per photo (`--peers-photos` sets how many; ' +
+      'missing ones are generated).',
   );
   if (!lbInt8) {
     lines.push(
