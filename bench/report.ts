@@ -589,6 +589,9 @@ function stageProfileName(stage: string): string {
   }
 }
 
+/** The markers around the peers' section (written by `npm run bench -- --peers` alone). */
+export const PEERS_SECTION_START = '<!-- peers bench: start -->';
+export const PEERS_SECTION_END = '<!-- peers bench: end -->';
 /** The markers around bench/photos-view.ts's own section of BENCHMARKS.md (written by that script alone). */
 export const PHOTOS_VIEW_SECTION_START = '<!-- photos-view bench: start -->';
 export const PHOTOS_VIEW_SECTION_END = '<!-- photos-view bench: end -->';
@@ -610,6 +613,7 @@ const OWN_SECTIONS: readonly [string, string][] = [
   [BIG_LIBRARY_SECTION_START, BIG_LIBRARY_SECTION_END],
   [MEDIA_COST_SECTION_START, MEDIA_COST_SECTION_END],
   [MODEL_PRECISION_SECTION_START, MODEL_PRECISION_SECTION_END],
+  [PEERS_SECTION_START, PEERS_SECTION_END],
 ];
 
 /** `report` with the sections of `previous` (the file it replaces) that other benchmarks write carried over at its end. */

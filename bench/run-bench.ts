@@ -14,6 +14,13 @@ import { renderBigLibrary, replaceBigLibrarySection, runBigLibrary } from './big
 import type { IndexingBenchOptions, IndexingResult, IndexingSettings } from './indexing-throughput.js';
 import { runAnnScale } from './ann-report.js';
 import { describeMachine } from './machine.js';
+import {
+  linkPhotoSubset,
+  renderPeersSection,
+  runPeers,
+  withPeersSection,
+  type PeersResult,
+} from './peers/run-peers.js';
 import type { ModelThroughput } from './model-throughput.js';
 import type { PhaseName } from './phase.js';
 import { BENCH_QUERIES } from './query-latency.js';
@@ -148,13 +155,54 @@ async function main(): Promise<number> {
       phase: { type: 'string' },
       'big-library-size': { type: 'string' },
       sizes: { type: 'string' },
+      peers: { type: 'boolean' },
+      'peers-rounds': { type: 'string' },
+      'peers-photos': { type: 'string' },
+      'int8-model': { type: 'string' },
+      'max-load': { type: 'string' },
+      'max-wait': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library|ann-scale] [-- --big-library-size 100000] [-- --sizes 100000,1000000] [-- --out bench/out] [-- --report BENCHMARKS.md]',
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library|ann-scale] [-- --big-library-size 100000] [-- --sizes 100000,1000000] [-- --out bench/out] [-- --report BENCHMARKS.md]\n' +
+        '       npm run bench -- --peers [--peers-rounds 3] [--peers-photos 56] [--int8-model <folder>] [--max-load 0.8] [--max-wait 60]',
     );
+    return 0;
+  }
+  if (values.peers) {
+    const outDir = resolve(values.out ?? join(ROOT, 'bench', 'out'));
+    const reportPath = resolve(values.report ?? join(ROOT, 'BENCHMARKS.md'));
+    if (values['render-only']) {
+      const last = JSON.parse(
+        await readFile(join(outDir, 'peers', 'last-peers-run.json'), 'utf8'),
+      ) as PeersResult;
+      const previous = await readFile(reportPath, 'utf8').catch(() => '');
+      await writeFile(reportPath, withPeersSection(previous, renderPeersSection(last)));
+      return 0;
+    }
+    const model = await ensureBenchModel(outDir, 'vit-b-32');
+    const count = Number(values['peers-photos'] ?? 56);
+    const photoSet = await ensureSyntheticPhotos({ dir: join(outDir, 'photos'), count });
+    const photoDir = linkPhotoSubset(photoSet.dir, count, join(outDir, 'peers', 'photos'));
+    const result = await runPeers({
+      root: ROOT,
+      outDir,
+      modelDir: model.dir,
+      photoDir,
+      rounds: Number(values['peers-rounds'] ?? 3),
+      ...(values['int8-model'] ? { int8ModelDir: values['int8-model'] } : {}),
+      maxLoad: Number(values['max-load'] ?? 0.8),
+      maxWaitSeconds: Number(values['max-wait'] ?? 60),
+      reportPath,
+      log,
+    });
+    await writeFile(
+      reportPath,
+      withPeersSection(await readFile(reportPath, 'utf8').catch(() => ''), renderPeersSection(result)),
+    );
+    log(`peers: wrote ${relative(process.cwd(), reportPath)}`);
     return 0;
   }
   if (values['render-only'] && values.phase === 'indexing') {

@@ -18,6 +18,7 @@ export { formatBytes } from '../format-bytes.js';
 
 // Defined once by the engine, which owns devices (main/engine/device.ts); re-exported, types only.
 export type { DeviceRequest, ExecutionProvider } from '../engine/device.js';
+export { deviceName } from '../engine/device.js';
 // Why a search found nothing: worded once by the core (main/search/no-results.ts).
 export type { NoResultsReason } from '../search/no-results-reason.js';
 // How sure a tag suggestion must be by default: the core's value, which the Tagging view starts from.

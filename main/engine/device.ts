@@ -4,7 +4,7 @@
 // TypeScript, with no Node types such as Buffer.
 
 /** What the user may ask for (`--device`, settings), in the order help texts list them. */
-export const DEVICE_REQUESTS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export const DEVICE_REQUESTS = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 export type DeviceRequest = (typeof DEVICE_REQUESTS)[number];
 
 /** An onnxruntime execution provider that actually runs the sessions: any request but 'auto'. */
@@ -16,6 +16,19 @@ export interface DeviceInfo {
   provider: ExecutionProvider;
   /** Set when a GPU provider was wanted but the sessions run elsewhere: a sentence a person understands. */
   fallbackReason?: string;
+}
+
+/** How the app names the device that runs the model (the status bar, the Library view). */
+const DEVICE_NAMES: Record<ExecutionProvider, string> = {
+  cpu: 'CPU',
+  cuda: 'GPU (CUDA)',
+  dml: 'GPU (DirectML)',
+  coreml: 'GPU (CoreML)',
+  webgpu: 'GPU (WebGPU)',
+};
+
+export function deviceName(provider: ExecutionProvider): string {
+  return DEVICE_NAMES[provider];
 }
 
 export function isDeviceRequest(value: unknown): value is DeviceRequest {

@@ -57,6 +57,12 @@ export async function openTower(options: OpenTowerOptions): Promise<TowerSession
   // (measured: ~30 ms more CPU per 12-MP photo); the text tower serves interactive queries, where
   // spinning is worth its CPU (text encoding p50 ~5 ms faster with it).
   const spin = options.spinWait ?? options.tower === 'text';
+  // Compared with transformers.js, the other common caller of onnxruntime-node (src/models/session.js:
+  // every option left at onnxruntime's default, the model passed as bytes, run on the main thread): the
+  // same graph optimization level ('all' is the default), the same intra-op threads (one per core),
+  // sequential execution, no IO binding or output placement on the CPU. The differences are the spinning
+  // above and the worker thread; measured side by side (`npm run bench -- --peers`, model only, same
+  // ONNX file) this engine is not slower (BENCHMARKS.md, peers section).
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     interOpNumThreads: 1,

@@ -3,9 +3,12 @@
 // (once, not duplicated).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { withPeersSection } from '../../bench/peers/run-peers.js';
 import {
   BIG_LIBRARY_SECTION_END,
   BIG_LIBRARY_SECTION_START,
+  PEERS_SECTION_END,
+  PEERS_SECTION_START,
   PHOTOS_VIEW_SECTION_END,
   PHOTOS_VIEW_SECTION_START,
   keepOwnSections,
@@ -38,5 +41,15 @@ describe('BENCHMARKS.md rewrites', () => {
   it('leave a report alone when the previous file had no such section', () => {
     assert.equal(keepOwnSections('', '# Benchmarks\n'), '# Benchmarks\n');
     assert.equal(keepOwnSections('# Benchmarks\nold\n', '# Benchmarks\nnew\n'), '# Benchmarks\nnew\n');
+  });
+
+  it('keep the peers section too, and a peers run replaces only its own section', () => {
+    const peers = (x: string) => `${PEERS_SECTION_START}\n## Peers\n\n${x}\n${PEERS_SECTION_END}`;
+    const previous = `# Benchmarks\n\nold\n\n${section}\n\n${peers('1.04×')}\n`;
+    const rewritten = keepOwnSections(previous, '# Benchmarks\n\nnew\n');
+    assert.equal(rewritten, `# Benchmarks\n\nnew\n\n${section}\n\n${peers('1.04×')}\n`);
+    const rerun = withPeersSection(rewritten, peers('1.10×'));
+    assert.equal(rerun, `# Benchmarks\n\nnew\n\n${section}\n\n${peers('1.10×')}\n`);
+    assert.equal(withPeersSection('# Benchmarks\n', peers('x')), `# Benchmarks\n\n${peers('x')}\n`);
   });
 });

@@ -1,14 +1,65 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createClipEngine } from '../../main/engine/clip-engine.js';
 import { currentHost, planProvider } from '../../main/engine/execution-providers.js';
 import type { HostFacts } from '../../main/engine/execution-providers.js';
 import { TINY } from './fixtures.js';
 
-function host(platform: NodeJS.Platform, arch: string, files: string[] = []): HostFacts {
-  return { platform, arch, ortBinDir: '/ort/bin', exists: (p) => files.includes(p) };
+function host(
+  platform: NodeJS.Platform,
+  arch: string,
+  files: string[] = [],
+  more: Partial<HostFacts> = {},
+): HostFacts {
+  return {
+    platform,
+    arch,
+    ortBinDir: '/ort/bin',
+    exists: (p) => files.includes(p),
+    list: (dir) => files.filter((f) => dirname(f) === dir).map((f) => basename(f)),
+    ...more,
+  };
 }
+
+const LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.json';
+const RADEON = '/usr/share/vulkan/icd.d/radeon_icd.json';
+const RENDER_NODE = '/dev/dri/renderD128';
+
+test('WebGPU is tried when asked for, and auto picks it on Linux only for a hardware Vulkan GPU', () => {
+  assert.deepEqual(planProvider('webgpu', host('linux', 'x64')), { provider: 'webgpu' });
+  assert.deepEqual(planProvider('webgpu', host('win32', 'x64')), { provider: 'webgpu' });
+  const arm = planProvider('webgpu', host('linux', 'arm64'));
+  assert.equal(arm.provider, 'cpu');
+  assert.match(arm.fallbackReason ?? '', /WebGPU is not available on linux\/arm64/);
+  // This machine's case: Mesa's manifests (lavapipe among them) but no GPU device node.
+  assert.deepEqual(planProvider('auto', host('linux', 'x64', [LAVAPIPE, RADEON])), { provider: 'cpu' });
+  // A GPU node with only a CPU-drawn driver: slower than the CPU, so not picked.
+  assert.deepEqual(planProvider('auto', host('linux', 'x64', [LAVAPIPE, RENDER_NODE])), {
+    provider: 'cpu',
+  });
+  assert.deepEqual(planProvider('auto', host('linux', 'x64', [LAVAPIPE, RADEON, RENDER_NODE])), {
+    provider: 'webgpu',
+  });
+  // NVIDIA without onnxruntime's CUDA library: its Vulkan driver still gives a GPU.
+  assert.deepEqual(
+    planProvider('auto', host('linux', 'x64', ['/etc/vulkan/icd.d/nvidia_icd.json', '/dev/nvidia0'])),
+    { provider: 'webgpu' },
+  );
+  // CUDA, where installed, comes first.
+  assert.deepEqual(
+    planProvider(
+      'auto',
+      host('linux', 'x64', ['/ort/bin/libonnxruntime_providers_cuda.so', RADEON, RENDER_NODE]),
+    ),
+    { provider: 'cuda' },
+  );
+  // The environment's driver list replaces the manifest folders (VK_ICD_FILENAMES=lavapipe only).
+  assert.deepEqual(
+    planProvider('auto', host('linux', 'x64', [RADEON, RENDER_NODE], { vulkanDriverFiles: LAVAPIPE })),
+    { provider: 'cpu' },
+  );
+});
 
 test('auto picks each platform GPU provider, and CUDA only when its library is installed', () => {
   assert.deepEqual(planProvider('auto', host('win32', 'x64')), { provider: 'dml' });

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { DragEvent } from 'react';
+import { deviceName } from '../api/types';
 import type { FolderView, IndexingFailure, IndexingProgress } from '../api/types';
 import { ApiError, messageOf } from '../api/client';
 import { EmptyState, ProgressBar, formatDuration } from '../components/common';
@@ -411,9 +412,7 @@ export function LibraryView() {
                 <dd data-testid="device">
                   {status.device ? (
                     <>
-                      {status.device.provider === 'cpu'
-                        ? 'CPU'
-                        : `GPU (${status.device.provider.toUpperCase()})`}
+                      {deviceName(status.device.provider)}
                       {status.device.fallbackReason && (
                         <div className="small muted">Not on GPU: {status.device.fallbackReason}</div>
                       )}
