@@ -1,15 +1,17 @@
 // The `--phase ann-scale` run and its BENCHMARKS.md section ("Search at a million photos"). The section
 // is replaced on its own: the rest of the report is left as it is.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ANN_NPROBES } from '../main/store/ann-index.js';
+import { writeFileAtomic } from '../main/temp-files.js';
 import { DEFAULT_ANN_THRESHOLD } from '../main/store/maintenance.js';
 import type { AnnScaleResult, AnnScaleRow } from './ann-scale.js';
 import { CLIP_LIKE } from './ann-vectors.js';
 import { ensureBenchModel } from './bench-model.js';
 import type { PhaseName } from './phase.js';
+import { ANN_SCALE_SECTION_END, ANN_SCALE_SECTION_START } from './report.js';
 
 const TITLE = '## Search at a million photos';
 
@@ -180,12 +182,16 @@ function mergeWithEarlier(run: SavedRun, earlier: SavedRun | undefined): SavedRu
   };
 }
 
-/** Replaces (or appends) the section in `report`. */
+/**
+ * Replaces (or appends) the section in `report`, between its markers (so that the full bench's rewrite
+ * of the report carries it over, see keepOwnSections).
+ */
 export function withAnnSection(report: string, section: string): string {
-  const start = report.indexOf(TITLE);
-  if (start < 0) return `${report.trimEnd()}\n\n${section}`;
-  const next = report.indexOf('\n## ', start + TITLE.length);
-  return report.slice(0, start) + section + (next < 0 ? '' : report.slice(next + 1));
+  const marked = `${ANN_SCALE_SECTION_START}\n${section.trimEnd()}\n${ANN_SCALE_SECTION_END}`;
+  const start = report.indexOf(ANN_SCALE_SECTION_START);
+  const end = report.indexOf(ANN_SCALE_SECTION_END);
+  if (start < 0 || end < start) return `${report.trimEnd()}\n\n${marked}\n`;
+  return report.slice(0, start) + marked + report.slice(end + ANN_SCALE_SECTION_END.length);
 }
 
 export async function runAnnScale(options: {
@@ -213,8 +219,8 @@ export async function runAnnScale(options: {
     { result: result as AnnScaleResult, peakRssMiB, loadBefore },
     existsSync(saved) ? (JSON.parse(await readFile(saved, 'utf8')) as SavedRun) : undefined,
   );
-  await writeFile(saved, JSON.stringify(run, null, 2));
+  await writeFileAtomic(saved, JSON.stringify(run, null, 2));
   const report = existsSync(options.reportPath) ? await readFile(options.reportPath, 'utf8') : '';
-  await writeFile(options.reportPath, withAnnSection(report, renderAnnSection(run)));
+  await writeFileAtomic(options.reportPath, withAnnSection(report, renderAnnSection(run)));
   options.log(`wrote the ANN section of ${options.reportPath}`);
 }

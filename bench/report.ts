@@ -607,6 +607,10 @@ export const BIG_LIBRARY_SECTION_END = '<!-- big-library bench: end -->';
 export const MEDIA_COST_SECTION_START = '<!-- media-cost bench: start -->';
 export const MEDIA_COST_SECTION_END = '<!-- media-cost bench: end -->';
 
+/** The markers around the ann-scale phase's section ("Search at a million photos"). */
+export const ANN_SCALE_SECTION_START = '<!-- ann-scale bench: start -->';
+export const ANN_SCALE_SECTION_END = '<!-- ann-scale bench: end -->';
+
 /** Sections of BENCHMARKS.md that their own benchmark writes, carried over when the main report is rewritten. */
 const OWN_SECTIONS: readonly [string, string][] = [
   [PHOTOS_VIEW_SECTION_START, PHOTOS_VIEW_SECTION_END],
@@ -614,6 +618,7 @@ const OWN_SECTIONS: readonly [string, string][] = [
   [MEDIA_COST_SECTION_START, MEDIA_COST_SECTION_END],
   [MODEL_PRECISION_SECTION_START, MODEL_PRECISION_SECTION_END],
   [PEERS_SECTION_START, PEERS_SECTION_END],
+  [ANN_SCALE_SECTION_START, ANN_SCALE_SECTION_END],
 ];
 
 /** `report` with the sections of `previous` (the file it replaces) that other benchmarks write carried over at its end. */
