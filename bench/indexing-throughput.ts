@@ -92,6 +92,11 @@ function instrument(library: Library, busy: StageBusy): void {
   store.upsertContents = timeAsync(busy, 'db: contents', store.upsertContents.bind(store));
   store.upsertFiles = timeAsync(busy, 'db: files', store.upsertFiles.bind(store));
   store.optimize = timeAsync(busy, 'db: optimize', store.optimize.bind(store));
+  // New rows are appended (their cost does not grow with the table), changed ones merged: one stage each.
+  store.appendVectors = timeAsync(busy, 'db: vectors', store.appendVectors.bind(store));
+  store.appendContents = timeAsync(busy, 'db: contents', store.appendContents.bind(store));
+  store.appendFiles = timeAsync(busy, 'db: files', store.appendFiles.bind(store));
+  store.compactForWrites = timeAsync(busy, 'db: optimize', store.compactForWrites.bind(store));
 }
 
 export interface IndexingBenchOptions {
