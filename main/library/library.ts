@@ -207,12 +207,12 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
       locked(async () => {
         if (closed) throw new UserError('the library is closed', 'library-closed');
         registry.refresh();
-        // A full index removes the rows of photos it does not find in this computer's folders: from a
-        // computer with none, that would be every photo the others added to a shared library.
+        // A computer with no folder of a shared library has nothing to index: photos under roots it has
+        // not mapped are never touched (see [Note: roots]), so this says what to do instead.
         if (store.location.shared && registry.list().length === 0)
           throw new UserError(
-            'this computer has no folders for the shared library: add them first (`lookbook folders ' +
-              'add <folder>`); indexing without them would remove the photos the other computers added',
+            'this computer has none of the shared library\'s folders: say where they are here ' +
+              '(`lookbook roots list`, then `lookbook roots map ROOT PATH`) or add one (`lookbook folders add <folder>`)',
             'no-folders',
           );
         return reconciler.fullIndex();
