@@ -211,7 +211,7 @@ export async function openLibrary(options: LibraryOptions): Promise<Library> {
         // not mapped are never touched (see [Note: roots]), so this says what to do instead.
         if (store.location.shared && registry.list().length === 0)
           throw new UserError(
-            'this computer has none of the shared library\'s folders: say where they are here ' +
+            "this computer has none of the shared library's folders: say where they are here " +
               '(`lookbook roots list`, then `lookbook roots map ROOT PATH`) or add one (`lookbook folders add <folder>`)',
             'no-folders',
           );
