@@ -61,9 +61,9 @@ test('a non-UTF-8 file name and a FIFO or device named .jpg each get an honest s
   }
 });
 
-// A file whose name is not valid UTF-8 cannot be reported while watching: chokidar reads names as strings,
-// cannot stat the mangled one and sends no event. The next full index (at the app's start, or `lookbook
-// index`) reports it, as the test above shows.
+// A file whose name is not valid UTF-8 cannot be reported while watching: the watcher reports names as
+// strings, and the mangled one (U+FFFD for the odd bytes) names no file. The next full index (at the app's
+// start, or `lookbook index`) reports it, as the test above shows.
 test('while watching, a new FIFO named .jpg, alone or in a new folder, gets its status', async () => {
   const dir = await tempDir('odd-files-watch');
   const core = await openCore({

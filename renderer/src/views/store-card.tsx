@@ -89,9 +89,10 @@ export function StoreCard() {
         </p>
       )}
       <p className="small muted">
-        Several computers can share one library by naming the same place. For online storage, the key and the
-        server come from the computer&apos;s settings (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for your
-        own server, AWS_ENDPOINT_URL), never from here: Lookbook does not store them.
+        A change takes effect the next time Lookbook starts. Several computers can share one library by naming
+        the same place. For online storage, the access key and the server address come from environment
+        variables set on each computer (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for your own server,
+        AWS_ENDPOINT_URL), never from here: Lookbook does not store them.
       </p>
     </section>
   );
