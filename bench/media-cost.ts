@@ -20,6 +20,7 @@ import { planResize, preprocessPixels } from '../main/engine/preprocess.js';
 import type { PreprocessConfig } from '../main/engine/types.js';
 import { contentId } from '../main/media/content-id.js';
 import { readForIndex } from '../main/media/index-read.js';
+import { cosine } from '../main/models/quantize.js';
 import { writeFileAtomic } from '../main/temp-files.js';
 import { ensureBenchModel } from './bench-model.js';
 import { MEDIA_COST_SECTION_END, MEDIA_COST_SECTION_START } from './report.js';
@@ -80,18 +81,6 @@ async function encodeHeic(jpeg: string, out: string, thumbnail: boolean): Promis
   await rename(`${out}.tmp`, out);
   return out;
 }
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 async function main() {
   if (spawnSync('djpeg', ['-version']).error) throw new Error('install libjpeg-turbo-progs (djpeg)');

@@ -173,7 +173,8 @@ export async function probeImages(count = PROBE_IMAGE_COUNT): Promise<Buffer[]> 
   return images;
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
+/** The cosine of two embeddings (how closely a converted model agrees with the original). */
+export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
