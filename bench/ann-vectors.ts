@@ -9,6 +9,8 @@
 // This module makes vectors with those four properties, deterministically from their index, so that any
 // chunk of a million-vector set can be regenerated without keeping the set in memory.
 
+import { rng } from './synthetic-photos.js';
+
 /** Bump when the generated vectors change, so cached tables are rebuilt. */
 export const CLUSTERED_VERSION = 2;
 
@@ -26,18 +28,6 @@ export interface ClusteredOptions {
 }
 
 export const CLIP_LIKE: ClusteredOptions = { dim: 512, clusters: 3000, themes: 60, seed: 1 };
-
-/** mulberry32: a small, fast, deterministic uniform generator in [0, 1). */
-function uniformFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussianFrom(uniform: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
@@ -82,7 +72,7 @@ export interface ClusteredVectors {
 export function clusteredVectors(options: ClusteredOptions = CLIP_LIKE): ClusteredVectors {
   const { dim, clusters, themes, seed } = options;
   if ((dim & (dim - 1)) !== 0) throw new Error(`dim must be a power of two, not ${dim}`);
-  const g = gaussianFrom(uniformFrom(seed));
+  const g = gaussianFrom(rng(seed));
   // The direction every embedding shares (anisotropy), and the text-only offset (modality gap).
   const common = normalize(Float32Array.from({ length: dim }, g));
   const textOffset = normalize(Float32Array.from({ length: dim }, g));
@@ -137,7 +127,7 @@ export function clusteredVectors(options: ClusteredOptions = CLIP_LIKE): Cluster
   };
 
   const fill = (out: Float32Array, i: number) => {
-    const r = uniformFrom(seed * 7919 + i * 2 + 1);
+    const r = rng(seed * 7919 + i * 2 + 1);
     const c = pick(r());
     noise(gaussianFrom(r), spread[c]!, out);
     for (let k = 0; k < dim; k++) out[k] = out[k]! + centers[c * dim + k]!;
@@ -156,7 +146,7 @@ export function clusteredVectors(options: ClusteredOptions = CLIP_LIKE): Cluster
       return out;
     },
     query(i) {
-      const r = uniformFrom(seed * 104729 + i * 2 + 1);
+      const r = rng(seed * 104729 + i * 2 + 1);
       const c = pick(r());
       const out = new Float32Array(dim);
       noise(gaussianFrom(r), spread[c]!, out);

@@ -28,7 +28,7 @@ export interface SyntheticPhotoSet {
 }
 
 /** A small deterministic generator (mulberry32), so the same set is generated on every machine. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
