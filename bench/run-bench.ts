@@ -154,6 +154,7 @@ async function main(): Promise<number> {
       'render-only': { type: 'boolean' },
       phase: { type: 'string' },
       'big-library-size': { type: 'string' },
+      'reuse-index': { type: 'boolean' },
       sizes: { type: 'string' },
       peers: { type: 'boolean' },
       'peers-rounds': { type: 'string' },
@@ -166,7 +167,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library|ann-scale] [-- --big-library-size 100000] [-- --sizes 100000,1000000] [-- --out bench/out] [-- --report BENCHMARKS.md]\n' +
+      'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library|ann-scale] [-- --big-library-size 100000 [--reuse-index]] [-- --sizes 100000,1000000] [-- --out bench/out] [-- --report BENCHMARKS.md]\n' +
         '       npm run bench -- --peers [--peers-rounds 3] [--peers-photos 56] [--int8-model <folder>] [--max-load 0.8] [--max-wait 60]',
     );
     return 0;
@@ -255,6 +256,7 @@ async function main(): Promise<number> {
       root: ROOT,
       outDir,
       size: bigLibrarySize,
+      reuseIndex: values['reuse-index'] === true,
       runPhase: (name, options) => phase(name as PhaseName, options, work),
       log,
     });

@@ -1,4 +1,4 @@
-import { relative, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { isUnder } from '../paths.js';
 
 // Which paths under a watched folder the library ignores. One function decides for both the scanner and
@@ -65,7 +65,9 @@ export function createExclusionMatcher(rules: ExclusionRules): (path: string) =>
     if (path === root) return false;
     if (!isUnder(path, root)) return true;
     for (const ex of excluded) if (isUnder(path, ex)) return true;
-    const rel = relative(root, path);
+    // Under the root (checked above), so the relative path is the rest of the string: path.relative
+    // would resolve both paths again, for every file of a scan.
+    const rel = path.slice(root.endsWith(sep) ? root.length : root.length + 1);
     const parts = rel.split(sep);
     for (const name of parts) {
       if (isDefaultExcludedName(name)) return true;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import {
   readSettings,
@@ -185,23 +185,66 @@ export async function dropUnmappedRoots(registry: FolderRegistry, store: Library
   return roots.deleteRoots(leftover);
 }
 
+/**
+ * Photos per folder, as the library counts them (identical copies in one folder are one photo), for the
+ * folders in `folders`. One pass over the indexed paths: each path is matched to its folder once per
+ * directory (folders never nest: adding a folder inside or around another is refused or replaces it).
+ */
+function photoCounts(
+  indexed: ReadonlyMap<string, readonly string[]>,
+  folders: readonly FolderSettings[],
+): number[] {
+  const counts = folders.map(() => 0);
+  const folderOfDir = new Map<string, number>();
+  const folderIndex = (path: string) => {
+    const dir = dirname(path);
+    let i = folderOfDir.get(dir);
+    if (i === undefined) {
+      i = folders.findIndex((f) => isUnder(path, f.path));
+      folderOfDir.set(dir, i);
+    }
+    return i;
+  };
+  const seen = new Set<number>();
+  for (const paths of indexed.values()) {
+    if (paths.length === 1) {
+      const i = folderIndex(paths[0]!);
+      if (i >= 0) counts[i]!++;
+      continue;
+    }
+    seen.clear();
+    for (const p of paths) seen.add(folderIndex(p));
+    for (const i of seen) if (i >= 0) counts[i]!++;
+  }
+  return counts;
+}
+
+/**
+ * Counts already made, by the indexed-paths map they were made from (the store hands out a new map on
+ * any change), with the folder list they were made for: status asks every second while indexing.
+ */
+const countsMade = new WeakMap<object, { folders: string; counts: number[] }>();
+
 /** What `folders list` and the Library page show for each folder. */
 export async function folderInfos(registry: FolderRegistry, store: LibraryStore): Promise<FolderInfo[]> {
   // The indexed paths by content id: the map search keeps, cached until the files table changes, so
   // status (asked every second while indexing) does not read every file row for these counts.
   const indexed = await store.indexedPaths();
-  return registry.list().map((f) => {
-    // Photos, as the library counts them: identical copies in the folder are one photo.
-    let photoCount = 0;
-    for (const paths of indexed.values()) if (paths.some((p) => isUnder(p, f.path))) photoCount++;
-    return {
-      path: f.path,
-      excluded: f.excluded ?? [],
-      patterns: f.patterns ?? [],
-      photoCount,
-      exists: existsSync(f.path),
-    };
-  });
+  const folders = registry.list();
+  const key = JSON.stringify(folders.map((f) => f.path));
+  let made = countsMade.get(indexed);
+  if (made?.folders !== key) {
+    made = { folders: key, counts: photoCounts(indexed, folders) };
+    countsMade.set(indexed, made);
+  }
+  const counts = made.counts;
+  return folders.map((f, i) => ({
+    path: f.path,
+    excluded: f.excluded ?? [],
+    patterns: f.patterns ?? [],
+    photoCount: counts[i]!,
+    exists: existsSync(f.path),
+  }));
 }
 
 /** What changing the folders needs from the rest of the library. */

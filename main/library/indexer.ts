@@ -106,13 +106,13 @@ export interface KnownSets {
 
 /**
  * What contents and vectors exist, read at the start of a full index. Any key with two rows is repaired
- * first (two machines appending to one shared store; see removeDuplicateKeys): the appends trust these.
+ * as it is read (two machines appending to one shared store; see removeDuplicateKeys): the appends trust
+ * these. File rows are repaired by the caller, which reads them all (see reconcile.ts).
  */
 export async function loadKnownSets(store: LibraryStore, modelKey: string): Promise<KnownSets> {
-  await store.removeDuplicateFiles();
-  await store.removeDuplicateContents();
-  await store.removeDuplicateVectors(modelKey);
-  return { contents: await store.allContentIds(), vectors: await store.vectorContentIds(modelKey) };
+  const contents = await store.removeDuplicateContents();
+  const vectors = await store.removeDuplicateVectors(modelKey);
+  return { contents: contents.contentIds, vectors: vectors.contentIds };
 }
 
 /** Rows gathered for the next write (see WRITE_ROWS). */

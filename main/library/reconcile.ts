@@ -163,6 +163,8 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       // Plain loops: at 100,000 files, the intermediate arrays of map/spread cost as much as the reads.
       const previous = new Map<string, FileState>();
       for (const r of rows) previous.set(r.path, r);
+      // A path with two rows (two machines appending to one shared store): repaired before any append.
+      if (previous.size < rows.length) await store.removeDuplicateFiles();
       const present = new Set<string>();
       for (const f of scanned) present.add(f.path);
       for (const r of problemRows) present.add(r.path);

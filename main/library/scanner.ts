@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Dirent, Stats } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { sep } from 'node:path';
 import { describeError } from '../errors.js';
 import type { MediaErrorCode } from '../media/errors.js';
 import { formatFromExtension } from '../media/formats.js';
@@ -69,15 +70,25 @@ function problemFromError(path: string, folder: string, e: unknown): ScanProblem
 
 /** Entries of one folder whose type, size and mtime are asked for at once. */
 const STAT_BATCH = 64;
+/**
+ * The average time of a synchronous stat above which a walk switches to asynchronous ones. On a local
+ * disk whose folders the system has cached, a stat takes a few microseconds, and asking synchronously is
+ * 3-4× faster than going through libuv's thread pool (100,000 files: 0.44 against 1.5-2.1 s on this
+ * machine, bench/restart-cost.ts); on a network share or a cold disk a stat waits for the device, and
+ * parallel asynchronous stats hide that wait (and do not hold up the process meanwhile).
+ */
+const SLOW_STAT_MS = 0.2;
 
 /**
  * `isAborted`: asked before each entry, so that Ctrl+C stops a walk of a huge tree at once; the result is
- * then partial and the caller must not take a file missing from it for a file deleted.
+ * then partial and the caller must not take a file missing from it for a file deleted. `slowStatMs`: see
+ * SLOW_STAT_MS (a test sets 0 to walk the asynchronous path after the first batch).
  */
 export async function scanFolder(
   folder: string,
   isExcluded: (path: string) => boolean,
   isAborted: () => boolean = () => false,
+  { slowStatMs = SLOW_STAT_MS }: { slowStatMs?: number } = {},
 ): Promise<ScanResult> {
   const files: ScannedFile[] = [];
   const problems: ScanProblem[] = [];
@@ -88,6 +99,8 @@ export async function scanFolder(
   }
   // Real paths of folders already walked: a link back to an ancestor is reported once, not followed forever.
   const visited = new Set<string>();
+  // Stats are asked synchronously while they are fast (see SLOW_STAT_MS), for the rest of the walk.
+  let statsAreFast = true;
 
   async function walk(dir: string): Promise<void> {
     if (isAborted()) return;
@@ -117,30 +130,30 @@ export async function scanFolder(
       problems.push(problemFromError(dir, folder, e));
       return;
     }
-    const entries = dirents.map((d) => ({ dirent: d, name: d.name.toString('utf8') }));
+    // Each entry's path, joined once (`dir` is already normal: it was joined the same way or resolved).
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
+    const entries = dirents.map((d) => {
+      const name = d.name.toString('utf8');
+      return { dirent: d, name, path: prefix + name };
+    });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // What each entry is, looked up STAT_BATCH at a time: stat calls in parallel keep libuv's thread
-    // pool busy (100,000 files: 6-8 s against 17-19 s one at a time, on 2 busy cores; 256 at a time
-    // was no faster); folders are walked in order.
+    // What each entry is, looked up STAT_BATCH at a time: synchronously while stats are fast (see
+    // SLOW_STAT_MS), else in parallel, which keeps libuv's thread pool busy (100,000 files: 6-8 s against
+    // 17-19 s one at a time, on 2 busy cores; 256 at a time was no faster); folders are walked in order.
     const infos: (Stats | 'directory' | 'excluded' | 'bad-name' | Error)[] = new Array(entries.length);
+    /** What entry `i` is, short of its size and mtime: undefined for a file or link (to be stat'ed). */
+    const kind = (i: number): (typeof infos)[number] | undefined => {
+      const { dirent, path } = entries[i]!;
+      if (isExcluded(path)) return 'excluded';
+      if (!isUtf8(dirent.name)) return 'bad-name';
+      if (dirent.isDirectory()) return 'directory';
+      return undefined;
+    };
+    // A file needs its size and mtime; a link is followed; an entry of unknown type (some network file
+    // systems do not say) or a special file is asked about without following it.
     const lookUp = async (i: number): Promise<void> => {
-      const { dirent, name } = entries[i]!;
-      const path = join(dir, name);
-      if (isExcluded(path)) {
-        infos[i] = 'excluded';
-        return;
-      }
-      if (!isUtf8(dirent.name)) {
-        infos[i] = 'bad-name';
-        return;
-      }
-      if (dirent.isDirectory()) {
-        infos[i] = 'directory';
-        return;
-      }
+      const { dirent, path } = entries[i]!;
       try {
-        // A file needs its size and mtime; a link is followed; an entry of unknown type (some network
-        // file systems do not say) or a special file is asked about without following it.
         if (dirent.isFile() || dirent.isSymbolicLink()) infos[i] = await stat(path);
         else {
           const info = await lstat(path);
@@ -150,16 +163,39 @@ export async function scanFolder(
         infos[i] = e instanceof Error ? e : new Error(String(e));
       }
     };
+    const lookUpSync = (i: number): void => {
+      const { dirent, path } = entries[i]!;
+      try {
+        if (dirent.isFile() || dirent.isSymbolicLink()) infos[i] = statSync(path);
+        else {
+          const info = lstatSync(path);
+          infos[i] = info.isSymbolicLink() ? statSync(path) : info;
+        }
+      } catch (e) {
+        infos[i] = e instanceof Error ? e : new Error(String(e));
+      }
+    };
     for (let start = 0; start < entries.length; start += STAT_BATCH) {
       if (isAborted()) return;
-      const batch: Promise<void>[] = [];
-      for (let i = start; i < Math.min(entries.length, start + STAT_BATCH); i++) batch.push(lookUp(i));
-      await Promise.all(batch);
+      const end = Math.min(entries.length, start + STAT_BATCH);
+      const toStat: number[] = [];
+      for (let i = start; i < end; i++) {
+        const k = kind(i);
+        if (k === undefined) toStat.push(i);
+        else infos[i] = k;
+      }
+      if (toStat.length === 0) continue;
+      if (statsAreFast) {
+        const t0 = performance.now();
+        for (const i of toStat) lookUpSync(i);
+        if (performance.now() - t0 > slowStatMs * toStat.length) statsAreFast = false;
+        // Let the rest of the process (a search, a progress event) in between batches.
+        await new Promise((r) => setImmediate(r));
+      } else await Promise.all(toStat.map(lookUp));
     }
     for (let i = 0; i < entries.length; i++) {
       if (isAborted()) return;
-      const { dirent, name } = entries[i]!;
-      const path = join(dir, name);
+      const { dirent, path } = entries[i]!;
       const info = infos[i]!;
       if (info === 'excluded') continue;
       if (info === 'bad-name') {

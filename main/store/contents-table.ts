@@ -54,15 +54,17 @@ export interface ContentsTable {
   upsertContents(rows: ContentRow[]): Promise<void>;
   /** Writes contents that have no row yet (the caller knows): an append, see FilesTable.appendFiles. */
   appendContents(rows: ContentRow[]): Promise<void>;
-  /** Leaves one row per content (see removeDuplicateKeys); returns how many contents had several. */
-  removeDuplicateContents(): Promise<number>;
+  /**
+   * Leaves one row per content (see removeDuplicateKeys); returns how many contents had several, and
+   * every content id (the column it had to read: a restart needs no second read of it).
+   */
+  removeDuplicateContents(): Promise<{ repaired: number; contentIds: Set<string> }>;
   countContents(): Promise<number>;
   /**
    * Every content's date, size and format, in one scan of those columns. Cached until the contents table
    * changes (a version check, which also sees other processes' writes); treat the list as read-only.
    */
   contentSummaries(): Promise<readonly ContentSummary[]>;
-  allContentIds(): Promise<Set<string>>;
   /** Content ids matching metadata filters; undefined filter → undefined (no restriction). */
   contentIdsMatching(filter: ContentFilter): Promise<Set<string> | undefined>;
   /** Contents that no file references any more (moved away, deleted): candidates for removal. */
@@ -117,7 +119,8 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       await appendRows(contents, contentsSchema, [...new Map(rows.map((r) => [r.contentId, r])).values()]);
     },
     async removeDuplicateContents() {
-      return removeDuplicateKeys(contents, 'contentId', contentsSchema);
+      const { repaired, keys } = await removeDuplicateKeys(contents, 'contentId', contentsSchema);
+      return { repaired, contentIds: keys };
     },
     async countContents() {
       return contents.countRows();
@@ -142,10 +145,6 @@ export function contentsTable(contents: Table, files: Table): ContentsTable {
       }));
       summariesCache = { version, rows };
       return rows;
-    },
-    async allContentIds() {
-      // Column-wise: a restart loads every id (see queryColumns).
-      return new Set((await queryColumns(contents, ['contentId'])).text('contentId') as string[]);
     },
     async contentIdsMatching(filter) {
       const clauses: string[] = [];

@@ -4,6 +4,7 @@ import {
   FILE_STATUSES,
   followsDirectly,
   loadTally,
+  tallyOf,
   rowsBeingReplaced,
   type FilesTally,
 } from './files-tally.js';
@@ -177,6 +178,8 @@ export function filesTable(files: Table, roots: () => RootPaths): FilesTable {
     },
     async allFileStates() {
       const r = roots();
+      // Every row is read here anyway: when the tally is not current, it is made from this read.
+      const version = tally?.version === undefined || tallyRoots !== r ? await files.version() : undefined;
       const read = await queryColumns(
         files,
         ['path', 'contentId', 'size', 'mtimeMs', 'status', 'code'],
@@ -200,6 +203,12 @@ export function filesTable(files: Table, roots: () => RootPaths): FilesTable {
           status: status[i] as FileStatus,
           code: code[i] ?? null,
         });
+      }
+      // A write that came between the version and the read makes the tally look older than its rows:
+      // the next look at the version reads it again, so a tally is never taken for newer than it is.
+      if (version !== undefined && (tally?.version !== version || tallyRoots !== r)) {
+        tally = await tallyOf(files, version, out, (row) => fileFromRow(row, r));
+        tallyRoots = r;
       }
       return out;
     },
@@ -258,7 +267,7 @@ export function filesTable(files: Table, roots: () => RootPaths): FilesTable {
       ]);
     },
     async removeDuplicateFiles() {
-      const repaired = await removeDuplicateKeys(files, 'path', filesSchema);
+      const { repaired } = await removeDuplicateKeys(files, 'path', filesSchema);
       if (repaired > 0) tally = undefined;
       return repaired;
     },

@@ -46,6 +46,24 @@ export async function loadTally(
 ): Promise<FilesTally> {
   const read = await queryColumns(files, ['path', 'status', 'contentId']);
   const [paths, statuses, ids] = [read.text('path'), read.text('status'), read.text('contentId')];
+  const rows: TalliedRow[] = [];
+  for (let i = 0; i < read.rows; i++) {
+    const path = localPath(paths[i]!);
+    if (path !== undefined) rows.push({ path, status: statuses[i] as FileStatus, contentId: ids[i] ?? null });
+  }
+  return tallyOf(files, version, rows, problemFromRow);
+}
+
+/**
+ * The tally of `rows`, every row of the files table at `version` in this machine's paths (a caller that
+ * has just read them all, as a full index does, saves the tally its own read).
+ */
+export async function tallyOf(
+  files: Table,
+  version: number,
+  rows: Iterable<TalliedRow>,
+  problemFromRow: (row: Record<string, unknown>) => FileRow | undefined,
+): Promise<FilesTally> {
   const tally: FilesTally = {
     version,
     counts: Object.fromEntries(FILE_STATUSES.map((s) => [s, 0])) as Record<FileStatus, number>,
@@ -54,12 +72,8 @@ export async function loadTally(
     published: undefined,
   };
   const indexed = new Map<string, string[]>();
-  for (let i = 0; i < read.rows; i++) {
-    const path = localPath(paths[i]!);
-    if (path === undefined) continue;
-    const status = statuses[i] as FileStatus;
+  for (const { path, status, contentId: id } of rows) {
     tally.counts[status] = (tally.counts[status] ?? 0) + 1;
-    const id = ids[i];
     if (status !== 'indexed' || !id) continue;
     const list = indexed.get(id);
     if (list) list.push(path);

@@ -164,9 +164,13 @@ export async function deleteIn(table: Table, column: string, values: readonly st
  * Leaves one row per `key` value: appends (see appendRows) trust the caller, and two machines writing
  * one shared store could each append the same key. Reads only the key column; where a key has several
  * rows, the last read is kept (re-added after its duplicates are deleted). Returns how many keys were
- * repaired. A crash between the delete and the add loses those rows, which the next index writes again.
+ * repaired and every key (each once: the keys the table holds after the repair). A crash between the delete and the add loses those rows, which the next index writes again.
  */
-export async function removeDuplicateKeys(table: Table, key: string, schema: Schema): Promise<number> {
+export async function removeDuplicateKeys(
+  table: Table,
+  key: string,
+  schema: Schema,
+): Promise<{ repaired: number; keys: Set<string> }> {
   const read = await queryColumns(table, [key]);
   const seen = new Set<string>();
   const repeated = new Set<string>();
@@ -175,7 +179,7 @@ export async function removeDuplicateKeys(table: Table, key: string, schema: Sch
     if (seen.has(value)) repeated.add(value);
     else seen.add(value);
   }
-  if (repeated.size === 0) return 0;
+  if (repeated.size === 0) return { repaired: 0, keys: seen };
   const keep = new Map<string, Row>();
   for (const row of await queryIn(table, key, [...repeated])) keep.set(String(row[key]), row);
   await deleteIn(table, key, [...repeated]);
@@ -184,7 +188,7 @@ export async function removeDuplicateKeys(table: Table, key: string, schema: Sch
     schema,
     [...keep.values()].map((row) => plainRow(row, schema)),
   );
-  return repeated.size;
+  return { repaired: repeated.size, keys: seen };
 }
 
 /** A row read back as the plain values of `schema`'s columns (vectors as arrays), ready to be written. */

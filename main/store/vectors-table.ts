@@ -8,7 +8,6 @@ import {
   chunks,
   deleteIn,
   inList,
-  queryColumns,
   queryIn,
   removeDuplicateKeys,
   upsertRows,
@@ -25,8 +24,6 @@ export interface VectorHit {
 }
 
 export interface VectorsTable {
-  /** Every content id with a vector of this model. */
-  vectorContentIds(modelKey: string): Promise<Set<string>>;
   upsertVectors(
     modelKey: string,
     dim: number,
@@ -41,8 +38,11 @@ export interface VectorsTable {
     dim: number,
     rows: { contentId: string; vector: Float32Array }[],
   ): Promise<void>;
-  /** Leaves one vector per content in a model's table (see removeDuplicateKeys); returns how many had several. */
-  removeDuplicateVectors(modelKey: string): Promise<number>;
+  /**
+   * Leaves one vector per content in a model's table (see removeDuplicateKeys); returns how many had
+   * several, and the content ids that have a vector.
+   */
+  removeDuplicateVectors(modelKey: string): Promise<{ repaired: number; contentIds: Set<string> }>;
   getVectors(modelKey: string, contentIds: readonly string[]): Promise<Map<string, Float32Array>>;
   /** Every vector of a model (the sample the adaptive cut-off measures the score distribution on). */
   scanVectors(modelKey: string, limit?: number): Promise<{ contentId: string; vector: Float32Array }[]>;
@@ -124,12 +124,6 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
   const existing = (modelKey: string) => tables.maybe(vectorTableName(modelKey, prefix));
 
   return {
-    async vectorContentIds(modelKey) {
-      const table = await existing(modelKey);
-      if (!table) return new Set();
-      // Column-wise: a restart loads every id (see queryColumns).
-      return new Set((await queryColumns(table, ['contentId'])).text('contentId') as string[]);
-    },
     async upsertVectors(modelKey, dim, rows) {
       if (rows.length === 0) return;
       const schema = vectorsSchema(dim);
@@ -144,9 +138,10 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
     },
     async removeDuplicateVectors(modelKey) {
       const table = await existing(modelKey);
-      if (!table) return 0;
+      if (!table) return { repaired: 0, contentIds: new Set() };
       const schema = await table.schema();
-      return removeDuplicateKeys(table, 'contentId', schema);
+      const { repaired, keys } = await removeDuplicateKeys(table, 'contentId', schema);
+      return { repaired, contentIds: keys };
     },
     async getVectors(modelKey, contentIds) {
       const table = await existing(modelKey);

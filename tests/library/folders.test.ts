@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { createExclusionMatcher } from '../../main/library/exclusions.js';
 import { readSettings, updateSettings } from '../../main/host/settings.js';
 import { scanFolder } from '../../main/library/scanner.js';
@@ -37,6 +37,31 @@ test('default and user exclusions', () => {
     '/photos/Raw12/x.jpg',
   ]) {
     assert.ok(!isExcluded(p), p);
+  }
+});
+
+test('the scanner finds the same files, sizes and problems whether it asks synchronously or in parallel', async () => {
+  const dir = await tempDir('scan-modes');
+  try {
+    // More entries than one batch (64), so that a walk switched to parallel stats uses them.
+    await mkdir(join(dir.path, 'many'));
+    for (let i = 0; i < 150; i++) await writeFile(join(dir.path, 'many', `p${i}.jpg`), 'x'.repeat(i));
+    await symlink(join(dir.path, 'many', 'p7.jpg'), join(dir.path, 'many', 'link.jpg'));
+    await symlink(join(dir.path, 'gone.jpg'), join(dir.path, 'many', 'dangling.jpg'));
+    const isExcluded = createExclusionMatcher({ root: dir.path, excluded: [], patterns: [] });
+    const fast = await scanFolder(dir.path, isExcluded);
+    // A stat "slower" than 0 ms: the walk switches to parallel stats after its first batch.
+    const parallel = await scanFolder(dir.path, isExcluded, () => false, { slowStatMs: 0 });
+    assert.equal(fast.files.length, 151, 'every photo and the link to one');
+    assert.equal(fast.files.find((f) => f.path.endsWith(`${sep}p42.jpg`))?.size, 42);
+    assert.deepEqual(
+      fast.problems.map((p) => p.code),
+      ['missing'],
+      'the dangling link is a problem of its own',
+    );
+    assert.deepEqual(parallel, fast);
+  } finally {
+    await dir.cleanup();
   }
 });
 

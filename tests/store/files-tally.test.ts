@@ -126,8 +126,12 @@ test('a key appended twice (two machines, one shared store) is left with one row
     }
     assert.equal((await a.allFiles()).length, 2, 'the appends trusted their callers');
     assert.equal(await a.removeDuplicateFiles(), 1);
-    assert.equal(await a.removeDuplicateContents(), 1);
-    assert.equal(await a.removeDuplicateVectors('demo'), 1);
+    const contents = await a.removeDuplicateContents();
+    assert.equal(contents.repaired, 1);
+    assert.deepEqual([...contents.contentIds], ['c1'], 'every content id, once');
+    const vectors = await a.removeDuplicateVectors('demo');
+    assert.equal(vectors.repaired, 1);
+    assert.deepEqual([...vectors.contentIds], ['c1']);
     const files = await a.allFiles();
     assert.equal(files.length, 1);
     assert.equal(files[0]!.contentId, 'c1');
