@@ -4,7 +4,8 @@
 // quoted in BENCHMARKS.md's ANN section.
 //   nice -n 10 node --import tsx bench/ann-sweep.ts <rows> <index>...
 // where <index> is flat, ivfpq:<partitions>[:<subvectors>], hnswsq:<partitions>, ivfflat:<partitions>
-// or ivfrq:<partitions>.
+// (cosine), ivfflatdot:<partitions> (dot product) or ivfrq:<partitions>. ANN_NPROBES=4,8,16 sets the
+// partitions scanned.
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { ANN_TABLE, ensureAnnData, type AnnData } from './ann-tables.js';
@@ -15,6 +16,8 @@ export interface SearchSetting {
   nprobes?: number;
   refineFactor?: number;
   ef?: number;
+  /** The metric searched with: the index's (default cosine). */
+  metric?: 'cosine' | 'dot';
 }
 
 export interface SweepRow {
@@ -42,6 +45,9 @@ export function indexFor(spec: string): lancedb.Index | undefined {
       return lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions });
     case 'ivfflat':
       return lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions });
+    case 'ivfflatdot':
+      // Stored vectors have unit length: the dot product ranks as cosine does, without the norms.
+      return lancedb.Index.ivfFlat({ distanceType: 'dot', numPartitions });
     case 'ivfrq':
       return lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions });
     default:
@@ -52,7 +58,10 @@ export function indexFor(spec: string): lancedb.Index | undefined {
 /** Latency and recall@10 of `setting` over the data's queries (one warm-up pass first). */
 export async function measureSetting(table: lancedb.Table, data: AnnData, setting: SearchSetting) {
   const run = async (q: Float32Array) => {
-    let query = table.vectorSearch(Array.from(q)).distanceType('cosine').limit(setting.limit);
+    let query = table
+      .vectorSearch(Array.from(q))
+      .distanceType(setting.metric ?? 'cosine')
+      .limit(setting.limit);
     if (setting.nprobes !== undefined) query = query.nprobes(setting.nprobes);
     if (setting.refineFactor !== undefined) query = query.refineFactor(setting.refineFactor);
     if (setting.ef !== undefined) query = query.ef(setting.ef);
@@ -83,9 +92,10 @@ function settingsFor(spec: string): SearchSetting[] {
   for (const nprobes of probes) {
     if (kind === 'hnswsq') {
       for (const ef of [500, 1000]) out.push({ limit: 500, nprobes, ef, refineFactor: 1 });
-    } else if (kind === 'ivfflat') {
+    } else if (kind === 'ivfflat' || kind === 'ivfflatdot') {
       // Distances inside the partitions are exact: nothing to re-rank.
-      out.push({ limit: 500, nprobes }, { limit: 50, nprobes });
+      const metric = kind === 'ivfflatdot' ? 'dot' : 'cosine';
+      out.push({ limit: 500, nprobes, metric }, { limit: 50, nprobes, metric });
     } else {
       out.push({ limit: 500, nprobes, refineFactor: 1 });
     }

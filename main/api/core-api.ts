@@ -58,6 +58,8 @@ async function openSession(
     ...(model ? { model } : {}),
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
+    // The app and the web mode stay open: their searches should not wait for the index to be read.
+    keepSearchWarm: true,
     // Notices (an adapter that could not be loaded) reach the UI through the library's progress.
   });
   const { library } = core;

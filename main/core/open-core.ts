@@ -57,6 +57,12 @@ export interface CoreOptions {
   discard?(path: string): Promise<void>;
   /** Something the user should know that does not stop the library from opening. */
   onNotice?(message: string): void;
+  /**
+   * Load the search's ANN index into memory in the background, and again after each rebuild (see
+   * StoreMaintenance.keepAnnIndexWarm): for processes that stay open (the app, the web mode), whose
+   * first searches would otherwise read the index from disk.
+   */
+  keepSearchWarm?: boolean;
 }
 
 export interface Core {
@@ -210,6 +216,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     contentIdsInAlbum: (albumId) => albumService().contentIds(albumId),
     engineFor: (spec) => createEngineForModel(spec, { dataDir, ...(device ? { device } : {}) }),
   });
+  // In the background: a search meanwhile reads what it needs itself. A failure only leaves it cold.
+  const warming = options.keepSearchWarm
+    ? search
+        .modelKey()
+        .then((key) => openedStore.keepAnnIndexWarm(key))
+        .catch(() => false)
+    : Promise.resolve(false);
 
   return {
     dataDir,
@@ -231,6 +244,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     close: () =>
       (closing ??= (async () => {
         await swept;
+        // The store closes last: a warm-up still loading the index must not outlive its connection.
+        await warming;
         await openedLibrary.close();
         await search.close();
         await engine.close();

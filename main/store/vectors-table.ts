@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Connection } from '@lancedb/lancedb';
 import type { TableCache } from './database.js';
-import { ANN_NPROBES, annIndexShape, annIsQuantized } from './ann-index.js';
+import { ANN_NPROBES, annIndexShape, annIsQuantized, annMetricOf } from './ann-index.js';
 import { vectorsSchema } from './schemas.js';
 import {
   appendRows,
@@ -173,11 +173,12 @@ export function vectorsTable(db: Connection, tables: TableCache, prefix = VECTOR
       // scan when they differ.
       const index = exact ? undefined : (await table.listIndices()).find((i) => i.columns.includes('vector'));
       // An index of an older version has no shape in its name (an IVF_PQ until optimize() replaces it).
-      const refine = index !== undefined && annIsQuantized(annIndexShape(index.name)?.kind);
+      const kind = index ? annIndexShape(index.name)?.kind : undefined;
+      const refine = index !== undefined && annIsQuantized(kind);
       const run = async (where?: string) => {
         let q = table
           .vectorSearch(Array.from(unitLength(query)))
-          .distanceType(index ? 'cosine' : 'dot')
+          .distanceType(index ? annMetricOf(kind) : 'dot')
           .limit(limit)
           .select(['contentId', '_distance']);
         if (exact) q = q.bypassVectorIndex();

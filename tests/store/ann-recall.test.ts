@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { clusteredVectors } from '../../bench/ann-vectors.js';
-import { annIndexShape, annPartitionsFor } from '../../main/store/ann-index.js';
+import { Index } from '@lancedb/lancedb';
+import { ANN_KIND, annIndexName, annIndexShape, annPartitionsFor } from '../../main/store/ann-index.js';
 import { openLibraryStore, vectorTableName } from '../../main/store/library-store.js';
 import { openDatabase } from '../../main/store/database.js';
 import { storeLocation } from '../../main/store/store-location.js';
@@ -83,6 +84,10 @@ test('a large library gets the ANN index, which finds at least 95% of the exact 
     assert.equal(names.length, 1);
     assert.equal(annIndexShape(names[0]!)?.partitions, annPartitionsFor(rows));
 
+    // What the app does when it opens a library: the index is loaded ahead of the first search.
+    assert.equal(await store.keepAnnIndexWarm(MODEL), true, 'a 20,000-photo index fits in memory');
+    assert.equal(await store.keepAnnIndexWarm('no-such-model'), false, 'no table, nothing to load');
+
     let found = 0;
     const queries = 40;
     for (let i = 0; i < queries; i++) {
@@ -103,6 +108,44 @@ test('a large library gets the ANN index, which finds at least 95% of the exact 
 
     // Growing well past the partitions' size rebuilds the index with more partitions.
     assert.deepEqual((await store.optimize({ annThreshold: 10_000 })).indexed, [], 'unchanged: kept');
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an index built by an older version (cosine) is still searched with its own metric, then replaced', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lookbook-ann-'));
+  const rows = 3000;
+  const { store, vectors } = await storeWith(dir, rows);
+  try {
+    const partitions = annPartitionsFor(rows);
+    const db = await openDatabase(storeLocation(dir));
+    const table = await db.openTable(vectorTableName(MODEL));
+    const names = async () =>
+      (await table.listIndices()).filter((i) => i.columns.includes('vector')).map((i) => i.name);
+    // What the previous version built: IVF_FLAT on cosine, named by its kind and partitions.
+    await table.createIndex('vector', {
+      config: Index.ivfFlat({ distanceType: 'cosine', numPartitions: partitions }),
+      name: `vector_ivf_flat_p${partitions}`,
+    });
+    const query = gen.query(0);
+    const want = exactTop(query, vectors, 10);
+    const got = await store.nearestVectors(MODEL, query, { limit: 10 });
+    assert.ok(got.length === 10);
+    for (const hit of got) {
+      const exact = dot(query, vectors[Number(hit.contentId.slice(1))]!);
+      assert.ok(Math.abs(hit.score - exact) < 1e-4, `${hit.contentId}: the true cosine`);
+    }
+    assert.ok(got.filter((h) => want.some((w) => w.contentId === h.contentId)).length >= 8);
+
+    // The next optimize builds the current kind in its place (one index: a search never picks the old).
+    assert.deepEqual((await store.optimize({ annThreshold: 1000 })).indexed, [vectorTableName(MODEL)]);
+    await table.checkoutLatest();
+    assert.deepEqual(await names(), [annIndexName(partitions)]);
+    assert.equal(annIndexShape(annIndexName(partitions))?.kind, ANN_KIND);
+    table.close();
+    db.close();
   } finally {
     store.close();
     await rm(dir, { recursive: true, force: true });
