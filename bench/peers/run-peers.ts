@@ -395,7 +395,7 @@ export function renderPeersSection(result: PeersResult, cores = cpus().length): 
   lines.push(...ratios);
   lines.push(
     '',
-    "End to end, Lookbook's `index` does more than the peers (SHA-256, EXIF, a thumbnail and the " +
+    "End to end, Lookbook's `index` does more than the peers (a BLAKE3 content hash, EXIF, a thumbnail and the " +
       'database for every photo) and starts more (the text tower, loaded for search, and LanceDB); with few ' +
       'photos those fixed start-up costs weigh more per photo (`--peers-photos` sets how many; ' +
       'missing ones are generated).',
