@@ -26,6 +26,14 @@ const skip =
     ? false
     : `cannot lower the inotify limit in a user namespace here (${(probe.stderr || String(probe.error)).trim()})`;
 
+/** The JSON objects a child printed, one a line. */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 /**
  * Starts a command with the inotify limit lowered for it alone. `until` is checked on each output and
  * stops the command (SIGTERM, as Ctrl+C would) once it holds; `stop` does the same from outside.
@@ -89,10 +97,7 @@ describe('more folders than the system lets Lookbook watch', { skip }, () => {
       root,
     ]).done;
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     const warning = String(lines.find((l) => 'atStart' in l)?.atStart);
     const unwatched = Number(/Not watching (\d+) folders/.exec(warning)?.[1]);
     // The top folder and each album take a watch each: 41 watches against a limit of 20.
@@ -110,10 +115,7 @@ describe('more folders than the system lets Lookbook watch', { skip }, () => {
       root,
     ]).done;
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     const get = (key: string) => lines.find((l) => key in l)?.[key];
     // One of the albums past the limit (the top folder and the first albums are watched).
     assert.match(String(get('unwatched')), /album-\d\d$/);
