@@ -3,14 +3,14 @@
 // CLIP-like vectors (bench/ann-sweep.ts, BENCHMARKS.md "Search at a million photos").
 
 /**
- * The ANN index: IVF_FLAT on the dot product (ANN_METRIC). IVF splits the vectors into partitions around k-means
- * centres; a search scans the ANN_NPROBES partitions whose centres are nearest the query, comparing the
- * query with every full vector in them, so every distance it returns is exact and only a true neighbour
- * lying in a partition it skipped can be missed. On clustered CLIP-like vectors (bench/ann-sweep.ts) that
- * recall beat IVF_PQ (the index before: its 8-bit product codes mis-rank neighbours that are close
- * together, and re-ranking cannot bring back what they pushed out of the candidates) and IVF_HNSW_SQ at
- * the same cost, and it builds in a fraction of IVF_PQ's time (no codebook to train). It stores a second
- * copy of the vectors (2 KB a photo for 512-d).
+ * The ANN index: IVF_FLAT on the dot product (ANN_METRIC). IVF splits the vectors into partitions
+ * around k-means centres; a search scans the ANN_NPROBES partitions whose centres are nearest the query,
+ * comparing the query with every full vector in them, so every distance it returns is exact and only a
+ * true neighbour lying in a partition it skipped can be missed. On clustered CLIP-like vectors
+ * (bench/ann-sweep.ts) that recall beat IVF_PQ (the index before: its 8-bit product codes mis-rank
+ * neighbours that are close together, and re-ranking cannot bring back what they pushed out of the
+ * candidates) and IVF_HNSW_SQ at the same cost, and it builds in a fraction of IVF_PQ's time (no codebook
+ * to train). It stores a second copy of the vectors (2 KB a photo for 512-d).
  */
 export const ANN_KIND = 'ivf_flat_dot';
 
@@ -22,6 +22,9 @@ export const ANN_KIND = 'ivf_flat_dot';
  * was built with (another one falls back to a scan), hence one place for it.
  */
 export const ANN_METRIC = 'dot';
+
+/** The kind built before ANN_METRIC: IVF_FLAT on cosine, searched as it was built until replaced. */
+const COSINE_IVF_FLAT = 'ivf_flat';
 
 /** The metric to search an index of `kind` with (indexes built before ANN_METRIC used cosine). */
 export function annMetricOf(kind: string | undefined): 'dot' | 'cosine' {
@@ -58,5 +61,5 @@ export const ANN_NPROBES = 16;
 
 /** Whether an index of `kind` returns approximate distances, which a search must re-rank exactly. */
 export function annIsQuantized(kind: string | undefined): boolean {
-  return kind !== ANN_KIND && kind !== 'ivf_flat';
+  return kind !== ANN_KIND && kind !== COSINE_IVF_FLAT;
 }

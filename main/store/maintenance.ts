@@ -87,11 +87,10 @@ function needsAnnBuild(names: string[], rows: number): boolean {
 
 /** Maintenance of the vector tables and of `tableNames` (files, contents, the albums' tables). */
 export function storeMaintenance(db: Connection, tables: TableCache, tableNames: string[]): StoreMaintenance {
-  /** Models whose ANN index is kept in the cache (see keepAnnIndexWarm). */
+  /** The vector tables whose ANN index is kept in the cache (see keepAnnIndexWarm). */
   const keptWarm = new Set<string>();
-  async function prewarm(modelKey: string): Promise<boolean> {
-    const table = await tables.maybe(vectorTableName(modelKey));
-    if (!table) return false;
+  /** Loads `table`'s ANN index into the cache when it has one that fits (see ANN_PREWARM_MEMORY_SHARE). */
+  async function prewarm(table: Table): Promise<boolean> {
     const [name] = await vectorIndexNames(table);
     if (!name) return false;
     const vector = (await table.schema()).fields.find((f) => f.name === 'vector');
@@ -126,8 +125,7 @@ export function storeMaintenance(db: Connection, tables: TableCache, tableNames:
         // Another name (an older index) would stay beside the new one: a search might pick either.
         for (const old of existing) if (old !== annIndexName(numPartitions)) await table.dropIndex(old);
         indexed.push(name);
-        const kept = [...keptWarm].find((key) => vectorTableName(key) === name);
-        if (kept) await prewarm(kept);
+        if (keptWarm.has(name)) await prewarm(table);
       }
       return { indexed };
     },
@@ -143,8 +141,10 @@ export function storeMaintenance(db: Connection, tables: TableCache, tableNames:
       }
     },
     async keepAnnIndexWarm(modelKey) {
-      keptWarm.add(modelKey);
-      return prewarm(modelKey);
+      const name = vectorTableName(modelKey);
+      keptWarm.add(name);
+      const table = await tables.maybe(name);
+      return table ? prewarm(table) : false;
     },
     async hasAnnIndex(modelKey) {
       const table = await tables.maybe(vectorTableName(modelKey));
