@@ -95,8 +95,9 @@ export async function profileStages(
       const stages: [string, () => Promise<unknown>][] = [
         // The JPEG decode alone, at the 1/8 scale libjpeg can decode directly: the floor of any stage that
         // reads the pixels (its entropy decoding cannot be skipped, whatever the scale).
-        ['decode only (1/8 shrink-on-load)', () => sharp(photo).resize(500, 375).raw().toBuffer()],
-        ['hash (BLAKE3)', () => media.contentId(photo, 'blake3')],
+        // (444×333: sharp decodes 500×375 at 1/4, see jpegScaleSize in main/media/index-read.ts.)
+        ['decode only (1/8 shrink-on-load)', () => sharp(photo).resize(444, 333).raw().toBuffer()],
+        ['hash (BLAKE3, read once)', () => media.hashFile(photo, 'blake3')],
         ['metadata (EXIF)', () => media.readMetadata(photo)],
         ['thumbnail (WebP 256)', () => media.makeThumbnail(photo, join(thumbs, `${i}.webp`))],
         ['image input (probe)', () => media.imageInput(photo)],

@@ -335,10 +335,12 @@ export async function indexFiles(
     currentPath = file.path;
     const prev = previous.get(file.path);
     let contentId: string;
+    // The bytes just hashed, decoded next without reading the file again (and dropped if not needed).
+    let bytes: Buffer | undefined;
     if (prev?.contentId && prev.size === file.size && prev.mtimeMs === file.mtimeMs)
       contentId = prev.contentId;
     else {
-      contentId = await ctx.media.contentId(file.path, ctx.store.contentHash);
+      ({ contentId, bytes } = await ctx.media.hashFile(file.path, ctx.store.contentHash));
       stats.hashed++;
     }
     if (known.vectors.has(contentId) && known.contents.has(contentId)) {
@@ -367,7 +369,9 @@ export async function indexFiles(
         facts: needContent,
         model: modelNeed,
         ...(needContent ? { thumbnailOut: thumbnailFile(ctx.thumbnailsDir, contentId) } : {}),
+        ...(bytes ? { bytes } : {}),
       });
+      bytes = undefined; // not held while this photo waits for the model
       if (needContent && read.facts) {
         const facts = read.facts;
         item.content = {

@@ -1,6 +1,6 @@
 import type { ContentHash } from '../content-hash.js';
 import type { ImagePixels } from '../engine/types.js';
-import { contentId } from '../media/content-id.js';
+import { readAndHash } from '../media/content-id.js';
 import { openImageInput } from '../media/decode.js';
 import { readForIndex, type ModelInputNeed } from '../media/index-read.js';
 import { readMetadata, type PhotoMetadata } from '../media/metadata.js';
@@ -23,8 +23,11 @@ export interface MediaFacts {
 }
 
 export interface MediaPort {
-  /** The hash of the file's bytes (hex), with the library's hash (the store's contentHash). */
-  contentId(path: string, hash: ContentHash): Promise<string>;
+  /**
+   * The hash of the file's bytes (hex), with the library's hash (the store's contentHash), and the bytes
+   * themselves unless the file is very large: given back to readForIndex, the photo is read once.
+   */
+  hashFile(path: string, hash: ContentHash): Promise<{ contentId: string; bytes?: Buffer }>;
   readMetadata(path: string): Promise<MediaFacts>;
   /** Writes a small WebP thumbnail to outPath. */
   makeThumbnail(path: string, outPath: string): Promise<void>;
@@ -40,7 +43,7 @@ export interface MediaPort {
    */
   readForIndex(
     path: string,
-    options: { facts: boolean; thumbnailOut?: string; model: ModelInputNeed },
+    options: { facts: boolean; thumbnailOut?: string; model: ModelInputNeed; bytes?: Buffer },
   ): Promise<{ facts: MediaFacts | null; thumbnail: boolean; pixels: ImagePixels }>;
 }
 
@@ -59,7 +62,7 @@ function toFacts(m: PhotoMetadata): MediaFacts {
 
 export function createMediaPort(): MediaPort {
   return {
-    contentId,
+    hashFile: readAndHash,
     readMetadata: async (path) => toFacts(await readMetadata(path)),
     imageInput: (path) => openImageInput(path),
     async makeThumbnail(path, outPath) {
@@ -69,6 +72,7 @@ export function createMediaPort(): MediaPort {
       const r = await readForIndex(path, {
         model: options.model,
         metadata: options.facts,
+        ...(options.bytes ? { bytes: options.bytes } : {}),
         ...(options.thumbnailOut !== undefined ? { thumbnailOut: options.thumbnailOut } : {}),
       });
       return { facts: r.metadata && toFacts(r.metadata), thumbnail: r.thumbnail, pixels: r.pixels };

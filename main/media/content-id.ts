@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Blake3Hasher } from '@napi-rs/blake-hash';
 import type { ContentHash } from '../content-hash.js';
 import { fsErrorToMediaError } from './errors.js';
@@ -33,6 +34,35 @@ export async function contentId(path: string, hash: ContentHash): Promise<string
     throw fsErrorToMediaError(e, path);
   }
   return h.hex();
+}
+
+/**
+ * Files up to this size are read whole by `readAndHash`: every photo format but the largest RAW files. The
+ * bytes are then kept for the decode, so a photo is read from disk once.
+ */
+export const READ_WHOLE_LIMIT = 64 << 20;
+
+/**
+ * The content id of a file and, when it is at most READ_WHOLE_LIMIT bytes, the bytes themselves (for
+ * the decode that follows: see ReadOptions.bytes). Larger files are streamed and `bytes` is absent.
+ */
+export async function readAndHash(
+  path: string,
+  hash: ContentHash,
+): Promise<{ contentId: string; bytes?: Buffer }> {
+  let bytes: Buffer | undefined;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      if ((await handle.stat()).size <= READ_WHOLE_LIMIT) bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    throw fsErrorToMediaError(e, path);
+  }
+  if (!bytes) return { contentId: await contentId(path, hash) };
+  return { contentId: contentIdOfBytes(bytes, hash), bytes };
 }
 
 /** The content id of photo bytes already in memory: the same id contentId() gives the file they came from. */

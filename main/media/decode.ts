@@ -35,7 +35,15 @@ export interface OpenOptions {
   maxPixels?: number;
 }
 
-export interface LoadOptions extends OpenOptions {
+export interface ReadOptions extends OpenOptions {
+  /**
+   * The whole file, already read: indexing hashes a photo's bytes first, and then probes and decodes
+   * those same bytes instead of reading the file again (and cannot see a file that changed in between).
+   */
+  bytes?: Buffer;
+}
+
+export interface LoadOptions extends ReadOptions {
   /**
    * Decode a HEIC's embedded thumbnail instead of its full image when the thumbnail's short side is at
    * least this (indexing: the model's input size). The loaded image keeps the full image's size.
@@ -136,8 +144,8 @@ interface Probed extends ImageProbe {
   whole?: Buffer;
 }
 
-async function probe(path: string, maxPixels: number): Promise<Probed> {
-  const c = await classifyPath(path);
+async function probe(path: string, maxPixels: number, bytes?: Buffer): Promise<Probed> {
+  const c = await classifyPath(path, bytes);
   if (c.kind === 'not-photo') {
     throw (
       c.error ??
@@ -152,7 +160,7 @@ async function probe(path: string, maxPixels: number): Promise<Probed> {
   switch (c.decoder) {
     case 'sharp':
     case 'heic-decode': {
-      const meta = await sharpHeader(path, path);
+      const meta = await sharpHeader(path, bytes ?? path);
       const width = meta.autoOrient?.width ?? meta.width;
       const height = meta.autoOrient?.height ?? meta.height;
       if (!width || !height) throw corrupt(path, 'the image header has no size');
@@ -162,7 +170,7 @@ async function probe(path: string, maxPixels: number): Promise<Probed> {
       return { ...base, decoder, width, height, orientation: decoder === 'sharp' ? 'auto' : 1 };
     }
     case 'bmp': {
-      const { head } = await readHead(path, 64);
+      const head = bytes ?? (await readHead(path, 64)).head;
       let size;
       try {
         size = readBmpSize(head);
@@ -174,7 +182,7 @@ async function probe(path: string, maxPixels: number): Promise<Probed> {
       return { ...base, decoder: 'bmp', ...size, orientation: 1 };
     }
     case 'pnm': {
-      const { head } = await readHead(path, PNM_HEAD_BYTES);
+      const head = bytes ?? (await readHead(path, PNM_HEAD_BYTES)).head;
       let header;
       try {
         header = readPnmHeader(head);
@@ -185,7 +193,7 @@ async function probe(path: string, maxPixels: number): Promise<Probed> {
       return { ...base, decoder: 'pnm', width: header.width, height: header.height, orientation: 1 };
     }
     case 'raw-preview': {
-      const whole = await readWhole(path);
+      const whole = bytes ?? (await readWhole(path));
       const stream = findLargestJpeg(whole);
       if (!stream) {
         throw new MediaError(
@@ -261,15 +269,16 @@ async function heicPreview(buf: Buffer, p: Probed, minShortSide: number): Promis
 /** Probes and, for formats sharp cannot read, decodes. The pixel limit is checked before decoding. */
 export async function loadImage(path: string, opts: LoadOptions = {}): Promise<LoadedImage> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const p = await probe(path, maxPixels);
+  const p = await probe(path, maxPixels, opts.bytes);
   const { preview, whole: _w, ...info } = p;
+  const whole = async () => opts.bytes ?? readWhole(path);
   switch (p.decoder) {
     case 'sharp':
-      return { ...info, input: path };
+      return { ...info, input: opts.bytes ?? path };
     case 'raw-preview':
       return { ...info, input: preview! };
     case 'heic-decode': {
-      const buf = await readWhole(path);
+      const buf = await whole();
       try {
         if (opts.heicPreviewMinSide !== undefined) {
           const preview = await heicPreview(buf, p, opts.heicPreviewMinSide);
@@ -284,7 +293,7 @@ export async function loadImage(path: string, opts: LoadOptions = {}): Promise<L
       }
     }
     case 'bmp': {
-      const buf = await readWhole(path);
+      const buf = await whole();
       try {
         return fromRaw(p, decodeBmp(buf));
       } catch (e) {
@@ -292,7 +301,7 @@ export async function loadImage(path: string, opts: LoadOptions = {}): Promise<L
       }
     }
     case 'pnm': {
-      const buf = await readWhole(path);
+      const buf = await whole();
       try {
         return fromRaw(p, decodePnm(buf));
       } catch (e) {

@@ -244,7 +244,7 @@ export type Classification =
  * .jp2 is read as JPEG; a text file named .jpg is refused with a clear reason). Never throws for per-file
  * problems (missing, unreadable, empty): they come back as `error`.
  */
-export async function classifyPath(path: string): Promise<Classification> {
+export async function classifyPath(path: string, bytes?: Buffer): Promise<Classification> {
   const byName = formatFromExtension(path);
   if (byName === undefined) {
     return { kind: 'not-photo', reason: `${path}: not a photo file extension` };
@@ -252,7 +252,8 @@ export async function classifyPath(path: string): Promise<Classification> {
   let head: Buffer;
   let size: number;
   try {
-    ({ head, size } = await readHead(path, SNIFF_BYTES));
+    // `bytes`: the whole file, already read (indexing hashes it first), so the disk is not read again.
+    ({ head, size } = bytes ? headOf(path, bytes) : await readHead(path, SNIFF_BYTES));
   } catch (e) {
     const error = e as MediaError;
     return { kind: 'not-photo', reason: error.message, error };
@@ -293,6 +294,11 @@ export async function classifyPath(path: string): Promise<Classification> {
       : `has a .${ext} extension but its content is not a recognised image (damaged or mislabelled)`,
     'corrupt',
   );
+}
+
+function headOf(path: string, bytes: Buffer): { head: Buffer; size: number } {
+  if (bytes.length === 0) throw new MediaError(`${path}: the file is empty (0 bytes)`, 'empty', path);
+  return { head: bytes.subarray(0, SNIFF_BYTES), size: bytes.length };
 }
 
 function notPhoto(path: string, what: string, code: 'unsupported-format' | 'corrupt'): Classification {

@@ -96,15 +96,18 @@ export async function readMetadata(path: string, opts: OpenOptions = {}): Promis
   return metadataOfProbed(await probeImage(path, opts));
 }
 
-/** `readMetadata` for an image already probed (or loaded): reads the EXIF block, not the headers again. */
-export async function metadataOfProbed(image: ImageProbe): Promise<PhotoMetadata> {
+/**
+ * `readMetadata` for an image already probed (or loaded): reads the EXIF block, not the headers again;
+ * from `bytes` when the whole file is already in memory.
+ */
+export async function metadataOfProbed(image: ImageProbe, bytes?: Buffer): Promise<PhotoMetadata> {
   const { path } = image;
   const file = await statFile(path);
   // Formats without EXIF (BMP, PNM, GIF) or broken EXIF blocks still have a size and a file date.
   let tags: ExifTags = {};
   if (image.format !== 'bmp' && image.format !== 'pnm' && image.format !== 'gif') {
     try {
-      tags = ((await exifr.parse(path, EXIF_OPTIONS)) as ExifTags | undefined) ?? {};
+      tags = ((await exifr.parse(bytes ?? path, EXIF_OPTIONS)) as ExifTags | undefined) ?? {};
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code) throw asMediaError(e, path);

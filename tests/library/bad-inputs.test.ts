@@ -78,9 +78,9 @@ describe('bad inputs get per-file statuses', () => {
         decodeConcurrency: 2,
         media: {
           ...media,
-          async contentId(path, hash) {
+          async hashFile(path, hash) {
             if (path === paths['vanishing.jpg']) await rm(path);
-            return media.contentId(path, hash);
+            return media.hashFile(path, hash);
           },
         },
       },

@@ -34,10 +34,10 @@ async function twoFolders(dir: string) {
       batchSize: 2,
       media: {
         ...media,
-        async contentId(path, hash) {
+        async hashFile(path, hash) {
           started.push(path);
           if (isUnder(path, gone)) await sleep(150);
-          return media.contentId(path, hash);
+          return media.hashFile(path, hash);
         },
       },
     },

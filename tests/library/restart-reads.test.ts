@@ -18,7 +18,7 @@ function countingMedia(): { media: MediaPort; reads: Map<string, string[]>; tota
   const reads = new Map<string, string[]>();
   const count = (what: string, path: string) => reads.set(path, [...(reads.get(path) ?? []), what]);
   const media: MediaPort = {
-    contentId: (path, hash) => (count('hash', path), real.contentId(path, hash)),
+    hashFile: (path, hash) => (count('hash', path), real.hashFile(path, hash)),
     readMetadata: (path) => (count('metadata', path), real.readMetadata(path)),
     makeThumbnail: (path, out) => (count('thumbnail', path), real.makeThumbnail(path, out)),
     imageInput: (path) => (count('imageInput', path), real.imageInput(path)),

@@ -30,7 +30,7 @@ test('a library written with SHA-256 ids keeps every photo, and still recognizes
     const old = await openCore({
       dataDir,
       model: 'demo',
-      library: { media: { ...media, contentId: (path) => media.contentId(path, 'sha256') } },
+      library: { media: { ...media, hashFile: (path) => media.hashFile(path, 'sha256') } },
     });
     await old.library.addFolder(root);
     assert.equal((await old.library.index()).encoded, 2);
