@@ -21,7 +21,10 @@ import { createClipEngine } from '../main/engine/clip-engine.js';
 import { planResize, preprocessImage, preprocessPixels } from '../main/engine/preprocess.js';
 import type { PreprocessConfig } from '../main/engine/types.js';
 import { contentId, readAndHash } from '../main/media/content-id.js';
-import { readForIndex } from '../main/media/index-read.js';
+import { decodeResized, loadImage } from '../main/media/decode.js';
+import { readForIndex, sharedDecodeSize } from '../main/media/index-read.js';
+import { metadataOfProbed } from '../main/media/metadata.js';
+import { makeThumbnailFromPixels, thumbnailSize } from '../main/media/thumbnail.js';
 import { cosine } from '../main/models/quantize.js';
 import { writeFileAtomic } from '../main/temp-files.js';
 import { ensureBenchModel } from './bench-model.js';
@@ -105,6 +108,7 @@ async function main() {
   const sha: number[] = [];
   const blake: number[] = [];
   const indexed: Float32Array[] = [];
+  let stages: Record<string, number> = {};
   try {
     for (const [i, photo] of set.files.entries()) {
       let tensor: Float32Array = new Float32Array(0);
@@ -129,6 +133,7 @@ async function main() {
       sha.push(s);
       blake.push(b);
     }
+    stages = await stageCosts(set.files, thumbs, model);
   } finally {
     await rm(thumbs, { recursive: true, force: true });
   }
@@ -154,6 +159,7 @@ async function main() {
   }
   const jpeg = {
     view,
+    stages,
     ours: median(ours),
     djpeg: median(djpeg),
     ratio: median(ours.map((o, i) => o / djpeg[i]!)),
@@ -241,6 +247,42 @@ async function main() {
   await writeSection({ count, jpeg, heic, loadBefore, loadAfter });
 }
 
+/**
+ * Where that CPU goes: each stage of the indexing read timed on its own (medians over the photos, the
+ * first a warm-up), so the distance to djpeg can be read stage by stage.
+ */
+async function stageCosts(
+  files: string[],
+  thumbs: string,
+  model: { resizeTo(w: number, h: number): { width: number; height: number } },
+): Promise<Record<string, number>> {
+  const costs: Record<string, number[]> = {};
+  for (const [i, photo] of files.entries()) {
+    const c: Record<string, number> = {};
+    let bytes: Buffer | undefined;
+    c['read + BLAKE3 hash'] = await cpuOf(async () => ({ bytes } = await readAndHash(photo, 'blake3')));
+    let image!: Awaited<ReturnType<typeof loadImage>>;
+    c['header probe (sharp)'] = await cpuOf(async () => (image = await loadImage(photo, { bytes })));
+    c['EXIF (exifr)'] = await cpuOf(() => metadataOfProbed(image, bytes));
+    const m = model.resizeTo(image.width, image.height);
+    const thumb = thumbnailSize(image.width, image.height, 256);
+    const size = sharedDecodeSize(image.width, image.height, m, thumb, { shrinkOnLoad: true });
+    let pixels!: Awaited<ReturnType<typeof decodeResized>>;
+    c[`decode to ${size.width}×${size.height} (libjpeg 1/8 + lanczos3)`] = await cpuOf(
+      async () => (pixels = await decodeResized(image, size)),
+    );
+    c['thumbnail (resize + WebP)'] = await cpuOf(() =>
+      makeThumbnailFromPixels(pixels, join(thumbs, `stage-${i}.webp`)),
+    );
+    c['model input (bicubic, crop, normalize)'] = await cpuOf(() =>
+      preprocessPixels(pixels, CLIP_PREPROCESS),
+    );
+    if (i === 0) continue;
+    for (const [k, v] of Object.entries(c)) (costs[k] ??= []).push(v);
+  }
+  return Object.fromEntries(Object.entries(costs).map(([k, v]) => [k, median(v)]));
+}
+
 async function writeSection(r: {
   count: number;
   jpeg: {
@@ -250,6 +292,7 @@ async function writeSection(r: {
     sha256: number;
     blake3: number;
     view: { diffMedian: number; diffMax: number; cosineMedian: number; cosineMin: number };
+    stages: Record<string, number>;
   };
   heic: {
     photos: number;
@@ -287,6 +330,13 @@ async function writeSection(r: {
       `${f2(r.heic.speedup)}× | ≥ 5× |`,
     `| embedding from the thumbnail vs the full decode, cosine | median ${r.heic.cosineMedian.toFixed(4)}, ` +
       `minimum ${r.heic.cosineMin.toFixed(4)} | | | |`,
+    '',
+    `Stage by stage (each timed on its own, medians; djpeg -scale 1/8 ${f1(r.jpeg.djpeg)} ms):`,
+    '',
+    '| stage | CPU ms |',
+    '|---|---|',
+    ...Object.entries(r.jpeg.stages).map(([k, v]) => `| ${k} | ${f1(v)} |`),
+    `| sum | ${f1(Object.values(r.jpeg.stages).reduce((a, b) => a + b, 0))} |`,
     '',
     'The bench model has random weights: its cosine says how much the picture the model sees changes, not ' +
       'how search ranks. HEICs are made by heif-enc (-q 50) with the 320×240 thumbnail phones embed.',

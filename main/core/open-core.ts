@@ -101,6 +101,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     dataDir,
     ...(device ? { device } : {}),
     ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
+    // The app and the web mode search soon after opening; a CLI command loads the text tower only if it
+    // encodes a text (`lookbook index` or `status` never do).
+    textTower: options.keepSearchWarm ? 'at-start' : 'on-first-use',
     ...((options.threads ?? settings.indexThreads)
       ? { threads: options.threads ?? settings.indexThreads }
       : {}),

@@ -2,6 +2,7 @@
 // Tokenizing and image decoding stay on the calling thread (both are quick or already asynchronous
 // through sharp's own thread pool); the ONNX sessions live in the worker.
 import { basename, resolve } from 'node:path';
+import { planProvider } from './execution-providers.js';
 import { startInferenceWorker, type InferenceClient } from './inference-client.js';
 import { readModelFolder } from './model-folder.js';
 import { preprocessImage, preprocessPixels } from './preprocess.js';
@@ -45,10 +46,27 @@ export async function createClipEngine(
   // encoded while the indexer's images are. The vision tower starts on the first image: a search needs
   // only the text tower, and a ViT-B/32 vision session takes ~0.8 s and ~550 MB to create. A vision
   // model that cannot be loaded therefore fails the first image request, with the user error naming it.
-  const text = await startInferenceWorker({ ...common, tower: 'text', modelPath: folder.textModelPath });
+  // The text tower starts now (the engine is complete when created: a search's first query does not
+  // wait for it) or, for a process that only indexes, on the first text.
+  let text: Promise<InferenceClient> | undefined;
+  let textDevice: DeviceInfo | undefined;
   let vision: Promise<InferenceClient> | undefined;
   let visionDevice: DeviceInfo | undefined;
   let closed = false;
+  const textWorker = () =>
+    closed && !text
+      ? Promise.reject(new Error('the CLIP engine is closed'))
+      : (text ??= startInferenceWorker({ ...common, tower: 'text', modelPath: folder.textModelPath }).then(
+          (client) => {
+            textDevice = client.device;
+            return client;
+          },
+        ));
+  if ((options.textTower ?? 'at-start') === 'at-start') await textWorker();
+  const planned: DeviceInfo = {
+    requested: common.device,
+    ...(internals.forceProvider ? { provider: internals.forceProvider } : planProvider(common.device)),
+  };
   const visionWorker = () =>
     closed && !vision
       ? Promise.reject(new Error('the CLIP engine is closed'))
@@ -73,14 +91,14 @@ export async function createClipEngine(
     model,
     // The vision tower's once it runs: it does the heavy work, and may have fallen back on its own.
     get device() {
-      return visionDevice ?? text.device;
+      return visionDevice ?? textDevice ?? planned;
     },
     tokenize: (text) => tokenizer.encode(text),
     async embedTexts(texts) {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += TEXT_BATCH) {
         const rows = texts.slice(i, i + TEXT_BATCH).map((t) => tokenizer.encode(t));
-        out.push(...split(await text.embedTokenRows(rows), rows.length));
+        out.push(...split(await (await textWorker()).embedTokenRows(rows), rows.length));
       }
       return out;
     },
@@ -117,7 +135,10 @@ export async function createClipEngine(
     async close() {
       closed = true;
       await Promise.all([
-        text.close(),
+        text?.then(
+          (c) => c.close(),
+          () => undefined,
+        ),
         vision?.then(
           (c) => c.close(),
           () => undefined,

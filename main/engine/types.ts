@@ -91,4 +91,10 @@ export interface EngineOptions {
    * decode beside inference) takes CPU from the decoders. The text tower always spins: query latency.
    */
   spinWait?: boolean;
+  /**
+   * When the text tower's session is created (default 'at-start'). 'on-first-use' saves a process that
+   * only indexes the ~0.75 s a ViT-B/32 text session takes to create (and its memory); until a tower has
+   * started, `device` reports the planned device.
+   */
+  textTower?: 'at-start' | 'on-first-use';
 }

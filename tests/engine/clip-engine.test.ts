@@ -121,6 +121,25 @@ test('a corrupt ONNX file gives a user error naming it: the text tower at creati
     await assert.rejects(createClipEngine({ model: dir, device: 'cpu', threads: 1 }), (e: Error) => {
       return e.name === 'UserError' && /cannot load .*textual[\\/]model\.onnx/.test(e.message);
     });
+
+    // An engine that loads the text tower on first use (a process that only indexes) never touches it
+    // while it embeds images, and says which file is broken when a text comes.
+    const indexing = await createClipEngine({
+      model: dir,
+      device: 'cpu',
+      threads: 1,
+      textTower: 'on-first-use',
+    });
+    try {
+      assert.deepEqual(indexing.device, { requested: 'cpu', provider: 'cpu' });
+      const [v] = await indexing.embedImageTensors([images[0]!]);
+      assert.equal(v!.length, indexing.model.embedDim);
+      await assert.rejects(indexing.embedTexts(['a cat']), (e: Error) => {
+        return isUserError(e) && /cannot load .*textual[\\/]model\.onnx/.test(e.message);
+      });
+    } finally {
+      await indexing.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
