@@ -23,8 +23,10 @@ export async function measureModelThroughput(options: {
   rounds: number;
   threads?: number;
 }): Promise<ModelThroughput> {
+  // As indexing runs it: the text tower is not loaded (a process that only indexes never starts it).
   const engine = await createClipEngine({
     model: options.model,
+    textTower: 'on-first-use',
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   try {

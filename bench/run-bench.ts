@@ -168,7 +168,7 @@ async function main(): Promise<number> {
   if (values.help) {
     console.log(
       'usage: npm run bench [-- --quick] [-- --sweep] [-- --render-only] [-- --phase indexing|queries|big-library|ann-scale] [-- --big-library-size 100000 [--reuse-index]] [-- --sizes 100000,1000000] [-- --out bench/out] [-- --report BENCHMARKS.md]\n' +
-        '       npm run bench -- --peers [--peers-rounds 3] [--peers-photos 56] [--int8-model <folder>] [--max-load 0.8] [--max-wait 60]',
+        '       npm run bench -- --peers [--peers-rounds 3] [--peers-photos 168] [--int8-model <folder>] [--max-load 0.8] [--max-wait 60]',
     );
     return 0;
   }
@@ -184,7 +184,7 @@ async function main(): Promise<number> {
       return 0;
     }
     const model = await ensureBenchModel(outDir, 'vit-b-32');
-    const count = Number(values['peers-photos'] ?? 56);
+    const count = Number(values['peers-photos'] ?? 168);
     const photoSet = await ensureSyntheticPhotos({ dir: join(outDir, 'photos'), count });
     const photoDir = linkPhotoSubset(photoSet.dir, count, join(outDir, 'peers', 'photos'));
     const result = await runPeers({
