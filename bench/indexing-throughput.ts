@@ -74,7 +74,7 @@ function timeAsync<A extends unknown[], R>(
 function timedMedia(busy: StageBusy): MediaPort {
   const m = createMediaPort();
   return {
-    hashFile: timeAsync(busy, 'hash (read once)', m.hashFile),
+    hashFile: timeAsync(busy, 'hash', m.hashFile),
     readMetadata: timeAsync(busy, 'metadata', m.readMetadata),
     makeThumbnail: timeAsync(busy, 'thumbnail', m.makeThumbnail),
     imageInput: timeAsync(busy, 'image input', m.imageInput),

@@ -76,11 +76,18 @@ const revealCell = (page: Page, name: string) =>
 
 /** Where an element of the timeline is in its content (from the top of the first month), in px. */
 async function contentTop(page: Page, selector: string): Promise<number> {
-  await page.locator(selector).waitFor({ state: 'attached' });
-  return page.locator(selector).evaluate((el) => {
-    const timeline = el.closest('[data-testid="timeline"]')!;
-    return el.getBoundingClientRect().top - timeline.getBoundingClientRect().top + timeline.scrollTop;
-  });
+  for (let attempt = 0; attempt < 40; attempt++) {
+    await page.locator(selector).waitFor({ state: 'attached' });
+    const top = await page.locator(selector).evaluate((el) => {
+      // Null when the virtual grid re-rendered the tile between the lookup and this call.
+      const timeline = el.closest('[data-testid="timeline"]');
+      if (!timeline) return null;
+      return el.getBoundingClientRect().top - timeline.getBoundingClientRect().top + timeline.scrollTop;
+    });
+    if (top !== null) return top;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`${selector} never settled in the timeline`);
 }
 
 /** The tile's box on screen, once it has settled (a month arriving above it moves it once). */

@@ -9,7 +9,7 @@ import { tempDir, writePhoto, type Colour } from './photo-fixtures.js';
 // `lookbook index` killed with SIGKILL in the middle of a run, then run again: the second run finishes
 // the job, with no duplicate row and no photo lost.
 
-const COUNT = 120;
+const COUNT = 480;
 const COLOURS: Colour[] = ['red', 'green', 'blue', 'yellow'];
 
 function runIndex(dataDir: string): {
