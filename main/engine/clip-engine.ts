@@ -110,8 +110,9 @@ export async function createClipEngine(
       const out: Float32Array[] = [];
       for (let i = 0; i < tensors.length; i += IMAGE_BATCH) {
         const batch = tensors.slice(i, i + IMAGE_BATCH);
-        // Packed into a fresh buffer that is transferred, so the caller's tensors stay usable.
-        const data = new Float32Array(batch.length * per);
+        // Packed into a buffer of the worker's that is transferred, so the caller's tensors stay usable.
+        const worker = await visionWorker();
+        const data = worker.batchBuffer(batch.length * per);
         batch.forEach((t, j) => {
           if (t.length !== per) {
             throw new Error(
@@ -120,7 +121,7 @@ export async function createClipEngine(
           }
           data.set(t, j * per);
         });
-        out.push(...split(await (await visionWorker()).embedPixels(data, batch.length, size), batch.length));
+        out.push(...split(await worker.embedPixels(data, batch.length, size), batch.length));
       }
       return out;
     },

@@ -28,7 +28,10 @@ export type WorkerReply =
   /** `textInput` is the text tower's: a fixed sequence length when its graph has one. */
   | { kind: 'ready'; device: DeviceInfo; textInput: { fixedLength?: number } }
   | { kind: 'init-failed'; error: WorkerError }
-  /** `embeddings`: n rows of the embedding dimension, L2-normalized (its buffer is transferred). */
-  | { id: number; kind: 'result'; embeddings: Float32Array }
+  /**
+   * `embeddings`: n rows of the embedding dimension, L2-normalized (its buffer is transferred). `input`:
+   * a vision request's own batch buffer, transferred back for the next batch to be packed into.
+   */
+  | { id: number; kind: 'result'; embeddings: Float32Array; input?: Float32Array }
   | { id: number; kind: 'failed'; error: WorkerError }
   | { id: number; kind: 'closed' };

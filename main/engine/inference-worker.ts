@@ -62,7 +62,13 @@ async function handle(tower: TowerSession, req: WorkerRequest) {
     }
     // A copy that owns its buffer: onnxruntime's output memory may not be transferable.
     const embeddings = new Float32Array(await run(tower, req));
-    reply({ id: req.id, kind: 'result', embeddings }, [embeddings.buffer]);
+    if (req.kind !== 'vision') return reply({ id: req.id, kind: 'result', embeddings }, [embeddings.buffer]);
+    // The batch goes back too: onnxruntime is done with it, and the engine packs the next batch into it.
+    const input = req.data;
+    reply({ id: req.id, kind: 'result', embeddings, input }, [
+      embeddings.buffer,
+      input.buffer as ArrayBuffer,
+    ]);
   } catch (e) {
     reply({ id: req.id, kind: 'failed', error: toWorkerError(e) });
   }

@@ -74,6 +74,25 @@ for (const layout of ['hf', 'immich'] as const) {
       });
       assert.equal(images[0]!.length, per, "the caller's tensors are not detached by the transfer");
     });
+
+    test(`${layout}: batches packed into buffers the worker handed back each give their own embeddings`, async () => {
+      const reversed = [...images].reverse();
+      const first = await engine.embedImageTensors(images);
+      // Two batches in flight at once never share a buffer; a smaller batch between them never gets a
+      // larger buffer with the previous batch's pixels left in it.
+      const [again, backwards] = await Promise.all([
+        engine.embedImageTensors(images),
+        engine.embedImageTensors(reversed),
+      ]);
+      const [alone] = await engine.embedImageTensors(images.slice(1, 2));
+      const third = await engine.embedImageTensors(images);
+      first.forEach((v, i) => {
+        assert.ok(cosine(again![i]!, v) > 0.99999, `image ${i}, second batch`);
+        assert.ok(cosine(third[i]!, v) > 0.99999, `image ${i}, third batch`);
+        assert.ok(cosine(backwards![nImages - 1 - i]!, v) > 0.99999, `image ${i}, reversed batch`);
+      });
+      assert.ok(cosine(alone!, first[1]!) > 0.99999, 'a batch of one');
+    });
   });
 }
 
