@@ -22,12 +22,15 @@ export async function measureModelThroughput(options: {
   batch: number;
   rounds: number;
   threads?: number;
+  /** onnxruntime's spin-waiting (the engine's default for the vision tower: off). */
+  spinWait?: boolean;
 }): Promise<ModelThroughput> {
   // As indexing runs it: the text tower is not loaded (a process that only indexes never starts it).
   const engine = await createClipEngine({
     model: options.model,
     textTower: 'on-first-use',
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.spinWait !== undefined ? { spinWait: options.spinWait } : {}),
   });
   try {
     const distinct = await Promise.all(options.photos.map((p) => engine.preprocess(p)));

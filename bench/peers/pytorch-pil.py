@@ -44,7 +44,8 @@ if INT8:
 load_ms = (time.perf_counter() - t0) * 1000
 
 if MODEL_ONLY:
-    x = torch.stack([load(p) for p in files[:BATCH]])
+    # A full batch even from fewer photos (repeated, as the engine's model-only phase does).
+    x = torch.stack([load(p) for p in (files * BATCH)[:BATCH]])
     per_round, cpu_ms = [], []
     with torch.no_grad():
         model(x)  # warm-up

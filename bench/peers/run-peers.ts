@@ -204,8 +204,11 @@ export async function runPeers(o: PeersOptions): Promise<PeersResult> {
       env: { LD_LIBRARY_PATH: OPENBLAS_PTHREAD },
     }),
   });
-  const engineModelOnly = (precision: 'fp32' | 'int8', modelDir: string): Pipeline => ({
-    name: `Lookbook engine${precision === 'int8' ? ' (int8)' : ''}`,
+  // `spin`: onnxruntime's own default, spin-waiting on, which transformers.js keeps. Lookbook's vision
+  // tower turns it off because indexing runs decoders beside the model (see onnx-sessions.ts); this row
+  // shows what that costs the model alone, so both settings are compared with transformers.js.
+  const engineModelOnly = (precision: 'fp32' | 'int8', modelDir: string, spin = false): Pipeline => ({
+    name: `Lookbook engine${precision === 'int8' ? ' (int8)' : ''}${spin ? ', spin-waiting on' : ''}`,
     kind: 'model only',
     precision,
     lookbook: true,
@@ -225,8 +228,9 @@ export async function runPeers(o: PeersOptions): Promise<PeersResult> {
             .map((f) => join(o.photoDir, f)),
           batch: 16,
           rounds: 4,
+          ...(spin ? { spinWait: true } : {}),
         }),
-        join(work, `engine-${precision}-${round}.json`),
+        join(work, `engine-${precision}${spin ? '-spin' : ''}-${round}.json`),
       ],
       cwd: o.root,
     }),
@@ -234,6 +238,7 @@ export async function runPeers(o: PeersOptions): Promise<PeersResult> {
 
   const pipelines: Pipeline[] = [
     engineModelOnly('fp32', o.modelDir),
+    engineModelOnly('fp32', o.modelDir, true),
     tjs('model only', 'fp32', o.modelDir),
     torch('model only', 'fp32', false),
     lookbookIndex('Lookbook', 'fp32', o.modelDir),
@@ -248,6 +253,7 @@ export async function runPeers(o: PeersOptions): Promise<PeersResult> {
     const tjsInt8 = transformersJsInt8Folder(peersDir, o.modelDir, int8.visionModelPath);
     pipelines.push(
       engineModelOnly('int8', resolve(o.int8ModelDir)),
+      engineModelOnly('int8', resolve(o.int8ModelDir), true),
       tjs('model only', 'int8', tjsInt8),
       lookbookIndex('Lookbook (int8)', 'int8', resolve(o.int8ModelDir)),
       tjs('end to end', 'int8', tjsInt8),
@@ -387,7 +393,13 @@ export function renderPeersSection(result: PeersResult, cores = cpus().length): 
   const e2ePeers = all.filter((r) => r.kind === 'end to end' && !r.pipeline.startsWith('Lookbook'));
   const ratios = [
     ratio(lbModel, find('model only', 'transformers.js'), 1),
+    ratio(find('model only', 'Lookbook engine, spin-waiting on'), find('model only', 'transformers.js'), 1),
     ratio(lbInt8Model, lbModel, 2),
+    ratio(lbInt8Model, find('model only', 'transformers.js (q8)')),
+    ratio(
+      find('model only', 'Lookbook engine (int8), spin-waiting on'),
+      find('model only', 'transformers.js (q8)'),
+    ),
     ...e2ePeers.filter((p) => p.precision === 'fp32').map((p) => ratio(lb, p)),
     ...e2ePeers.filter((p) => p.precision === 'fp32').map((p) => ratio(lbInt8, p, 2)),
     ...e2ePeers.filter((p) => p.precision === 'int8').map((p) => ratio(lbInt8, p, 1.3)),
@@ -399,6 +411,16 @@ export function renderPeersSection(result: PeersResult, cores = cpus().length): 
       'database for every photo) and starts more (the text tower, loaded for search, and LanceDB); with few ' +
       'photos those fixed start-up costs weigh more per photo (`--peers-photos` sets how many; ' +
       'missing ones are generated).',
+  );
+  lines.push(
+    '',
+    "Model only, the one setting in which Lookbook's engine differs from transformers.js (which leaves every " +
+      "onnxruntime option at its default) is spin-waiting: the engine's vision tower has it off, because " +
+      'indexing decodes photos on the same cores while the model runs and spinning threads take CPU from ' +
+      'those decoders (the "onnxruntime spin-waiting on" row of section 2). Both settings are measured ' +
+      'above, for fp32 and int8; the engine with spin-waiting on is the like-for-like comparison of the two ' +
+      'callers. The shorter int8 batches make spinning count for more on the model alone, and for more ' +
+      'against the decoders while indexing.',
   );
   if (!lbInt8) {
     lines.push(

@@ -33,7 +33,11 @@ const loadMs = performance.now() - t0;
 
 if (modelOnly) {
   // The model call alone on one preprocessed batch: one warm-up, then timed rounds.
-  const images = await Promise.all(files.slice(0, BATCH).map((p) => RawImage.read(p)));
+  // A full batch even from fewer photos (repeated, as the engine's model-only phase does): the
+  // figures below are per image of a batch of BATCH.
+  const loaded = await Promise.all(files.slice(0, BATCH).map((p) => RawImage.read(p)));
+  if (loaded.length === 0) throw new Error(`no JPEGs in ${dir}`);
+  const images = Array.from({ length: BATCH }, (_, i) => loaded[i % loaded.length]);
   const inputs = await processor(images);
   await model(inputs);
   const perRound = [];
