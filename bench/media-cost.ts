@@ -58,8 +58,6 @@ function meanAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
   return sum / a.length;
 }
-/** Stages of stageCosts() that belong to the floor of the work (the decode is djpeg's own). */
-const FLOOR_STAGES = ['read + BLAKE3', 'header probe', 'EXIF', 'model input', 'of which the WebP encode'];
 const load = () => loadavg().map((n) => n.toFixed(2));
 const log = (s: string) => console.log(`[media-cost] ${s}`);
 
@@ -117,7 +115,7 @@ async function main() {
   const sha: number[] = [];
   const blake: number[] = [];
   const indexed: Float32Array[] = [];
-  let stages: Record<string, number> = {};
+  let stages: StageCost[] = [];
   try {
     const indexRead = async (photo: string, out: string) => {
       // As the indexer does: one read, hashed, then decoded from the same bytes.
@@ -173,8 +171,8 @@ async function main() {
   const djpegMs = median(djpegPerPhoto);
   // The floor: djpeg's decode stands for ours; every other part is counted alone, without the resize
   // steps between them (the thumbnail's own encode, not the resize before it).
-  const floorParts = Object.entries(stages).filter(([k]) => FLOOR_STAGES.some((f) => k.startsWith(f)));
-  const floor = djpegMs + floorParts.reduce((a, [, v]) => a + v, 0);
+  const floorParts = stages.filter((st) => st.inFloor);
+  const floor = djpegMs + floorParts.reduce((a, st) => a + st.ms, 0);
   const jpeg = {
     view,
     stages,
@@ -183,7 +181,7 @@ async function main() {
     ratio: median(oursPerPhoto.map((o, i) => o / djpegPerPhoto[i]!)),
     floor,
     floorRatio: floor / djpegMs,
-    floorParts: floorParts.map(([k]) => k),
+    floorParts: floorParts.map((st) => st.label),
     sha256: median(sha),
     blake3: median(blake),
   };
@@ -268,6 +266,16 @@ async function main() {
   await writeSection({ count, rounds: Number(args.rounds), jpeg, heic, loadBefore, loadAfter });
 }
 
+interface StageCost {
+  label: string;
+  /** CPU ms, median over the photos. */
+  ms: number;
+  /** A step of the indexing read (counted in its sum). */
+  inRead: boolean;
+  /** Part of the floor of the work (the decode's place there is djpeg's own). */
+  inFloor: boolean;
+}
+
 /**
  * Where that CPU goes: each stage of the indexing read timed on its own (medians over the photos, the
  * first a warm-up), so the distance to djpeg can be read stage by stage.
@@ -276,23 +284,36 @@ async function stageCosts(
   files: string[],
   thumbs: string,
   model: { resizeTo(w: number, h: number): { width: number; height: number } },
-): Promise<Record<string, number>> {
-  const costs: Record<string, number[]> = {};
+): Promise<StageCost[]> {
+  const costs = new Map<string, { samples: number[]; inRead: boolean; inFloor: boolean }>();
   for (const [i, photo] of files.entries()) {
-    const c: Record<string, number> = {};
+    type Kind = { inRead: boolean; inFloor: boolean };
+    const record = (label: string, kind: Kind, ms: number) => {
+      if (i === 0) return; // warm-up
+      const cost = costs.get(label) ?? { samples: [], ...kind };
+      cost.samples.push(ms);
+      costs.set(label, cost);
+    };
+    const time = async (label: string, kind: Kind, fn: () => Promise<unknown>) =>
+      record(label, kind, await cpuOf(fn));
+    const step = { inRead: true, inFloor: true };
     let bytes: Buffer | undefined;
-    c['read + BLAKE3 hash'] = await cpuOf(async () => ({ bytes } = await readAndHash(photo, 'blake3')));
+    await time('read + BLAKE3 hash', step, async () => ({ bytes } = await readAndHash(photo, 'blake3')));
     let image!: Awaited<ReturnType<typeof loadImage>>;
-    c['header probe (sharp)'] = await cpuOf(async () => (image = await loadImage(photo, { bytes })));
-    c['EXIF (exifr)'] = await cpuOf(() => metadataOfProbed(image, bytes));
+    await time('header probe (sharp)', step, async () => (image = await loadImage(photo, { bytes })));
+    await time('EXIF (exifr)', step, () => metadataOfProbed(image, bytes));
     const m = model.resizeTo(image.width, image.height);
     const thumb = thumbnailSize(image.width, image.height, 256);
     const size = sharedDecodeSize(image.width, image.height, m, thumb, { shrinkOnLoad: true });
     let pixels!: Awaited<ReturnType<typeof decodeResized>>;
-    c[`decode to ${size.width}×${size.height} (libjpeg 1/8 + lanczos3)`] = await cpuOf(
+    // In the read, not in the floor: the decode's place there is djpeg's, and the thumbnail's its encode.
+    const readOnly = { inRead: true, inFloor: false };
+    await time(
+      `decode to ${size.width}×${size.height} (libjpeg 1/8 + lanczos3)`,
+      readOnly,
       async () => (pixels = await decodeResized(image, size)),
     );
-    c['thumbnail (resize + WebP, written)'] = await cpuOf(() =>
+    await time('thumbnail (resize + WebP, written)', readOnly, () =>
       makeThumbnailFromPixels(pixels, join(thumbs, `stage-${i}.webp`)),
     );
     // The encode alone, from pixels already at the thumbnail's size, to memory: the part no resize or
@@ -301,18 +322,25 @@ async function stageCosts(
       .resize(thumb.width, thumb.height, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const raw = {
-      raw: { width: small.info.width, height: small.info.height, channels: small.info.channels },
-    };
-    const encodeAlone = await cpuOf(() => sharp(small.data, raw).webp(THUMBNAIL_WEBP).toBuffer());
-    c['model input (bicubic, crop, normalize)'] = await cpuOf(() =>
+    const encodeAlone = await cpuOf(() =>
+      sharp(small.data, { raw: small.info }).webp(THUMBNAIL_WEBP).toBuffer(),
+    );
+    await time('model input (bicubic, crop, normalize)', step, () =>
       preprocessPixels(pixels, CLIP_PREPROCESS),
     );
-    c[`of which the WebP encode alone (${thumb.width}×${thumb.height}, not in the sum)`] = encodeAlone;
-    if (i === 0) continue;
-    for (const [k, v] of Object.entries(c)) (costs[k] ??= []).push(v);
+    // Listed after the read's steps; measured above, beside the thumbnail it is part of.
+    record(
+      `of which the WebP encode alone (${thumb.width}×${thumb.height}, not in the sum)`,
+      { inRead: false, inFloor: true },
+      encodeAlone,
+    );
   }
-  return Object.fromEntries(Object.entries(costs).map(([k, v]) => [k, median(v)]));
+  return [...costs].map(([label, c]) => ({
+    label,
+    ms: median(c.samples),
+    inRead: c.inRead,
+    inFloor: c.inFloor,
+  }));
 }
 
 async function writeSection(r: {
@@ -328,7 +356,7 @@ async function writeSection(r: {
     sha256: number;
     blake3: number;
     view: { diffMedian: number; diffMax: number; cosineMedian: number; cosineMin: number };
-    stages: Record<string, number>;
+    stages: StageCost[];
   };
   heic: {
     photos: number;
@@ -373,8 +401,8 @@ async function writeSection(r: {
     '',
     '| stage | CPU ms |',
     '|---|---|',
-    ...Object.entries(r.jpeg.stages).map(([k, v]) => `| ${k} | ${f1(v)} |`),
-    `| sum | ${f1(Object.entries(r.jpeg.stages).reduce((a, [k, v]) => (k.startsWith('of which') ? a : a + v), 0))} |`,
+    ...r.jpeg.stages.map((st) => `| ${st.label} | ${f1(st.ms)} |`),
+    `| sum | ${f1(r.jpeg.stages.reduce((a, st) => (st.inRead ? a + st.ms : a), 0))} |`,
     '',
     'The bench model has random weights: its cosine says how much the picture the model sees changes, not ' +
       'how search ranks. HEICs are made by heif-enc (-q 50) with the 320×240 thumbnail phones embed.',

@@ -387,19 +387,20 @@ export function renderPeersSection(result: PeersResult, cores = cpus().length): 
     '| --- | --- | --- | --- |',
   ];
   const lbModel = find('model only', 'Lookbook engine');
+  const lbModelSpin = find('model only', 'Lookbook engine, spin-waiting on');
   const lbInt8Model = find('model only', 'Lookbook engine (int8)');
+  const lbInt8ModelSpin = find('model only', 'Lookbook engine (int8), spin-waiting on');
+  const tjsModel = find('model only', 'transformers.js');
+  const tjsQ8Model = find('model only', 'transformers.js (q8)');
   const lb = find('end to end', 'Lookbook');
   const lbInt8 = find('end to end', 'Lookbook (int8)');
   const e2ePeers = all.filter((r) => r.kind === 'end to end' && !r.pipeline.startsWith('Lookbook'));
   const ratios = [
-    ratio(lbModel, find('model only', 'transformers.js'), 1),
-    ratio(find('model only', 'Lookbook engine, spin-waiting on'), find('model only', 'transformers.js'), 1),
+    ratio(lbModel, tjsModel, 1),
+    ratio(lbModelSpin, tjsModel, 1),
     ratio(lbInt8Model, lbModel, 2),
-    ratio(lbInt8Model, find('model only', 'transformers.js (q8)')),
-    ratio(
-      find('model only', 'Lookbook engine (int8), spin-waiting on'),
-      find('model only', 'transformers.js (q8)'),
-    ),
+    ratio(lbInt8Model, tjsQ8Model),
+    ratio(lbInt8ModelSpin, tjsQ8Model),
     ...e2ePeers.filter((p) => p.precision === 'fp32').map((p) => ratio(lb, p)),
     ...e2ePeers.filter((p) => p.precision === 'fp32').map((p) => ratio(lbInt8, p, 2)),
     ...e2ePeers.filter((p) => p.precision === 'int8').map((p) => ratio(lbInt8, p, 1.3)),

@@ -63,7 +63,7 @@ export async function openTower(options: OpenTowerOptions): Promise<TowerSession
   // sequential execution, no IO binding or output placement on the CPU. The differences are the spinning
   // above and the worker thread. Measured side by side on the same ONNX file (`npm run bench -- --peers`,
   // BENCHMARKS.md, peers section), the worker's hand-off costs nothing measurable and the spinning is the
-  // whole gap: with it on this engine matches transformers.js on the model alone; with it off it is ~1.5%
+  // whole gap: with it on this engine matches transformers.js on the model alone; with it off it is 1.5-3%
   // slower there, and 3-4% faster at indexing, which is what the vision tower is for.
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
